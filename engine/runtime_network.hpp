@@ -1,0 +1,48 @@
+// The network as the engine runs it: flat arrays only (no protobuf, no graph).
+// Produced by networks/network_builder from a validated description.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/recorders.hpp"
+#include "neurons/neuron_population.hpp"
+#include "synapses/static_projection.hpp"
+
+namespace ionspike {
+
+struct CurrentSource {
+  std::string name;
+  std::uint32_t population;
+  std::vector<std::uint32_t> neurons;  // empty: all
+  std::vector<double> times_ms;        // strictly increasing
+  std::vector<double> amplitudes_pA;   // amplitude from times_ms[i] on
+};
+
+struct SimulationSettings {
+  double t_stop_ms = 1000.0;
+  std::uint64_t seed = 1;
+  std::uint32_t threads = 1;
+  std::filesystem::path output_dir = "ionspike-out";
+  double min_delay_ms = 0.1;
+  OutputFormats formats;
+};
+
+struct RuntimeNetwork {
+  SimulationSettings settings;
+  std::vector<std::unique_ptr<NeuronPopulation>> populations;  // index = population id
+  std::vector<StaticProjection> projections;                   // index = projection id
+  std::vector<CurrentSource> current_sources;
+  std::vector<SpikeRecorder> spike_recorders;
+  std::vector<StateRecorder> state_recorders;
+
+  std::uint64_t neuron_count() const;
+  std::uint64_t synapse_count() const;
+  // Id of the population with this name; throws std::out_of_range if none.
+  std::uint32_t population_id(const std::string& name) const;
+};
+
+}  // namespace ionspike

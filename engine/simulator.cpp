@@ -1,0 +1,119 @@
+#include "engine/simulator.hpp"
+
+#include <stdexcept>
+
+namespace ionspike {
+
+std::uint64_t RuntimeNetwork::neuron_count() const {
+  std::uint64_t n = 0;
+  for (const auto& p : populations) n += p->size();
+  return n;
+}
+
+std::uint64_t RuntimeNetwork::synapse_count() const {
+  std::uint64_t n = 0;
+  for (const auto& p : projections) n += p.synapse_count();
+  return n;
+}
+
+std::uint32_t RuntimeNetwork::population_id(const std::string& name) const {
+  for (const auto& p : populations)
+    if (p->name() == name) return p->id();
+  throw std::out_of_range("no population named '" + name + "'");
+}
+
+Simulator::Simulator(RuntimeNetwork network)
+    : net_(std::move(network)),
+      ctx_(queue_),
+      outgoing_(net_.populations.size()),
+      spike_recorders_of_(net_.populations.size()) {
+  for (std::uint32_t j = 0; j < net_.projections.size(); ++j)
+    outgoing_[net_.projections[j].pre_population()].push_back(j);
+  for (std::uint32_t r = 0; r < net_.spike_recorders.size(); ++r)
+    for (std::uint32_t pop : net_.spike_recorders[r].populations())
+      spike_recorders_of_[pop].push_back(r);
+  counters_.spikes_per_population.assign(net_.populations.size(), 0);
+  if (net_.populations.size() >= Event::kMaxObjects || net_.projections.size() >= Event::kMaxObjects ||
+      net_.state_recorders.size() >= Event::kMaxObjects ||
+      net_.current_sources.size() >= Event::kMaxObjects)
+    throw std::length_error("more than 2^24 populations, projections, sources or recorders");
+}
+
+void Simulator::start() {
+  started_ = true;
+  for (auto& pop : net_.populations) pop->start(ctx_);
+  for (std::uint32_t k = 0; k < net_.current_sources.size(); ++k)
+    if (!net_.current_sources[k].times_ms.empty())
+      queue_.push(Event::make(net_.current_sources[k].times_ms[0], EventKind::CurrentStep, k, 0));
+  for (std::uint32_t r = 0; r < net_.state_recorders.size(); ++r)
+    queue_.push(Event::make(0.0, EventKind::Sample, r, 0));
+  route_emitted_spikes();
+}
+
+void Simulator::route_emitted_spikes() {
+  for (const EmittedSpike& s : ctx_.emitted()) {
+    ++counters_.spikes;
+    ++counters_.spikes_per_population[s.population];
+    for (std::uint32_t r : spike_recorders_of_[s.population])
+      net_.spike_recorders[r].record(s.t_ms, s.population, s.neuron);
+    for (std::uint32_t j : outgoing_[s.population]) {
+      const StaticProjection& proj = net_.projections[j];
+      for (std::uint32_t g = proj.row_begin(s.neuron), end = proj.row_end(s.neuron); g < end; ++g)
+        queue_.push(Event::make(s.t_ms + proj.group_delay_ms(g), EventKind::Delivery, j, s.neuron, g));
+    }
+  }
+  ctx_.emitted().clear();
+}
+
+void Simulator::handle_current_step(const Event& e) {
+  const CurrentSource& src = net_.current_sources[e.object()];
+  const std::uint32_t k = e.a;
+  const double delta = src.amplitudes_pA[k] - (k > 0 ? src.amplitudes_pA[k - 1] : 0.0);
+  net_.populations[src.population]->add_injected_current(src.neurons, delta, e.t_ms, ctx_);
+  if (k + 1 < src.times_ms.size())
+    queue_.push(Event::make(src.times_ms[k + 1], EventKind::CurrentStep, e.object(), k + 1));
+}
+
+void Simulator::handle_sample(const Event& e) {
+  StateRecorder& rec = net_.state_recorders[e.object()];
+  net_.populations[rec.population()]->sample(rec.variable(), rec.neurons(), e.t_ms,
+                                             rec.append_row(e.t_ms));
+  const std::uint32_t next = e.a + 1;
+  queue_.push(Event::make(next * rec.interval_ms(), EventKind::Sample, e.object(), next));
+}
+
+void Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
+  if (t_stop_ms < now_ms_)
+    throw std::invalid_argument("run_until: t_stop_ms is before the current time");
+  if (!started_) start();
+  constexpr std::uint64_t kProgressEvery = 1u << 16;
+  while (!queue_.empty() && queue_.top().t_ms <= t_stop_ms) {
+    const Event e = queue_.pop();
+    ++counters_.events;
+    switch (e.kind()) {
+      case EventKind::Delivery: {
+        const StaticProjection& proj = net_.projections[e.object()];
+        const auto synapses = proj.group_synapses(e.b);
+        counters_.synaptic_events += synapses.size();
+        net_.populations[proj.post_population()]->deliver(e.t_ms, synapses, ctx_);
+        break;
+      }
+      case EventKind::Threshold:
+      case EventKind::SourceSpike:
+        net_.populations[e.object()]->on_own_event(e, ctx_);
+        break;
+      case EventKind::CurrentStep:
+        handle_current_step(e);
+        break;
+      case EventKind::Sample:
+        handle_sample(e);
+        break;
+    }
+    if (!ctx_.emitted().empty()) route_emitted_spikes();
+    if (progress && counters_.events % kProgressEvery == 0) progress(e.t_ms, t_stop_ms);
+  }
+  now_ms_ = t_stop_ms;
+  if (progress) progress(t_stop_ms, t_stop_ms);
+}
+
+}  // namespace ionspike

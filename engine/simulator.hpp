@@ -1,0 +1,57 @@
+// The scheduler loop: pops events in their total order (engine/event.hpp), hands each to
+// the population, projection, current source or recorder it belongs to, and routes the
+// spikes emitted meanwhile through the projections' delay groups.
+//
+// Time runs continuously (double, ms). run_until(t) processes every event with time <= t
+// and may be called again to continue; nothing is integrated on a global clock.
+// Delays are axonal: a spike emitted at t reaches its targets at t + delay.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "engine/event_context.hpp"
+#include "engine/event_queue.hpp"
+#include "engine/runtime_network.hpp"
+
+namespace ionspike {
+
+struct RunCounters {
+  std::uint64_t events = 0;            // events popped (including superseded predictions)
+  std::uint64_t spikes = 0;            // spikes emitted by all populations
+  std::uint64_t synaptic_events = 0;   // spike deliveries to single synapses
+  std::vector<std::uint64_t> spikes_per_population;
+};
+
+class Simulator {
+ public:
+  // Called every few ten thousand events with the current and target time.
+  using ProgressFn = std::function<void(double t_ms, double t_stop_ms)>;
+
+  explicit Simulator(RuntimeNetwork network);
+
+  void run_until(double t_stop_ms, const ProgressFn& progress = {});
+  double time_ms() const { return now_ms_; }
+  const RuntimeNetwork& network() const { return net_; }
+  RuntimeNetwork& network() { return net_; }
+  const RunCounters& counters() const { return counters_; }
+  std::size_t pending_events() const { return queue_.size(); }
+
+ private:
+  void start();
+  void route_emitted_spikes();
+  void handle_current_step(const Event& e);
+  void handle_sample(const Event& e);
+
+  RuntimeNetwork net_;
+  EventQueue queue_;
+  EventContext ctx_;
+  std::vector<std::vector<std::uint32_t>> outgoing_;         // population -> projections
+  std::vector<std::vector<std::uint32_t>> spike_recorders_of_;  // population -> recorders
+  RunCounters counters_;
+  double now_ms_ = 0.0;
+  bool started_ = false;
+};
+
+}  // namespace ionspike

@@ -1,0 +1,142 @@
+#include "networks/connectivity.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_set>
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include "engine/random_stream.hpp"
+
+namespace ionspike {
+namespace {
+
+double draw(const pb::Value& v, RandomStream& rng) {
+  switch (v.kind_case()) {
+    case pb::Value::kUniform: return rng.uniform(v.uniform().low(), v.uniform().high());
+    case pb::Value::kNormal:
+      return rng.truncated_normal(v.normal().mean(), v.normal().stddev(), v.normal().low(), v.normal().high());
+    default: return v.constant();
+  }
+}
+
+class SynapseMaker {
+ public:
+  explicit SynapseMaker(const ConnectivityInput& in) : in_(in), pr_(*in.projection) {
+    if (pr_.weight_case() == pb::Projection::kWeightMV) weight_ = &pr_.weight_mv();
+    if (pr_.weight_case() == pb::Projection::kWeightPA) weight_ = &pr_.weight_pa();
+    inhibitory_ = pr_.receptor() == pb::INHIBITORY;
+  }
+
+  // Appends pre -> post with the projection's weight and delay (or the given overrides).
+  void add(std::vector<SynapseSpec>& out, RandomStream& rng, std::uint32_t pre, std::uint32_t post,
+           const double* weight_override = nullptr, const double* delay_override = nullptr) const {
+    double w = weight_override ? *weight_override : draw(*weight_, rng);
+    if (inhibitory_) w = -std::abs(w);
+    const double d = delay_override ? *delay_override
+                     : pr_.has_delay_ms() ? draw(pr_.delay_ms(), rng)
+                                          : in_.default_delay_ms;
+    out.push_back({pre, post, static_cast<float>(w), d});
+  }
+
+ private:
+  const ConnectivityInput& in_;
+  const pb::Projection& pr_;
+  const pb::Value* weight_ = nullptr;
+  bool inhibitory_ = false;
+};
+
+void generate_block(const ConnectivityInput& in, const SynapseMaker& make, std::uint32_t first,
+                    std::uint32_t last, RandomStream& rng, std::vector<SynapseSpec>& out) {
+  const pb::Projection& pr = *in.projection;
+  const auto excluded = [&](std::uint32_t pre, std::uint32_t post, bool autapses) {
+    return in.same_population && !autapses && pre == post;
+  };
+  for (std::uint32_t post = first; post < last; ++post) {
+    switch (pr.connector_case()) {
+      case pb::Projection::kAllToAll:
+        for (std::uint32_t pre = 0; pre < in.pre_size; ++pre)
+          if (!excluded(pre, post, pr.all_to_all().allow_autapses())) make.add(out, rng, pre, post);
+        break;
+      case pb::Projection::kOneToOne:
+        make.add(out, rng, post, post);
+        break;
+      case pb::Projection::kFixedProbability: {
+        const double p = pr.fixed_probability().p();
+        if (p <= 0.0) break;
+        // Geometric skipping: gaps between successive Bernoulli(p) successes.
+        for (std::uint64_t pre = rng.geometric_skips(p); pre < in.pre_size; pre += 1 + rng.geometric_skips(p))
+          if (!excluded(static_cast<std::uint32_t>(pre), post, pr.fixed_probability().allow_autapses()))
+            make.add(out, rng, static_cast<std::uint32_t>(pre), post);
+        break;
+      }
+      case pb::Projection::kFixedInDegree: {
+        const auto& c = pr.fixed_in_degree();
+        const bool skip_self = in.same_population && !c.allow_autapses();
+        const std::uint64_t eligible = in.pre_size - (skip_self ? 1 : 0);
+        // Maps a draw in [0, eligible) to a presynaptic index, skipping the target itself.
+        const auto pre_of = [&](std::uint64_t x) {
+          return static_cast<std::uint32_t>(skip_self && x >= post ? x + 1 : x);
+        };
+        std::vector<std::uint32_t> chosen;
+        chosen.reserve(c.k());
+        if (c.allow_multapses()) {
+          for (std::uint64_t i = 0; i < c.k(); ++i) chosen.push_back(pre_of(rng.below(eligible)));
+        } else {
+          // Floyd's algorithm: k distinct values out of `eligible`, O(k).
+          std::unordered_set<std::uint64_t> taken;
+          for (std::uint64_t j = eligible - c.k(); j < eligible; ++j) {
+            const std::uint64_t t = rng.below(j + 1);
+            const std::uint64_t pick = taken.insert(t).second ? t : (taken.insert(j), j);
+            chosen.push_back(pre_of(pick));
+          }
+        }
+        std::sort(chosen.begin(), chosen.end());
+        for (std::uint32_t pre : chosen) make.add(out, rng, pre, post);
+        break;
+      }
+      case pb::Projection::kFromList:
+      case pb::Projection::CONNECTOR_NOT_SET:
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in) {
+  const pb::Projection& pr = *in.projection;
+  const SynapseMaker make(in);
+  const std::string stream_name = "connect:" + pr.name();
+  if (pr.has_from_list()) {
+    std::vector<SynapseSpec> out;
+    RandomStream rng(in.seed, stream_name, 0);
+    for (const auto& c : pr.from_list().connections()) {
+      const double w = c.weight(), d = c.delay_ms();
+      make.add(out, rng, static_cast<std::uint32_t>(c.pre()), static_cast<std::uint32_t>(c.post()),
+               c.has_weight() ? &w : nullptr, c.has_delay_ms() ? &d : nullptr);
+    }
+    return out;
+  }
+  const std::uint32_t blocks = (in.post_size + kConnectBlock - 1) / kConnectBlock;
+  std::vector<std::vector<SynapseSpec>> per_block(blocks);
+  tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, blocks, 1), [&](const auto& range) {
+    for (std::uint32_t b = range.begin(); b != range.end(); ++b) {
+      RandomStream rng(in.seed, stream_name, b);
+      const std::uint32_t first = b * kConnectBlock;
+      generate_block(in, make, first, std::min(first + kConnectBlock, in.post_size), rng, per_block[b]);
+    }
+  });
+  std::size_t total = 0;
+  for (const auto& v : per_block) total += v.size();
+  std::vector<SynapseSpec> out;
+  out.reserve(total);
+  for (auto& v : per_block) {
+    out.insert(out.end(), v.begin(), v.end());
+    std::vector<SynapseSpec>().swap(v);
+  }
+  return out;
+}
+
+}  // namespace ionspike

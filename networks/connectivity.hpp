@@ -1,0 +1,32 @@
+// Generation of the synapses of one projection from its connector.
+//
+// Design note. Target neurons are cut into fixed blocks of kConnectBlock neurons; block b
+// draws from its own stream ("connect:" + projection name, b) and writes its own list.
+// Blocks are generated in parallel (oneTBB) and concatenated in block order, so the result
+// is identical for any thread count and independent of other projections. Within a block,
+// each connection's weight and delay are drawn right after the connection itself.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "networks/network_loader.hpp"
+#include "synapses/static_projection.hpp"
+
+namespace ionspike {
+
+inline constexpr std::uint32_t kConnectBlock = 1024;
+
+struct ConnectivityInput {
+  const pb::Projection* projection;
+  std::uint32_t pre_size;
+  std::uint32_t post_size;
+  bool same_population;
+  double default_delay_ms;  // simulation.min_delay_ms
+  std::uint64_t seed;
+};
+
+// Synapses in a deterministic order (by target block, then target, then source).
+std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in);
+
+}  // namespace ionspike

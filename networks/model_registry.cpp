@@ -1,0 +1,167 @@
+#include "networks/model_registry.hpp"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "engine/random_stream.hpp"
+#include "neurons/lif_delta.hpp"
+#include "neurons/lif_exp.hpp"
+#include "neurons/spike_sources.hpp"
+
+namespace ionspike {
+
+std::vector<double> draw_values(const pb::Value& v, std::size_t count, std::uint64_t seed,
+                                const std::string& stream_name) {
+  std::vector<double> out(count);
+  if (v.kind_case() == pb::Value::kConstant) {
+    std::fill(out.begin(), out.end(), v.constant());
+    return out;
+  }
+  RandomStream stream(seed, stream_name);
+  for (double& x : out) {
+    if (v.kind_case() == pb::Value::kUniform)
+      x = stream.uniform(v.uniform().low(), v.uniform().high());
+    else
+      x = stream.truncated_normal(v.normal().mean(), v.normal().stddev(), v.normal().low(),
+                                  v.normal().high());
+  }
+  return out;
+}
+
+namespace {
+
+std::vector<double> initial_membrane(const pb::Population& pop, bool has_v_init,
+                                     const pb::Value& v_init, double e_l_mV, std::uint64_t seed) {
+  if (!has_v_init) return std::vector<double>(pop.size(), e_l_mV);
+  return draw_values(v_init, pop.size(), seed, "v_init:" + pop.name());
+}
+
+// Shared checks of the integrate-and-fire membrane parameters.
+template <class Msg>
+void validate_lif_membrane(const Msg& m, const Checker& check, const FieldPath& at) {
+  check.positive(at / "tau_m_ms", m.tau_m_ms(), "ms");
+  check.positive(at / "c_m_pF", m.c_m_pf(), "pF");
+  check.finite(at / "e_l_mV", m.e_l_mv(), "mV");
+  check.finite(at / "v_th_mV", m.v_th_mv(), "mV");
+  check.finite(at / "v_reset_mV", m.v_reset_mv(), "mV");
+  check.in_range(at / "v_reset_mV", m.v_reset_mv(), -std::numeric_limits<double>::infinity(),
+                 m.v_th_mv(), "mV (below v_th_mV)", true, true);
+  check.non_negative(at / "t_ref_ms", m.t_ref_ms(), "ms");
+  check.finite(at / "i_e_pA", m.i_e_pa(), "pA");
+  if (m.has_v_init_mv()) check.value(at / "v_init_mV", m.v_init_mv(), "mV");
+}
+
+void validate_lif_delta(const pb::Population& pop, const Checker& check, const FieldPath& at) {
+  validate_lif_membrane(pop.lif_delta(), check, at / "lif_delta");
+}
+
+std::unique_ptr<NeuronPopulation> make_lif_delta(const pb::Population& pop, std::uint32_t id,
+                                                 std::uint64_t seed) {
+  const pb::LifDelta& m = pop.lif_delta();
+  const LifDeltaParameters p{m.tau_m_ms(), m.c_m_pf(), m.e_l_mv(), m.v_th_mv(),
+                             m.v_reset_mv(), m.t_ref_ms(), m.i_e_pa()};
+  return std::make_unique<LifDeltaPopulation>(
+      pop.name(), id, p, initial_membrane(pop, m.has_v_init_mv(), m.v_init_mv(), m.e_l_mv(), seed));
+}
+
+void validate_lif_exp(const pb::Population& pop, const Checker& check, const FieldPath& at) {
+  const pb::LifExp& m = pop.lif_exp();
+  const FieldPath model = at / "lif_exp";
+  validate_lif_membrane(m, check, model);
+  const std::pair<const char*, double> synaptic_taus[] = {{"tau_syn_ex_ms", m.tau_syn_ex_ms()},
+                                                          {"tau_syn_in_ms", m.tau_syn_in_ms()}};
+  for (const auto& [field, tau] : synaptic_taus) {
+    check.positive(model / field, tau, "ms");
+    // The exact crossing search needs distinct time constants (see neurons/lif_exp.hpp).
+    if (std::abs(tau - m.tau_m_ms()) < 1e-3 * m.tau_m_ms())
+      check.fail(model / field,
+                 fmt::format("must differ from tau_m_ms ({}) by at least 0.1 %, got {}",
+                             format_number(m.tau_m_ms()), format_number(tau)));
+  }
+}
+
+std::unique_ptr<NeuronPopulation> make_lif_exp(const pb::Population& pop, std::uint32_t id,
+                                               std::uint64_t seed) {
+  const pb::LifExp& m = pop.lif_exp();
+  const LifExpParameters p{m.tau_m_ms(),   m.c_m_pf(),        m.e_l_mv(),
+                           m.v_th_mv(),    m.v_reset_mv(),    m.t_ref_ms(),
+                           m.i_e_pa(),     m.tau_syn_ex_ms(), m.tau_syn_in_ms()};
+  return std::make_unique<LifExpPopulation>(
+      pop.name(), id, p, initial_membrane(pop, m.has_v_init_mv(), m.v_init_mv(), m.e_l_mv(), seed));
+}
+
+void validate_poisson_source(const pb::Population& pop, const Checker& check, const FieldPath& at) {
+  const pb::PoissonSource& m = pop.poisson_source();
+  const FieldPath model = at / "poisson_source";
+  if (!m.has_rate_hz()) check.fail(model / "rate_Hz", "missing: the rate of each train, in Hz");
+  check.in_range(model / "rate_Hz", m.rate_hz(), 0.0, 1e6, "Hz");
+  check.non_negative(model / "start_ms", m.start_ms(), "ms");
+  check.in_range(model / "stop_ms", m.stop_ms(), m.start_ms(),
+                 std::numeric_limits<double>::infinity(), "ms (from start_ms)");
+}
+
+std::unique_ptr<NeuronPopulation> make_poisson_source(const pb::Population& pop, std::uint32_t id,
+                                                      std::uint64_t seed) {
+  const pb::PoissonSource& m = pop.poisson_source();
+  return std::make_unique<PoissonSourcePopulation>(
+      pop.name(), id, static_cast<std::uint32_t>(pop.size()),
+      PoissonSourceParameters{m.rate_hz(), m.start_ms(), m.stop_ms()}, seed);
+}
+
+void validate_spike_source_array(const pb::Population& pop, const Checker& check,
+                                 const FieldPath& at) {
+  const pb::SpikeSourceArray& m = pop.spike_source_array();
+  const FieldPath model = at / "spike_source_array";
+  const auto trains = static_cast<std::uint64_t>(m.trains_size());
+  if (trains != 1 && trains != pop.size())
+    check.fail(model / "trains", fmt::format("needs 1 train (shared) or one per neuron ({}), got {}",
+                                             pop.size(), trains));
+  for (int i = 0; i < m.trains_size(); ++i) {
+    const auto& times = m.trains(i).times_ms();
+    const FieldPath train = model.at("trains", i);
+    for (int k = 0; k < times.size(); ++k) {
+      const FieldPath t = train.at("times_ms", k);
+      check.non_negative(t, times[k], "ms");
+      if (k > 0 && !(times[k] > times[k - 1]))
+        check.fail(t, fmt::format("spike times must be strictly increasing: {} follows {}",
+                                  format_number(times[k]), format_number(times[k - 1])));
+    }
+  }
+}
+
+std::unique_ptr<NeuronPopulation> make_spike_source_array(const pb::Population& pop,
+                                                          std::uint32_t id, std::uint64_t) {
+  std::vector<std::vector<double>> trains;
+  for (const auto& t : pop.spike_source_array().trains())
+    trains.emplace_back(t.times_ms().begin(), t.times_ms().end());
+  return std::make_unique<SpikeSourceArrayPopulation>(pop.name(), id,
+                                                      static_cast<std::uint32_t>(pop.size()), trains);
+}
+
+std::vector<std::string> no_variables() { return {}; }
+
+const NeuronModelEntry kModels[] = {
+    {pb::Population::kLifDelta, "lif_delta", WeightUnit::mV, &LifDeltaPopulation::variables,
+     &validate_lif_delta, &make_lif_delta},
+    {pb::Population::kLifExp, "lif_exp", WeightUnit::pA, &LifExpPopulation::variables,
+     &validate_lif_exp, &make_lif_exp},
+    {pb::Population::kPoissonSource, "poisson_source", WeightUnit::None, &no_variables,
+     &validate_poisson_source, &make_poisson_source},
+    {pb::Population::kSpikeSourceArray, "spike_source_array", WeightUnit::None, &no_variables,
+     &validate_spike_source_array, &make_spike_source_array},
+};
+
+}  // namespace
+
+std::span<const NeuronModelEntry> neuron_models() { return kModels; }
+
+const NeuronModelEntry& neuron_model(pb::Population::ModelCase model) {
+  for (const NeuronModelEntry& e : kModels)
+    if (e.model == model) return e;
+  throw std::logic_error("neuron_model: no registered model for this population");
+}
+
+}  // namespace ionspike

@@ -1,0 +1,39 @@
+// The neuron models a network file may name, with their validation and construction.
+//
+// Adding a model: write its header + source in neurons/ (equations and units in the header
+// comment), add its parameter message to network.proto's Population.model oneof, add one
+// entry to the table in model_registry.cpp, and one test.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "networks/checks.hpp"
+#include "neurons/neuron_population.hpp"
+
+namespace ionspike {
+
+struct NeuronModelEntry {
+  pb::Population::ModelCase model;
+  std::string_view name;  // field name in the network file
+  WeightUnit weight_unit;
+  std::vector<std::string> (*state_variables)();
+  // Checks the model's parameters; pop is the path of the population.
+  void (*validate)(const pb::Population& population, const Checker& check, const FieldPath& pop);
+  std::unique_ptr<NeuronPopulation> (*make)(const pb::Population& population, std::uint32_t id,
+                                            std::uint64_t seed);
+};
+
+std::span<const NeuronModelEntry> neuron_models();
+// Entry of the population's model; throws std::logic_error if the model is unset.
+const NeuronModelEntry& neuron_model(pb::Population::ModelCase model);
+
+// Draws `count` values from v (a constant, or a distribution sampled from `stream_name`).
+std::vector<double> draw_values(const pb::Value& v, std::size_t count, std::uint64_t seed,
+                                const std::string& stream_name);
+
+}  // namespace ionspike

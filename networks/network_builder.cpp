@@ -1,0 +1,161 @@
+#include "networks/network_builder.hpp"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+
+#include <boost/graph/adjacency_list.hpp>
+#include <tbb/global_control.h>
+
+#include "networks/connectivity.hpp"
+#include "networks/model_registry.hpp"
+#include "networks/network_validator.hpp"
+
+namespace ionspike {
+namespace {
+
+struct PopulationVertex {
+  int message_index;
+};
+struct ProjectionEdge {
+  int message_index;
+};
+using PopulationGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS,
+                                              PopulationVertex, ProjectionEdge>;
+
+template <class Repeated>
+std::vector<int> indices_by_name(const Repeated& items) {
+  std::vector<int> order(static_cast<std::size_t>(items.size()));
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](int a, int b) { return items[a].name() < items[b].name(); });
+  return order;
+}
+
+// A LIF population fires without input only if its drive or initial state reach threshold.
+template <class Model>
+bool lif_fires_alone(const Model& m) {
+  const double v_inf = m.e_l_mv() + m.tau_m_ms() / m.c_m_pf() * m.i_e_pa();
+  // A distribution of initial potentials may reach threshold; a constant must.
+  const bool v_init_may_reach =
+      m.has_v_init_mv() && (m.v_init_mv().kind_case() != pb::Value::kConstant ||
+                            m.v_init_mv().constant() >= m.v_th_mv());
+  return v_inf > m.v_th_mv() || v_init_may_reach;
+}
+
+bool fires_without_input(const pb::Population& p) {
+  switch (p.model_case()) {
+    case pb::Population::kLifDelta: return lif_fires_alone(p.lif_delta());
+    case pb::Population::kLifExp: return lif_fires_alone(p.lif_exp());
+    default: return true;  // sources
+  }
+}
+
+// Populations that can never fire: no drive of their own and no input from a population
+// that can fire (transitively), nor a current source.
+std::vector<std::string> silent_populations(const PopulationGraph& g, const pb::Network& msg) {
+  std::vector<char> can_fire(boost::num_vertices(g), 0);
+  std::vector<char> has_current(boost::num_vertices(g), 0);
+  std::map<std::string, std::size_t> vertex_of;
+  for (std::size_t v = 0; v < boost::num_vertices(g); ++v)
+    vertex_of[msg.populations(g[v].message_index).name()] = v;
+  for (const auto& cs : msg.current_sources()) has_current[vertex_of[cs.target()]] = 1;
+  for (std::size_t v = 0; v < can_fire.size(); ++v)
+    can_fire[v] = has_current[v] || fires_without_input(msg.populations(g[v].message_index));
+  for (bool changed = true; changed;) {  // propagate along projections to a fixed point
+    changed = false;
+    for (auto [e, end] = boost::edges(g); e != end; ++e) {
+      const auto s = boost::source(*e, g), t = boost::target(*e, g);
+      if (can_fire[s] && !can_fire[t]) can_fire[t] = changed = true;
+    }
+  }
+  std::vector<std::string> silent;
+  for (std::size_t v = 0; v < can_fire.size(); ++v)
+    if (!can_fire[v]) silent.push_back(msg.populations(g[v].message_index).name());
+  return silent;
+}
+
+}  // namespace
+
+void apply_overrides(pb::Network& network, const SimulationOverrides& o) {
+  pb::Simulation* s = network.mutable_simulation();
+  if (o.t_stop_ms) s->set_t_stop_ms(*o.t_stop_ms);
+  if (o.seed) s->set_seed(*o.seed);
+  if (o.output_dir) s->set_output_dir(*o.output_dir);
+  if (o.threads) s->set_threads(*o.threads);
+}
+
+RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes) {
+  validate_network(loaded);
+  const pb::Network& msg = loaded.message;
+  const pb::Simulation& sim = msg.simulation();
+
+  RuntimeNetwork net;
+  net.settings.t_stop_ms = sim.t_stop_ms();
+  net.settings.seed = sim.seed();
+  net.settings.threads = sim.threads();
+  net.settings.output_dir = sim.output_dir();
+  net.settings.min_delay_ms = sim.min_delay_ms();
+  if (sim.output_formats_size() > 0) {
+    net.settings.formats = {false, false};
+    for (int f : sim.output_formats()) (f == pb::CSV ? net.settings.formats.csv : net.settings.formats.npy) = true;
+  }
+  tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism, sim.threads());
+
+  // Population graph, in name order.
+  PopulationGraph graph;
+  std::map<std::string, std::uint32_t> id_of;
+  for (int i : indices_by_name(msg.populations())) {
+    id_of[msg.populations(i).name()] = static_cast<std::uint32_t>(boost::add_vertex({i}, graph));
+  }
+  for (int j : indices_by_name(msg.projections()))
+    boost::add_edge(id_of.at(msg.projections(j).pre()), id_of.at(msg.projections(j).post()), {j}, graph);
+  if (notes)
+    for (const std::string& name : silent_populations(graph, msg))
+      notes->warnings.push_back("population '" + name + "' can never fire: it has no drive, no current "
+                                "source and no input from a population that can fire");
+
+  for (std::size_t v = 0; v < boost::num_vertices(graph); ++v) {
+    const pb::Population& p = msg.populations(graph[v].message_index);
+    net.populations.push_back(neuron_model(p.model_case()).make(p, static_cast<std::uint32_t>(v), sim.seed()));
+  }
+
+  for (int j : indices_by_name(msg.projections())) {
+    const pb::Projection& pr = msg.projections(j);
+    const std::uint32_t pre = id_of.at(pr.pre()), post = id_of.at(pr.post());
+    const ConnectivityInput in{&pr, net.populations[pre]->size(), net.populations[post]->size(),
+                               pre == post, sim.min_delay_ms(), sim.seed()};
+    net.projections.emplace_back(pr.name(), pre, post, net.populations[pre]->size(), generate_synapses(in));
+  }
+
+  for (const pb::CurrentSource& cs : msg.current_sources())
+    net.current_sources.push_back({cs.name(), id_of.at(cs.target()),
+                                   {cs.neurons().begin(), cs.neurons().end()},
+                                   {cs.times_ms().begin(), cs.times_ms().end()},
+                                   {cs.amplitudes_pa().begin(), cs.amplitudes_pa().end()}});
+
+  for (const pb::SpikeRecorder& r : msg.spike_recorders()) {
+    std::vector<std::uint32_t> pops;
+    if (r.populations_size() == 0)
+      for (std::uint32_t v = 0; v < net.populations.size(); ++v) pops.push_back(v);
+    for (const std::string& name : r.populations()) pops.push_back(id_of.at(name));
+    std::sort(pops.begin(), pops.end());
+    pops.erase(std::unique(pops.begin(), pops.end()), pops.end());
+    net.spike_recorders.emplace_back(r.name(), std::move(pops));
+  }
+  for (const pb::StateRecorder& r : msg.state_recorders()) {
+    const std::uint32_t pop = id_of.at(r.population());
+    const auto variables = net.populations[pop]->state_variables();
+    const auto variable = static_cast<std::size_t>(
+        std::find(variables.begin(), variables.end(), r.variable()) - variables.begin());
+    std::vector<std::uint32_t> neurons(r.neurons().begin(), r.neurons().end());
+    if (neurons.empty()) {
+      neurons.resize(net.populations[pop]->size());
+      std::iota(neurons.begin(), neurons.end(), 0u);
+    }
+    net.state_recorders.emplace_back(r.name(), pop, r.population(), variable, r.variable(),
+                                     std::move(neurons), r.interval_ms());
+  }
+  return net;
+}
+
+}  // namespace ionspike

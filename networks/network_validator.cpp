@@ -1,0 +1,257 @@
+#include "networks/network_validator.hpp"
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "networks/checks.hpp"
+#include "networks/memory_estimate.hpp"
+#include "networks/model_registry.hpp"
+
+namespace ionspike {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+class NetworkValidator {
+ public:
+  explicit NetworkValidator(const LoadedNetwork& net) : net_(net), msg_(net.message), check_(net) {}
+
+  void run() {
+    const FieldPath root = FieldPath::root();
+    if (!msg_.has_format_version())
+      check_.fail(root / "format_version",
+                  fmt::format("missing: add 'format_version: {}' at the top of the file", kNetworkFormatVersion));
+    if (msg_.format_version() != kNetworkFormatVersion)
+      check_.fail(root / "format_version", fmt::format("this simulator reads format version {}, got {}",
+                                                       kNetworkFormatVersion, msg_.format_version()));
+    simulation();
+    populations();
+    for (int j = 0; j < msg_.projections_size(); ++j) projection(j);
+    for (int k = 0; k < msg_.current_sources_size(); ++k) current_source(k);
+    recorders();
+    memory();
+  }
+
+ private:
+  void simulation() {
+    const FieldPath at = FieldPath::root() / "simulation";
+    const pb::Simulation& s = msg_.simulation();
+    check_.in_range(at / "t_stop_ms", s.t_stop_ms(), 0.0, 1e12, "ms", true);
+    check_.in_range(at / "min_delay_ms", s.min_delay_ms(), 0.0, 1e6, "ms", true);
+    check_.in_range(at / "threads", s.threads(), 1, 1024, "");
+    if (s.output_dir().empty()) check_.fail(at / "output_dir", "must not be empty");
+    for (int i = 0; i < s.output_formats_size(); ++i)
+      if (s.output_formats(i) == pb::OUTPUT_FORMAT_UNSPECIFIED)
+        check_.fail(at.at("output_formats", i), "must be CSV or NPY");
+  }
+
+  void populations() {
+    if (msg_.populations_size() == 0)
+      check_.fail(FieldPath::root() / "populations", "the network has no population");
+    for (int i = 0; i < msg_.populations_size(); ++i) {
+      const pb::Population& p = msg_.populations(i);
+      const FieldPath at = FieldPath::root().at("populations", i);
+      check_.name(at / "name", p.name());
+      if (!population_index_.emplace(p.name(), i).second)
+        check_.fail(at / "name", "duplicate population name '" + p.name() + "'");
+      if (!p.has_size() || p.size() < 1 || p.size() > kMaxPopulationSize)
+        check_.fail(at / "size", fmt::format("must be in [1, {}] neurons, got {}", kMaxPopulationSize,
+                                             p.has_size() ? std::to_string(p.size()) : "nothing"));
+      if (p.model_case() == pb::Population::MODEL_NOT_SET)
+        check_.fail(at, "no model: set one of " + model_names());
+      neuron_model(p.model_case()).validate(p, check_, at);
+    }
+  }
+
+  static std::string model_names() {
+    std::string s;
+    for (const auto& m : neuron_models()) s += (s.empty() ? "" : ", ") + std::string(m.name);
+    return s;
+  }
+
+  // Index of the population a reference names, or an error listing the known names.
+  const pb::Population& population_ref(const FieldPath& at, const std::string& name) const {
+    const auto it = population_index_.find(name);
+    if (it == population_index_.end()) {
+      std::string known;
+      for (const auto& [n, i] : population_index_) known += (known.empty() ? "" : ", ") + n;
+      check_.fail(at, "unknown population '" + name + "' (known: " + known + ")");
+    }
+    return msg_.populations(it->second);
+  }
+
+  void projection(int j) {
+    const pb::Projection& pr = msg_.projections(j);
+    const FieldPath at = FieldPath::root().at("projections", j);
+    check_.name(at / "name", pr.name());
+    if (!projection_names_.insert(pr.name()).second)
+      check_.fail(at / "name", "duplicate projection name '" + pr.name() + "'");
+    const pb::Population& pre = population_ref(at / "pre", pr.pre());
+    const pb::Population& post = population_ref(at / "post", pr.post());
+    const NeuronModelEntry& target = neuron_model(post.model_case());
+    if (target.weight_unit == WeightUnit::None)
+      check_.fail(at / "post", "population '" + post.name() + "' is a " + std::string(target.name) +
+                                   ", which cannot receive spikes");
+    // Weight: unit must match the target model.
+    const char* expected = target.weight_unit == WeightUnit::mV ? "weight_mV" : "weight_pA";
+    const bool has_weight = pr.weight_case() != pb::Projection::WEIGHT_NOT_SET;
+    const bool list_has_all_weights =
+        pr.has_from_list() &&
+        std::all_of(pr.from_list().connections().begin(), pr.from_list().connections().end(),
+                    [](const auto& c) { return c.has_weight(); });
+    if (!has_weight && !list_has_all_weights)
+      check_.fail(at / expected, "missing: the target '" + post.name() + "' is " +
+                                     std::string(target.name) + ", give the weight as " + expected);
+    if (has_weight) {
+      const bool unit_ok = (pr.weight_case() == pb::Projection::kWeightMV) ==
+                           (target.weight_unit == WeightUnit::mV);
+      const FieldPath w = at / (pr.weight_case() == pb::Projection::kWeightMV ? "weight_mV" : "weight_pA");
+      if (!unit_ok)
+        check_.fail(w, "wrong unit: the target '" + post.name() + "' is " + std::string(target.name) +
+                           ", which takes " + expected);
+      check_.value(w, pr.weight_case() == pb::Projection::kWeightMV ? pr.weight_mv() : pr.weight_pa(),
+                   target.weight_unit == WeightUnit::mV ? "mV" : "pA");
+    }
+    const double min_delay = msg_.simulation().min_delay_ms();
+    if (pr.has_delay_ms())
+      check_.value(at / "delay_ms", pr.delay_ms(), "ms (>= simulation.min_delay_ms)", min_delay, 1e9);
+    connector(pr, pre, post, at, min_delay);
+  }
+
+  void connector(const pb::Projection& pr, const pb::Population& pre, const pb::Population& post,
+                 const FieldPath& at, double min_delay) const {
+    const bool same = pr.pre() == pr.post();
+    switch (pr.connector_case()) {
+      case pb::Projection::kAllToAll:
+        return;
+      case pb::Projection::kOneToOne:
+        if (pre.size() != post.size())
+          check_.fail(at / "one_to_one", fmt::format("needs equal sizes, but pre '{}' has {} and post '{}' has {}",
+                                                     pre.name(), pre.size(), post.name(), post.size()));
+        return;
+      case pb::Projection::kFixedProbability: {
+        const FieldPath p = at / "fixed_probability" / "p";
+        if (!pr.fixed_probability().has_p()) check_.fail(p, "missing: connection probability in [0, 1]");
+        check_.in_range(p, pr.fixed_probability().p(), 0.0, 1.0, "");
+        return;
+      }
+      case pb::Projection::kFixedInDegree: {
+        const auto& c = pr.fixed_in_degree();
+        const FieldPath k = at / "fixed_in_degree" / "k";
+        if (!c.has_k()) check_.fail(k, "missing: number of incoming connections per neuron");
+        const std::uint64_t eligible = pre.size() - ((same && !c.allow_autapses()) ? 1 : 0);
+        if (c.k() > 1'000'000'000ull) check_.fail(k, fmt::format("must be in [0, 1e9], got {}", c.k()));
+        if (c.k() > 0 && eligible == 0)
+          check_.fail(k, "no presynaptic neuron is eligible (autapses excluded in a population of 1)");
+        if (!c.allow_multapses() && c.k() > eligible)
+          check_.fail(k, fmt::format("must be in [0, {}] without multapses (pre '{}' has {} neurons{}), got {}",
+                                     eligible, pre.name(), pre.size(),
+                                     same && !c.allow_autapses() ? ", autapses excluded" : "", c.k()));
+        return;
+      }
+      case pb::Projection::kFromList: {
+        const auto& list = pr.from_list();
+        for (int i = 0; i < list.connections_size(); ++i) {
+          const auto& c = list.connections(i);
+          const FieldPath ci = (at / "from_list").at("connections", i);
+          if (!c.has_pre() || c.pre() >= pre.size())
+            check_.fail(ci / "pre", fmt::format("must be a neuron index in [0, {}] of '{}'", pre.size() - 1, pre.name()));
+          if (!c.has_post() || c.post() >= post.size())
+            check_.fail(ci / "post", fmt::format("must be a neuron index in [0, {}] of '{}'", post.size() - 1, post.name()));
+          if (c.has_weight()) check_.finite(ci / "weight", c.weight(), "");
+          if (c.has_delay_ms())
+            check_.in_range(ci / "delay_ms", c.delay_ms(), min_delay, 1e9, "ms (>= simulation.min_delay_ms)");
+        }
+        return;
+      }
+      case pb::Projection::CONNECTOR_NOT_SET:
+        check_.fail(at, "no connector: set one of all_to_all, one_to_one, fixed_probability, "
+                        "fixed_in_degree, from_list");
+    }
+  }
+
+  void current_source(int k) {
+    const pb::CurrentSource& cs = msg_.current_sources(k);
+    const FieldPath at = FieldPath::root().at("current_sources", k);
+    check_.name(at / "name", cs.name());
+    const pb::Population& target = population_ref(at / "target", cs.target());
+    if (neuron_model(target.model_case()).weight_unit == WeightUnit::None)
+      check_.fail(at / "target", "population '" + target.name() + "' is a spike source and takes no current");
+    for (int i = 0; i < cs.neurons_size(); ++i)
+      if (cs.neurons(i) >= target.size())
+        check_.fail(at.at("neurons", i), fmt::format("must be a neuron index in [0, {}] of '{}', got {}",
+                                                     target.size() - 1, target.name(), cs.neurons(i)));
+    if (cs.times_ms_size() == 0) check_.fail(at / "times_ms", "needs at least one step time");
+    if (cs.times_ms_size() != cs.amplitudes_pa_size())
+      check_.fail(at / "amplitudes_pA", fmt::format("needs one amplitude per step time ({}), got {}",
+                                                    cs.times_ms_size(), cs.amplitudes_pa_size()));
+    for (int i = 0; i < cs.times_ms_size(); ++i) {
+      check_.non_negative(at.at("times_ms", i), cs.times_ms(i), "ms");
+      if (i > 0 && !(cs.times_ms(i) > cs.times_ms(i - 1)))
+        check_.fail(at.at("times_ms", i), "step times must be strictly increasing");
+      check_.finite(at.at("amplitudes_pA", i), cs.amplitudes_pa(i), "pA");
+    }
+  }
+
+  void recorders() {
+    std::set<std::string> names;
+    for (int r = 0; r < msg_.spike_recorders_size(); ++r) {
+      const auto& rec = msg_.spike_recorders(r);
+      const FieldPath at = FieldPath::root().at("spike_recorders", r);
+      check_.name(at / "name", rec.name());
+      if (!names.insert(rec.name()).second)
+        check_.fail(at / "name", "duplicate recorder name '" + rec.name() + "' (names become file names)");
+      for (int i = 0; i < rec.populations_size(); ++i) population_ref(at.at("populations", i), rec.populations(i));
+    }
+    for (int r = 0; r < msg_.state_recorders_size(); ++r) {
+      const auto& rec = msg_.state_recorders(r);
+      const FieldPath at = FieldPath::root().at("state_recorders", r);
+      check_.name(at / "name", rec.name());
+      if (!names.insert(rec.name()).second)
+        check_.fail(at / "name", "duplicate recorder name '" + rec.name() + "' (names become file names)");
+      const pb::Population& pop = population_ref(at / "population", rec.population());
+      const auto variables = neuron_model(pop.model_case()).state_variables();
+      if (std::find(variables.begin(), variables.end(), rec.variable()) == variables.end()) {
+        std::string known;
+        for (const auto& v : variables) known += (known.empty() ? "" : ", ") + v;
+        check_.fail(at / "variable", "'" + rec.variable() + "' is not a state variable of " +
+                                         pop.name() + " (" + (known.empty() ? "it has none" : known) + ")");
+      }
+      for (int i = 0; i < rec.neurons_size(); ++i)
+        if (rec.neurons(i) >= pop.size())
+          check_.fail(at.at("neurons", i), fmt::format("must be a neuron index in [0, {}] of '{}', got {}",
+                                                       pop.size() - 1, pop.name(), rec.neurons(i)));
+      check_.in_range(at / "interval_ms", rec.interval_ms(), 1e-6, 1e9, "ms");
+    }
+  }
+
+  void memory() const {
+    const MemoryEstimate est = estimate_memory(msg_);
+    const double available = static_cast<double>(available_memory_bytes());
+    if (est.total_bytes > 0.9 * available) {
+      const FieldPath at = est.largest_field.empty()
+                               ? FieldPath::root()
+                               : FieldPath::root().at(est.largest_field, est.largest_index);
+      check_.fail(at, fmt::format("the network needs an estimated {:.1f} GiB ({:.3g} synapses; this item "
+                                  "alone {:.1f} GiB), more than 90 % of the {:.1f} GiB available",
+                                  est.total_bytes / 1073741824.0, est.synapses,
+                                  est.largest_bytes / 1073741824.0, available / 1073741824.0));
+    }
+  }
+
+  const LoadedNetwork& net_;
+  const pb::Network& msg_;
+  Checker check_;
+  std::map<std::string, int> population_index_;
+  std::set<std::string> projection_names_;
+};
+
+}  // namespace
+
+void validate_network(const LoadedNetwork& network) { NetworkValidator(network).run(); }
+
+}  // namespace ionspike

@@ -1,0 +1,63 @@
+// Interface of a population of neurons (or spike sources) of one model.
+//
+// The engine calls a population once per event, never once per synapse: a spike delivery
+// hands over the whole run of synapses of one (spike, projection, delay) group, and the
+// population loops over them with its own inlined update. State lives in the population as
+// structure-of-arrays.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/event_context.hpp"
+#include "synapses/static_synapse.hpp"
+
+namespace ionspike {
+
+// Unit of the weights a population accepts; None for spike sources, which accept no input.
+enum class WeightUnit { None, mV, pA };
+
+class NeuronPopulation {
+ public:
+  NeuronPopulation(std::string name, std::uint32_t id, std::uint32_t size)
+      : name_(std::move(name)), id_(id), size_(size) {}
+  virtual ~NeuronPopulation() = default;
+  NeuronPopulation(const NeuronPopulation&) = delete;
+  NeuronPopulation& operator=(const NeuronPopulation&) = delete;
+
+  const std::string& name() const { return name_; }
+  std::uint32_t id() const { return id_; }
+  std::uint32_t size() const { return size_; }
+
+  virtual std::string_view model_name() const = 0;
+  virtual WeightUnit weight_unit() const = 0;
+  // Whether current sources may inject into it.
+  virtual bool accepts_current() const { return weight_unit() != WeightUnit::None; }
+
+  // Schedules the population's first events (source spikes, initial threshold crossings).
+  virtual void start(EventContext& ctx) = 0;
+  // Spikes arriving at t_ms through a run of synapses whose targets are in this population.
+  virtual void deliver(double t_ms, std::span<const StaticSynapse> synapses, EventContext& ctx) = 0;
+  // An event this population scheduled for itself (kind SourceSpike or Threshold).
+  virtual void on_own_event(const Event& e, EventContext& ctx) = 0;
+  // Adds delta_pA to the injected current of the listed neurons (all if empty) from t_ms on.
+  virtual void add_injected_current(std::span<const std::uint32_t> neurons, double delta_pA,
+                                    double t_ms, EventContext& ctx) = 0;
+
+  // Names of the state variables a recorder may sample (with units in the names).
+  virtual std::vector<std::string> state_variables() const = 0;
+  // Writes variable `variable` (index into state_variables()) of the listed neurons at t_ms
+  // into out. Read-only: sampling never changes the dynamics, not even by rounding.
+  virtual void sample(std::size_t variable, std::span<const std::uint32_t> neurons, double t_ms,
+                      double* out) const = 0;
+
+ private:
+  std::string name_;
+  std::uint32_t id_;
+  std::uint32_t size_;
+};
+
+}  // namespace ionspike

@@ -1,0 +1,72 @@
+// Spike sources: populations that emit spikes but receive no input.
+//
+// PoissonSourcePopulation: N independent Poisson trains of rate r on [start, stop). They
+// are generated as one merged process, which is exactly equivalent in distribution: the
+// superposition of N independent Poisson processes of rate r is a Poisson process of rate
+// N r whose events belong to a uniformly chosen neuron. Intervals are drawn exactly from
+// the exponential distribution (no time grid), and the population holds a single pending
+// event whatever its size. Its random stream is ("poisson:" + name, seed).
+//
+// SpikeSourceArrayPopulation: each neuron fires at its listed times (one train per neuron,
+// or one train shared by all). The trains are merged once into a time-sorted list (ties by
+// neuron index) that is walked with a single pending event.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/random_stream.hpp"
+#include "neurons/neuron_population.hpp"
+
+namespace ionspike {
+
+// Shared behaviour of sources: no input, no state variables.
+class SpikeSourcePopulation : public NeuronPopulation {
+ public:
+  using NeuronPopulation::NeuronPopulation;
+  WeightUnit weight_unit() const override { return WeightUnit::None; }
+  void deliver(double, std::span<const StaticSynapse>, EventContext&) override;
+  void add_injected_current(std::span<const std::uint32_t>, double, double, EventContext&) override;
+  std::vector<std::string> state_variables() const override { return {}; }
+  void sample(std::size_t, std::span<const std::uint32_t>, double, double*) const override;
+};
+
+struct PoissonSourceParameters {
+  double rate_Hz = 0.0;
+  double start_ms = 0.0;
+  double stop_ms = std::numeric_limits<double>::infinity();
+};
+
+class PoissonSourcePopulation final : public SpikeSourcePopulation {
+ public:
+  PoissonSourcePopulation(std::string name, std::uint32_t id, std::uint32_t size,
+                          const PoissonSourceParameters& params, std::uint64_t seed);
+  std::string_view model_name() const override { return "poisson_source"; }
+  void start(EventContext& ctx) override;
+  void on_own_event(const Event& e, EventContext& ctx) override;
+
+ private:
+  void schedule_after(double t_ms, EventContext& ctx);
+  PoissonSourceParameters p_;
+  double total_rate_per_ms_;
+  RandomStream stream_;
+};
+
+class SpikeSourceArrayPopulation final : public SpikeSourcePopulation {
+ public:
+  // trains: one per neuron, or a single train for all neurons; each sorted ascending.
+  SpikeSourceArrayPopulation(std::string name, std::uint32_t id, std::uint32_t size,
+                             const std::vector<std::vector<double>>& trains_ms);
+  std::string_view model_name() const override { return "spike_source_array"; }
+  void start(EventContext& ctx) override;
+  void on_own_event(const Event& e, EventContext& ctx) override;
+
+ private:
+  void schedule(std::size_t index, EventContext& ctx);
+  std::vector<std::pair<double, std::uint32_t>> spikes_;  // (time ms, neuron), sorted
+};
+
+}  // namespace ionspike

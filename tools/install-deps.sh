@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs, from Debian 12 packages only, everything ionspike needs to build and test.
+# Idempotent: packages already present are skipped; `apt-get update` runs at most once,
+# and only when something is missing. Must run as root (or with sudo available).
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build pkg-config
+  libboost-graph-dev        # population graph while building networks
+  libtbb-dev                # oneTBB: parallel connectivity generation
+  libprotobuf-dev protobuf-compiler   # network description format
+  libspdlog-dev libfmt-dev  # logging
+  catch2                    # unit tests (v2)
+  libcli11-dev              # command line
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo_cmd=(sudo)
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -q
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,121 @@
+// The ionspike command line: a thin layer over ionspike::core.
+//
+//   ionspike run NETWORK [--t-stop MS] [--seed N] [--out DIR] [--threads N]
+//   ionspike validate NETWORK
+//   ionspike --version
+// Exit codes: 0 success, 1 runtime failure, 2 bad input (network file or arguments).
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "engine/run_report.hpp"
+#include "engine/simulator.hpp"
+#include "networks/memory_estimate.hpp"
+#include "networks/network_builder.hpp"
+#include "networks/network_loader.hpp"
+#include "networks/network_validator.hpp"
+#include "tools/progress_bar.hpp"
+
+namespace {
+
+using namespace ionspike;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kExitOk = 0;
+constexpr int kExitRuntime = 1;
+constexpr int kExitBadInput = 2;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+int cmd_validate(const std::string& file) {
+  LoadedNetwork net = load_network_file(file);
+  validate_network(net);
+  const MemoryEstimate est = estimate_memory(net.message);
+  std::printf("%s: valid (format version %u): %d populations, %d projections, ~%.4g synapses, "
+              "~%.3g GiB to build\n",
+              file.c_str(), net.message.format_version(), net.message.populations_size(),
+              net.message.projections_size(), est.synapses, est.total_bytes / 1073741824.0);
+  return kExitOk;
+}
+
+int cmd_run(const std::string& file, const SimulationOverrides& overrides) {
+  const auto t0 = Clock::now();
+  LoadedNetwork loaded = load_network_file(file);
+  apply_overrides(loaded.message, overrides);
+  BuildNotes notes;
+  RuntimeNetwork network = build_network(loaded, &notes);
+  for (const std::string& w : notes.warnings) spdlog::warn("{}", w);
+  const double build_s = seconds_since(t0);
+  spdlog::info("built {} neurons, {} synapses in {:.3f} s", network.neuron_count(), network.synapse_count(),
+               build_s);
+
+  const auto out_dir = network.settings.output_dir;
+  const double t_stop = network.settings.t_stop_ms;
+  Simulator sim(std::move(network));
+  ProgressBar bar;
+  const auto t1 = Clock::now();
+  sim.run_until(t_stop, [&](double t, double stop) { bar.update(t, stop); });
+  bar.finish();
+  const double run_s = seconds_since(t1);
+
+  RunReport report = make_report(sim, file, build_s, run_s);
+  write_outputs(sim, out_dir, report);
+  std::fputs(format_report(report, out_dir).c_str(), stdout);
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ionspike: event-driven spiking neural network simulator with electrochemical ionic synapses"};
+  app.set_version_flag("--version", std::string("ionspike ") + IONSPIKE_VERSION);
+  app.require_subcommand(1);
+  std::string log_level = "warn";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+
+  std::string network_file;
+  SimulationOverrides overrides;
+  CLI::App* run = app.add_subcommand("run", "build and simulate a network, write its recordings");
+  run->add_option("network", network_file, "network file (.pbtxt text or .pb binary)")->required();
+  run->add_option("--t-stop", overrides.t_stop_ms, "simulated time in ms (overrides the file)")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--seed", overrides.seed, "master random seed (overrides the file)");
+  run->add_option("--out", overrides.output_dir, "output directory (overrides the file)");
+  run->add_option("--threads", overrides.threads, "threads for building the network")
+      ->check(CLI::Range(1u, 1024u));
+
+  CLI::App* validate = app.add_subcommand("validate", "check a network file and report its size");
+  validate->add_option("network", network_file, "network file (.pbtxt text or .pb binary)")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitBadInput;
+  }
+
+  auto logger = spdlog::stderr_color_mt("ionspike");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_pattern("[%l] %v");
+
+  try {
+    if (run->parsed()) return cmd_run(network_file, overrides);
+    return cmd_validate(network_file);
+  } catch (const InputError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ionspike: error: %s\n", e.what());
+    return kExitRuntime;
+  }
+}
