@@ -45,10 +45,12 @@ struct Points {
 ExpSum make_exp_sum(double offset, std::span<const ExpTerm> terms) {
   ExpSum g;
   g.offset = offset;
-  for (const ExpTerm& term : terms)
-    if (term.coefficient != 0.0) g.terms[g.count++] = term;
-  std::sort(g.terms.begin(), g.terms.begin() + static_cast<std::ptrdiff_t>(g.count),
-            [](const ExpTerm& a, const ExpTerm& b) { return a.rate_per_ms < b.rate_per_ms; });
+  for (const ExpTerm& term : terms) {
+    if (term.coefficient == 0.0) continue;
+    std::size_t i = g.count++;  // insertion sort, at most 3 terms
+    for (; i > 0 && g.terms[i - 1].rate_per_ms > term.rate_per_ms; --i) g.terms[i] = g.terms[i - 1];
+    g.terms[i] = term;
+  }
   return g;
 }
 

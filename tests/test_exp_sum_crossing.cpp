@@ -1,12 +1,17 @@
 #include "neurons/exp_sum_crossing.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <iomanip>
 #include <limits>
 #include <optional>
 #include <random>
 #include <span>
+#include <sstream>
+#include <string>
+#include <utility>
 
 #include <catch2/catch.hpp>
 
@@ -164,6 +169,15 @@ RandomCase random_case(std::mt19937_64& rng, std::size_t count) {
   return c;
 }
 
+std::string describe(const RandomCase& c) {
+  std::ostringstream out;
+  out << std::setprecision(17) << "f(t) = " << c.constant;
+  for (const ExpTerm& term : c.terms())
+    out << " + " << term.coefficient << " exp(-" << term.rate_per_ms << " t)";
+  out << ", threshold " << c.threshold << ", t_max " << c.t_max;
+  return out.str();
+}
+
 // The returned crossing is a crossing, and f is below threshold just before it.
 void check_crossing_property(double constant, std::span<const ExpTerm> terms, double threshold,
                              double t) {
@@ -251,7 +265,8 @@ TEST_CASE("LIF with exponential synapse: transient crossings and near misses",
       {-55.0, 20.0, true},
       {-55.0, 5.0, false},
       {-60.0, -10.0, false},  // hyperpolarising current
-      {-51.0, 2.0, true},
+      {-51.0, 5.0, false},    // rises, peaks 0.8 mV short
+      {-51.0, 8.0, true},
   };
   for (const LifCase& lif : cases) {
     const auto terms = lif_terms(lif.v0, lif.drive);
@@ -263,9 +278,11 @@ TEST_CASE("LIF with exponential synapse: transient crossings and near misses",
 
     const auto t = first_upcrossing(kRest, terms, kTheta);  // infinite horizon
     REQUIRE(t.has_value() == lif.crosses);
-    REQUIRE(first_upcrossing(kRest, terms, kTheta, 100.0) == t);
+    const auto t_finite = first_upcrossing(kRest, terms, kTheta, 100.0);
+    REQUIRE(t_finite.has_value() == lif.crosses);
     if (t) {
       REQUIRE(std::abs(*t - *ref.crossing) <= 1e-9);
+      REQUIRE(std::abs(*t_finite - *t) <= 1e-12);
       check_crossing_property(kRest, terms, kTheta, *t);
       REQUIRE(exp_sum_value(kRest, terms, 60.0) < kTheta);  // transient: decays below again
     }
@@ -289,12 +306,8 @@ RandomTally check_random_against_reference(std::size_t count, int n_cases, std::
       continue;
     }
     const auto t = first_upcrossing(c.constant, c.terms(), c.threshold, c.t_max);
-    INFO(std::setprecision(17) << "case " << i << ": constant " << c.constant << " threshold "
-                               << c.threshold << " t_max " << c.t_max);
-    for (const ExpTerm& term : c.terms())
-      INFO("term " << term.coefficient << " * exp(-" << term.rate_per_ms << " t)");
-    INFO("reference " << (ref.crossing ? *ref.crossing : -1.0) << " result "
-                      << (t ? *t : -1.0));
+    INFO("case " << i << ": " << describe(c) << "; reference "
+                  << (ref.crossing ? *ref.crossing : -1.0) << ", result " << (t ? *t : -1.0));
     REQUIRE(t.has_value() == ref.crossing.has_value());
     if (!t) {
       ++tally.none;
@@ -332,7 +345,7 @@ TEST_CASE("two terms: random cases match a brute-force reference", "[exp_sum_cro
   const RandomTally tally = check_random_against_reference(2, n_cases, 77);
   INFO("immediate " << tally.immediate << " monotone " << tally.monotone << " transient "
                     << tally.transient << " none " << tally.none << " skipped " << tally.skipped);
-  CHECK(tally.transient >= 50);
+  CHECK(tally.transient >= 30);
   CHECK(tally.none >= 100);
   CHECK(tally.skipped <= n_cases / 100);
 }
@@ -347,8 +360,7 @@ TEST_CASE("returned crossing is a crossing with f below threshold just before",
     const auto t = first_upcrossing(c.constant, c.terms(), c.threshold, t_max);
     if (!t) continue;
     ++crossings;
-    INFO(std::setprecision(17) << "case " << i << " constant " << c.constant << " threshold "
-                               << c.threshold);
+    INFO("case " << i << ": " << describe(c) << " t_max " << t_max);
     REQUIRE(*t <= t_max);
     check_crossing_property(c.constant, c.terms(), c.threshold, *t);
   }
@@ -419,26 +431,40 @@ TEST_CASE("edge cases: f(0) >= threshold, infinite horizon, t_max cut-off", "[ex
     const auto first = first_upcrossing(kRest, lif, kTheta);
     REQUIRE(first.has_value());
     CHECK(first_upcrossing(kRest, lif, kTheta, *first - 1e-6) == std::nullopt);
-    CHECK(first_upcrossing(kRest, lif, kTheta, *first + 1e-6) == first);
-    CHECK(first_upcrossing(kRest, lif, kTheta, 1e6) == first);
+    for (double t_max : {*first + 1e-6, 10.0, 1e6}) {
+      const auto t = first_upcrossing(kRest, lif, kTheta, t_max);
+      REQUIRE(t.has_value());
+      CHECK(std::abs(*t - *first) <= 1e-12);
+    }
 
-    // g(t) = 0.1 + e^{-0.05 t}·(-0.8) + 2 e^{-0.5 t} - 1.6 e^{-1 t} ... : first transient
-    // crossing, dips below, then crosses for good; t_max between the two excludes the second.
-    const std::array<ExpTerm, 3> terms{{{-0.5, 0.05}, {3.0, 0.5}, {-2.6, 1.0}}};
-    const double constant = 0.1, threshold = 0.0;
-    const Reference ref = BruteForce(constant, terms, threshold).scan(200.0);
-    REQUIRE_FALSE(ref.ill_conditioned);
-    REQUIRE(ref.crossing.has_value());
-    const double t1 = *ref.crossing;
-    // The up-crossing after the dip, found from just after the first excursion ends.
-    double t_down = t1;
-    while (exp_sum_value(constant, terms, t_down) >= threshold) t_down += 1e-3;
-    REQUIRE(t_down < 100.0);
-    const auto later = first_upcrossing(
-        exp_sum_value(constant, {}, 0.0), terms, threshold, kInf);  // from t = 0: the first
-    REQUIRE(later.has_value());
-    CHECK(std::abs(*later - t1) <= 1e-9);
-    CHECK(first_upcrossing(constant, terms, threshold, t1 * (1.0 - 1e-9)) == std::nullopt);
-    CHECK(first_upcrossing(constant, terms, threshold, t_down) == later);
+    // f(t) = 1 - 1.5 e^{-0.05 t} + 3 e^{-0.5 t} - 2.6 e^{-t}: f(0) = -0.1, transient peak
+    // 0.452 at t ~ 1.29, dip to 0.029 at t ~ 6.5, then rises to 1.
+    const std::array<ExpTerm, 3> terms{{{-1.5, 0.05}, {3.0, 0.5}, {-2.6, 1.0}}};
+    const double constant = 1.0;
+    // threshold 0.6: the peak misses, the late rise crosses.
+    const Reference late = BruteForce(constant, terms, 0.6).scan(100.0);
+    REQUIRE_FALSE(late.ill_conditioned);
+    REQUIRE(late.crossing.has_value());
+    REQUIRE(*late.crossing > 10.0);
+    const auto t_late = first_upcrossing(constant, terms, 0.6);
+    REQUIRE(t_late.has_value());
+    CHECK(std::abs(*t_late - *late.crossing) <= 1e-9);
+    CHECK(first_upcrossing(constant, terms, 0.6, *late.crossing - 1e-6) == std::nullopt);
+    CHECK(first_upcrossing(constant, terms, 0.6, 5.0) == std::nullopt);
+    const auto t_late_cut = first_upcrossing(constant, terms, 0.6, *late.crossing + 1e-6);
+    REQUIRE(t_late_cut.has_value());
+    CHECK(std::abs(*t_late_cut - *t_late) <= 1e-12);
+
+    // threshold 0.3: up at the peak, down, up again later; only the first counts.
+    const Reference early = BruteForce(constant, terms, 0.3).scan(100.0);
+    REQUIRE_FALSE(early.ill_conditioned);
+    REQUIRE(early.crossing.has_value());
+    REQUIRE(*early.crossing < 1.3);
+    for (double t_max : {*early.crossing + 1e-6, 3.0, 10.0, 50.0, kInf}) {
+      const auto t = first_upcrossing(constant, terms, 0.3, t_max);
+      REQUIRE(t.has_value());
+      CHECK(std::abs(*t - *early.crossing) <= 1e-9);
+    }
+    CHECK(first_upcrossing(constant, terms, 0.3, *early.crossing - 1e-6) == std::nullopt);
   }
 }

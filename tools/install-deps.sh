@@ -12,6 +12,7 @@ packages=(
   libspdlog-dev libfmt-dev  # logging
   catch2                    # unit tests (v2)
   libcli11-dev              # command line
+  python3-numpy             # tests read the .npy outputs with numpy (Debian's /usr/bin/python3)
 )
 
 missing=()
