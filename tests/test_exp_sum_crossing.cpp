@@ -425,8 +425,7 @@ TEST_CASE("edge cases: f(0) >= threshold, infinite horizon, t_max cut-off", "[ex
   }
 
   SECTION("t_max cuts off later crossings") {
-    // Rises to a first transient peak above threshold, then falls; constant > threshold so it
-    // crosses again much later.
+    // LIF transient: any t_max before the crossing gives none, any t_max after the same crossing.
     const auto lif = lif_terms(kRest, 40.0);
     const auto first = first_upcrossing(kRest, lif, kTheta);
     REQUIRE(first.has_value());

@@ -1,0 +1,125 @@
+// Benchmark of one network file: build time, simulation wall time, spikes, synaptic events,
+// time per delivered synaptic event, bytes per synapse (measured from the allocator) and
+// peak resident memory. Prints a markdown table row per repetition and the median.
+//
+//   bench_network NETWORK [--t-stop MS] [--repeat N]
+//
+// Bytes per synapse: heap in use (glibc mallinfo2) after building the network, minus the
+// heap in use after building the same network without its projections, divided by the
+// synapse count. This counts everything a synapse costs at run time (8-byte synapse, delay
+// groups, row index, allocator overhead), not sizeof.
+#include <malloc.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "engine/simulator.hpp"
+#include "networks/network_builder.hpp"
+#include "networks/network_loader.hpp"
+
+namespace {
+
+using namespace ionspike;
+using Clock = std::chrono::steady_clock;
+
+std::size_t heap_in_use() {
+  malloc_trim(0);
+  const struct mallinfo2 mi = mallinfo2();
+  return mi.uordblks + mi.hblkhd;
+}
+
+double peak_rss_MiB() {
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+struct Result {
+  double build_s, run_s;
+  std::uint64_t spikes, synaptic_events, synapses, neurons;
+};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ionspike network benchmark"};
+  std::string file;
+  double t_stop_ms = 0.0;
+  int repeat = 3;
+  app.add_option("network", file, "network file")->required();
+  app.add_option("--t-stop", t_stop_ms, "simulated time in ms (default: the file's)");
+  app.add_option("--repeat", repeat, "repetitions")->check(CLI::Range(1, 100));
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    LoadedNetwork loaded = load_network_file(file);
+    if (t_stop_ms > 0) loaded.message.mutable_simulation()->set_t_stop_ms(t_stop_ms);
+    const double t_stop = loaded.message.simulation().t_stop_ms();
+
+    // Heap cost of the synapses.
+    double bytes_per_synapse = 0.0;
+    {
+      LoadedNetwork bare = load_network_file(file);
+      bare.message.clear_projections();
+      const std::size_t h0 = heap_in_use();
+      std::size_t without = 0, with = 0, synapses = 0;
+      {
+        RuntimeNetwork net = build_network(bare);
+        without = heap_in_use() - h0;
+      }
+      {
+        RuntimeNetwork net = build_network(loaded);
+        with = heap_in_use() - h0;
+        synapses = net.synapse_count();
+      }
+      bytes_per_synapse = synapses ? static_cast<double>(with - without) / static_cast<double>(synapses) : 0.0;
+    }
+
+    std::printf("# %s, %g ms simulated, %d repetitions\n\n", file.c_str(), t_stop, repeat);
+    std::printf("| run | neurons | synapses | build s | sim s | spikes | rate Hz | synaptic events | ns / syn. event |\n");
+    std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    std::vector<double> build_s, run_s, ns_per_event;
+    Result r{};
+    for (int k = 0; k < repeat; ++k) {
+      const auto t0 = Clock::now();
+      Simulator sim(build_network(loaded));
+      const auto t1 = Clock::now();
+      sim.run_until(t_stop);
+      const auto t2 = Clock::now();
+      r = {std::chrono::duration<double>(t1 - t0).count(), std::chrono::duration<double>(t2 - t1).count(),
+           sim.counters().spikes, sim.counters().synaptic_events, sim.network().synapse_count(),
+           sim.network().neuron_count()};
+      const double ns = r.synaptic_events ? 1e9 * r.run_s / static_cast<double>(r.synaptic_events) : 0.0;
+      build_s.push_back(r.build_s);
+      run_s.push_back(r.run_s);
+      ns_per_event.push_back(ns);
+      std::printf("| %d | %llu | %llu | %.3f | %.3f | %llu | %.2f | %llu | %.1f |\n", k + 1,
+                  static_cast<unsigned long long>(r.neurons), static_cast<unsigned long long>(r.synapses),
+                  r.build_s, r.run_s, static_cast<unsigned long long>(r.spikes),
+                  static_cast<double>(r.spikes) / (static_cast<double>(r.neurons) * t_stop * 1e-3),
+                  static_cast<unsigned long long>(r.synaptic_events), ns);
+    }
+    std::printf("\nmedian: build %.3f s, simulation %.3f s, %.1f ns per delivered synaptic event\n",
+                median(build_s), median(run_s), median(ns_per_event));
+    std::printf("bytes per synapse (allocator): %.2f\n", bytes_per_synapse);
+    std::printf("peak resident memory: %.1f MiB\n", peak_rss_MiB());
+    std::printf("(rate counts every population, spike sources included)\n");
+  } catch (const InputError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_network: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
