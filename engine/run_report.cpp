@@ -95,10 +95,10 @@ void write_outputs(const Simulator& sim, const std::filesystem::path& dir, RunRe
 
 std::string format_report(const RunReport& r, const std::filesystem::path& dir) {
   std::string s = fmt::format("ionspike {}: {}\n", IONSPIKE_VERSION, r.network_file);
-  s += fmt::format("  {:<22}{:>10}  {:>10}  {:>10}  {:>9}\n", "population", "model", "size", "spikes", "rate_Hz");
+  s += fmt::format("  {:<16} {:<18} {:>10} {:>10} {:>9}\n", "population", "model", "size", "spikes", "rate_Hz");
   for (const auto& p : r.populations)
-    s += fmt::format("  {:<22}{:>10}  {:>10}  {:>10}  {:>9.2f}\n", p.name,
-                     p.model.substr(0, 10), p.size, p.spikes, p.rate_Hz);
+    s += fmt::format("  {:<16} {:<18} {:>10} {:>10} {:>9.2f}\n", p.name, p.model, p.size, p.spikes,
+                     p.rate_Hz);
   s += fmt::format("  neurons {}, synapses {}, simulated {:g} ms, seed {}\n", r.neurons, r.synapses,
                    r.simulated_ms, r.seed);
   s += fmt::format("  spikes {}, mean rate {:.2f} Hz (neurons, sources excluded), {} synaptic events\n",
