@@ -39,6 +39,18 @@ Simulator::Simulator(RuntimeNetwork network)
     throw std::length_error("more than 2^24 populations, projections, sources or recorders");
 }
 
+Simulator::Simulator(Simulator&& other)
+    : net_(std::move(other.net_)),
+      queue_(std::move(other.queue_)),
+      ctx_(queue_),  // never other.ctx_: it schedules into other.queue_
+      outgoing_(std::move(other.outgoing_)),
+      spike_recorders_of_(std::move(other.spike_recorders_of_)),
+      counters_(std::move(other.counters_)),
+      now_ms_(other.now_ms_),
+      started_(other.started_) {
+  ctx_.emitted() = std::move(other.ctx_.emitted());
+}
+
 void Simulator::start() {
   started_ = true;
   for (auto& pop : net_.populations) pop->start(ctx_);

@@ -30,6 +30,12 @@ class Simulator {
   using ProgressFn = std::function<void(double t_ms, double t_stop_ms)>;
 
   explicit Simulator(RuntimeNetwork network);
+  // Movable, also mid-run: the new simulator continues exactly where the old one stopped
+  // (its event context is rebound to its own queue). Not copyable.
+  Simulator(Simulator&& other);
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+  Simulator& operator=(Simulator&&) = delete;
 
   void run_until(double t_stop_ms, const ProgressFn& progress = {});
   double time_ms() const { return now_ms_; }

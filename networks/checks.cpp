@@ -29,16 +29,16 @@ void Checker::in_range(const FieldPath& path, double value, double lo, double hi
 
 void Checker::finite(const FieldPath& path, double value, std::string_view unit) const {
   if (!std::isfinite(value))
-    fail(path, fmt::format("must be a finite number{}, got {}", with_unit(unit), format_number(value)));
+    fail(path, fmt::format("must be a finite number{}, got {}", unit.empty() ? "" : " (" + std::string(unit) + ")",
+                           format_number(value)));
 }
 
+// The open upper end excludes inf, so these also refuse nan and inf (with the range).
 void Checker::positive(const FieldPath& path, double value, std::string_view unit) const {
-  finite(path, value, unit);
   in_range(path, value, 0.0, std::numeric_limits<double>::infinity(), unit, true, true);
 }
 
 void Checker::non_negative(const FieldPath& path, double value, std::string_view unit) const {
-  finite(path, value, unit);
   in_range(path, value, 0.0, std::numeric_limits<double>::infinity(), unit, false, true);
 }
 
@@ -56,6 +56,10 @@ void Checker::value(const FieldPath& path, const pb::Value& v, std::string_view 
       finite(up / "high", u.high(), unit);
       in_range(up / "low", u.low(), lo, hi, unit);
       in_range(up / "high", u.high(), u.low(), hi, unit);
+      if (!std::isfinite(u.high() - u.low()))
+        fail(up / "high", fmt::format("high - low must be in [0, {}]{}, got {} - {} = inf",
+                                      format_number(std::numeric_limits<double>::max()), with_unit(unit),
+                                      format_number(u.high()), format_number(u.low())));
       return;
     }
     case pb::Value::kNormal: {
@@ -65,13 +69,14 @@ void Checker::value(const FieldPath& path, const pb::Value& v, std::string_view 
       non_negative(np / "stddev", n.stddev(), unit);
       if (std::isnan(n.low())) fail(np / "low", "must not be nan");
       if (std::isnan(n.high())) fail(np / "high", "must not be nan");
+      // Draws are redrawn into [low, high], so the bounds keep every draw in [lo, hi].
       if (n.low() < lo)
-        fail(np / "low", fmt::format("draws must stay >= {}{}: set low >= {} (truncated normal), got {}",
-                                     format_number(lo), with_unit(unit), format_number(lo),
+        fail(np / "low", fmt::format("must be in [{}, {}]{} (set low: draws are redrawn into [low, high]), got {}",
+                                     format_number(lo), format_number(hi), with_unit(unit),
                                      format_number(n.low())));
       if (n.high() > hi)
-        fail(np / "high", fmt::format("draws must stay <= {}{}: set high <= {} (truncated normal), got {}",
-                                      format_number(hi), with_unit(unit), format_number(hi),
+        fail(np / "high", fmt::format("must be in [{}, {}]{} (set high: draws are redrawn into [low, high]), got {}",
+                                      format_number(lo), format_number(hi), with_unit(unit),
                                       format_number(n.high())));
       if (!(n.low() < n.high()))
         fail(np / "high", fmt::format("must be > low ({}), got {}", format_number(n.low()),
@@ -80,12 +85,17 @@ void Checker::value(const FieldPath& path, const pb::Value& v, std::string_view 
         in_range(np / "mean", n.mean(), n.low(), n.high(), unit);
         return;
       }
-      // Probability mass of [low, high]; redrawing needs it to be non-negligible.
+      // Probability mass of [low, high]. Draws outside are redrawn, and the random stream gives
+      // up after 10'000 consecutive misses: with mass m a draw fails with probability
+      // (1 - m)^10'000, about e^-100 for m = 0.01 (e^-10 for 1e-3, which a network of a
+      // million synapses would hit).
       const double s = n.stddev() * std::sqrt(2.0);
       const double mass = 0.5 * (std::erfc((n.low() - n.mean()) / s) - std::erfc((n.high() - n.mean()) / s));
-      if (mass < 1e-3)
-        fail(np, fmt::format("the interval [low, high] holds only {:.3g} of the normal's probability "
-                             "(at least 1e-3 needed)", mass));
+      if (!(mass >= kMinTruncatedNormalMass))
+        fail(np, fmt::format("the interval [low, high] = [{}, {}] holds only {:.3g} of the probability of "
+                             "Normal(mean {}, stddev {}) (at least {} needed)",
+                             format_number(n.low()), format_number(n.high()), mass, format_number(n.mean()),
+                             format_number(n.stddev()), kMinTruncatedNormalMass));
       return;
     }
     case pb::Value::KIND_NOT_SET:

@@ -10,6 +10,9 @@
 
 namespace ionspike {
 
+// Smallest probability a truncated normal may keep of its normal (see Checker::value).
+inline constexpr double kMinTruncatedNormalMass = 0.01;
+
 class Checker {
  public:
   explicit Checker(const LoadedNetwork& net) : net_(net) {}
@@ -24,10 +27,10 @@ class Checker {
   void finite(const FieldPath& path, double value, std::string_view unit) const;
   void positive(const FieldPath& path, double value, std::string_view unit) const;
   void non_negative(const FieldPath& path, double value, std::string_view unit) const;
-  // A Value (constant or distribution) all of whose draws lie in [lo, hi].
+  // A Value (constant or distribution) all of whose draws lie in [lo, hi] (and are finite).
   void value(const FieldPath& path, const pb::Value& v, std::string_view unit,
-             double lo = -std::numeric_limits<double>::max(),
-             double hi = std::numeric_limits<double>::max()) const;
+             double lo = -std::numeric_limits<double>::infinity(),
+             double hi = std::numeric_limits<double>::infinity()) const;
   // A name usable in file names and references: [A-Za-z0-9_][A-Za-z0-9_.-]*, at most 128 chars.
   void name(const FieldPath& path, const std::string& name) const;
 

@@ -65,10 +65,15 @@ void generate_block(const ConnectivityInput& in, const SynapseMaker& make, std::
       case pb::Projection::kFixedProbability: {
         const double p = pr.fixed_probability().p();
         if (p <= 0.0) break;
-        // Geometric skipping: gaps between successive Bernoulli(p) successes.
-        for (std::uint64_t pre = rng.geometric_skips(p); pre < in.pre_size; pre += 1 + rng.geometric_skips(p))
+        // Geometric skipping: gaps between successive Bernoulli(p) successes. A gap saturates
+        // at UINT64_MAX for tiny p, so it is compared with the room left, never added blindly.
+        for (std::uint64_t pre = rng.geometric_skips(p); pre < in.pre_size;) {
           if (!excluded(static_cast<std::uint32_t>(pre), post, pr.fixed_probability().allow_autapses()))
             make.add(out, rng, static_cast<std::uint32_t>(pre), post);
+          const std::uint64_t skip = rng.geometric_skips(p);
+          if (skip >= in.pre_size - pre - 1) break;
+          pre += 1 + skip;
+        }
         break;
       }
       case pb::Projection::kFixedInDegree: {

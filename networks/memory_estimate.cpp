@@ -4,7 +4,9 @@
 
 #include <cmath>
 #include <fstream>
+#include <algorithm>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace ionspike {
@@ -20,10 +22,31 @@ MemoryEstimate estimate_memory(const pb::Network& net) {
       est.largest_index = index;
     }
   };
+  const double t_stop = net.simulation().t_stop_ms();
+  std::map<std::string, double> source_spikes;  // spikes a source population emits until t_stop
   for (int i = 0; i < net.populations_size(); ++i) {
     const auto& p = net.populations(i);
-    sizes[p.name()] = static_cast<double>(p.size());
-    account("populations", i, kBytesPerNeuron * static_cast<double>(p.size()));
+    const double n = static_cast<double>(p.size());
+    sizes[p.name()] = n;
+    double bytes = kBytesPerNeuron * n;
+    if (p.has_spike_source_array()) {
+      // Every spike of every neuron is stored; a single train is copied to each neuron.
+      const auto& trains = p.spike_source_array().trains();
+      double stored = 0.0, until_stop = 0.0;
+      for (const auto& t : trains) {
+        stored += t.times_ms_size();
+        until_stop += static_cast<double>(std::upper_bound(t.times_ms().begin(), t.times_ms().end(), t_stop) -
+                                          t.times_ms().begin());
+      }
+      const double copies = trains.size() == 1 ? n : 1.0;
+      bytes += kBytesPerStoredSpike * stored * copies;
+      source_spikes[p.name()] = until_stop * copies;
+    } else if (p.has_poisson_source()) {
+      const auto& m = p.poisson_source();
+      const double duration_ms = std::max(0.0, std::min(m.stop_ms(), t_stop) - m.start_ms());
+      source_spikes[p.name()] = m.rate_hz() * 1e-3 * duration_ms * n;
+    }
+    account("populations", i, bytes);
   }
   for (int j = 0; j < net.projections_size(); ++j) {
     const auto& pr = net.projections(j);
@@ -46,7 +69,19 @@ MemoryEstimate estimate_memory(const pb::Network& net) {
     est.synapses += count;
     account("projections", j, kBuildBytesPerSynapse * count);
   }
-  const double t_stop = net.simulation().t_stop_ms();
+  // Recorded spikes of sources (the counts of neurons are not known before the run).
+  for (int r = 0; r < net.spike_recorders_size(); ++r) {
+    const auto& rec = net.spike_recorders(r);
+    double spikes = 0.0;
+    if (rec.populations_size() == 0) {
+      for (const auto& [name, count] : source_spikes) spikes += count;
+    } else {
+      const std::set<std::string> names(rec.populations().begin(), rec.populations().end());
+      for (const std::string& name : names)
+        if (const auto it = source_spikes.find(name); it != source_spikes.end()) spikes += it->second;
+    }
+    account("spike_recorders", r, kBytesPerRecordedSpike * spikes);
+  }
   for (int r = 0; r < net.state_recorders_size(); ++r) {
     const auto& rec = net.state_recorders(r);
     const double neurons = rec.neurons_size() > 0 ? rec.neurons_size() : sizes[rec.population()];

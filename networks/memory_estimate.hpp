@@ -21,6 +21,10 @@ struct MemoryEstimate {
 // Bytes per synapse while building (specs + sort order + final 8-byte synapse), an upper bound.
 inline constexpr double kBuildBytesPerSynapse = 48.0;
 inline constexpr double kBytesPerNeuron = 64.0;
+// A spike of a spike_source_array (time, neuron), and a recorded spike (16-byte record in a
+// vector that may have doubled).
+inline constexpr double kBytesPerStoredSpike = 16.0;
+inline constexpr double kBytesPerRecordedSpike = 32.0;
 
 MemoryEstimate estimate_memory(const pb::Network& network);
 // MemAvailable from /proc/meminfo (bytes); falls back to physical memory.

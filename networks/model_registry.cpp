@@ -51,6 +51,16 @@ void validate_lif_membrane(const Msg& m, const Checker& check, const FieldPath& 
                  m.v_th_mv(), "mV (below v_th_mV)", true, true);
   check.non_negative(at / "t_ref_ms", m.t_ref_ms(), "ms");
   check.finite(at / "i_e_pA", m.i_e_pa(), "pA");
+  // The membrane is computed with R = tau_m / c_m and V_inf = e_l + R i_e; an overflow there
+  // would silently turn every membrane into nan.
+  const double r_GOhm = m.tau_m_ms() / m.c_m_pf();
+  if (!std::isfinite(r_GOhm))
+    check.fail(at / "c_m_pF", fmt::format("tau_m_ms / c_m_pF must be a finite number (GOhm), got {} / {}",
+                                          format_number(m.tau_m_ms()), format_number(m.c_m_pf())));
+  const double v_inf = m.e_l_mv() + r_GOhm * m.i_e_pa();
+  if (!std::isfinite(v_inf))
+    check.fail(at / "i_e_pA", fmt::format("e_l_mV + tau_m_ms / c_m_pF * i_e_pA must be a finite number (mV), got {}",
+                                          format_number(v_inf)));
   if (m.has_v_init_mv()) check.value(at / "v_init_mV", m.v_init_mv(), "mV");
 }
 

@@ -5,8 +5,10 @@
 #include <numeric>
 
 #include <boost/graph/adjacency_list.hpp>
+#include <fmt/format.h>
 #include <tbb/global_control.h>
 
+#include "networks/checks.hpp"
 #include "networks/connectivity.hpp"
 #include "networks/model_registry.hpp"
 #include "networks/network_validator.hpp"
@@ -77,6 +79,14 @@ std::vector<std::string> silent_populations(const PopulationGraph& g, const pb::
 }  // namespace
 
 void apply_overrides(pb::Network& network, const SimulationOverrides& o) {
+  // Checked here, so that an error names the option rather than the file's field.
+  const SourceLocation cli{"command line"};
+  if (o.t_stop_ms && !(*o.t_stop_ms > 0.0 && *o.t_stop_ms <= kMaxTStopMs))
+    throw InputError(cli, "--t-stop", fmt::format("must be in (0, {}] ms, got {}", format_number(kMaxTStopMs),
+                                                  format_number(*o.t_stop_ms)));
+  if (o.threads && (*o.threads < 1 || *o.threads > kMaxThreads))
+    throw InputError(cli, "--threads", fmt::format("must be in [1, {}], got {}", kMaxThreads, *o.threads));
+  if (o.output_dir && o.output_dir->empty()) throw InputError(cli, "--out", "must not be empty");
   pb::Simulation* s = network.mutable_simulation();
   if (o.t_stop_ms) s->set_t_stop_ms(*o.t_stop_ms);
   if (o.seed) s->set_seed(*o.seed);

@@ -43,12 +43,16 @@ class LoadedNetwork {
  public:
   pb::Network message;
   std::string file;  // as given by the user, for messages
-  // Position of the field in the text file; for an unset field, that of the nearest parent
-  // present; line 0 for binary files.
+  // Position of the field in the text file (of the element itself for list syntax,
+  // "times_ms: [1, 2]"); for an unset field, that of the nearest parent present (the whole
+  // file starts at 1:1); line 0 for binary files.
   SourceLocation locate(const FieldPath& path) const;
   [[noreturn]] void fail(const FieldPath& path, const std::string& message) const;
 
   std::unique_ptr<google::protobuf::TextFormat::ParseInfoTree> locations;  // null if binary
+  // The text that was parsed (null if binary): read again, only when an error is reported,
+  // for positions ParseInfoTree does not keep (elements given with list syntax).
+  std::shared_ptr<const std::string> text;
 };
 
 // Reads and parses a network file (format chosen by extension). Throws InputError.

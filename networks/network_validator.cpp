@@ -1,12 +1,15 @@
 #include "networks/network_validator.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "engine/event.hpp"
 #include "networks/checks.hpp"
 #include "networks/memory_estimate.hpp"
 #include "networks/model_registry.hpp"
@@ -15,6 +18,10 @@ namespace ionspike {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+// Largest weight magnitude: weights are stored as 32-bit floats.
+constexpr double kMaxWeight = std::numeric_limits<float>::max();
+// Samples of one state recorder (32-bit sample index in its events).
+constexpr std::uint64_t kMaxSamples = 0xFFFFFFFFull;
 
 class NetworkValidator {
  public:
@@ -29,6 +36,7 @@ class NetworkValidator {
       check_.fail(root / "format_version", fmt::format("this simulator reads format version {}, got {}",
                                                        kNetworkFormatVersion, msg_.format_version()));
     simulation();
+    counts();
     populations();
     for (int j = 0; j < msg_.projections_size(); ++j) projection(j);
     for (int k = 0; k < msg_.current_sources_size(); ++k) current_source(k);
@@ -40,13 +48,25 @@ class NetworkValidator {
   void simulation() {
     const FieldPath at = FieldPath::root() / "simulation";
     const pb::Simulation& s = msg_.simulation();
-    check_.in_range(at / "t_stop_ms", s.t_stop_ms(), 0.0, 1e12, "ms", true);
+    check_.in_range(at / "t_stop_ms", s.t_stop_ms(), 0.0, kMaxTStopMs, "ms", true);
     check_.in_range(at / "min_delay_ms", s.min_delay_ms(), 0.0, 1e6, "ms", true);
-    check_.in_range(at / "threads", s.threads(), 1, 1024, "");
+    check_.in_range(at / "threads", s.threads(), 1, kMaxThreads, "");
     if (s.output_dir().empty()) check_.fail(at / "output_dir", "must not be empty");
     for (int i = 0; i < s.output_formats_size(); ++i)
       if (s.output_formats(i) == pb::OUTPUT_FORMAT_UNSPECIFIED)
         check_.fail(at.at("output_formats", i), "must be CSV or NPY");
+  }
+
+  // Event keys hold 24-bit object ids (engine/event.hpp).
+  void counts() const {
+    const std::pair<const char*, int> items[] = {{"populations", msg_.populations_size()},
+                                                 {"projections", msg_.projections_size()},
+                                                 {"current_sources", msg_.current_sources_size()},
+                                                 {"state_recorders", msg_.state_recorders_size()}};
+    for (const auto& [field, n] : items)
+      if (static_cast<std::uint64_t>(n) >= Event::kMaxObjects)
+        check_.fail(FieldPath::root().at(field, static_cast<int>(Event::kMaxObjects - 1)),
+                    fmt::format("at most {} {} are supported, got {}", Event::kMaxObjects - 1, field, n));
   }
 
   void populations() {
@@ -113,13 +133,40 @@ class NetworkValidator {
       if (!unit_ok)
         check_.fail(w, "wrong unit: the target '" + post.name() + "' is " + std::string(target.name) +
                            ", which takes " + expected);
-      check_.value(w, pr.weight_case() == pb::Projection::kWeightMV ? pr.weight_mv() : pr.weight_pa(),
-                   target.weight_unit == WeightUnit::mV ? "mV" : "pA");
+      const pb::Value& value = pr.weight_case() == pb::Projection::kWeightMV ? pr.weight_mv() : pr.weight_pa();
+      const char* unit = target.weight_unit == WeightUnit::mV ? "mV" : "pA";
+      check_.value(w, value, unit);
+      float_weight(w, value, unit);
     }
     const double min_delay = msg_.simulation().min_delay_ms();
     if (pr.has_delay_ms())
       check_.value(at / "delay_ms", pr.delay_ms(), "ms (>= simulation.min_delay_ms)", min_delay, 1e9);
     connector(pr, pre, post, at, min_delay);
+  }
+
+  // Synapses keep their weight as a 32-bit float (synapses/static_synapse.hpp): every draw
+  // must fit, or it would silently become inf. A normal's draws stay within 40 stddev.
+  void float_weight(const FieldPath& w, const pb::Value& v, const std::string& unit) const {
+    const std::string range = unit + " (a 32-bit float)";
+    switch (v.kind_case()) {
+      case pb::Value::kConstant:
+        return check_.in_range(w / "constant", v.constant(), -kMaxWeight, kMaxWeight, range);
+      case pb::Value::kUniform:
+        check_.in_range(w / "uniform" / "low", v.uniform().low(), -kMaxWeight, kMaxWeight, range);
+        return check_.in_range(w / "uniform" / "high", v.uniform().high(), -kMaxWeight, kMaxWeight, range);
+      case pb::Value::kNormal: {
+        const pb::Normal& n = v.normal();
+        const double lo = std::max(n.low(), n.mean() - 40.0 * n.stddev());
+        const double hi = std::min(n.high(), n.mean() + 40.0 * n.stddev());
+        if (lo < -kMaxWeight || hi > kMaxWeight)
+          check_.fail(w / "normal", fmt::format("draws must be in [{}, {}] {}, but may reach [{}, {}]: set low and high",
+                                                format_number(-kMaxWeight), format_number(kMaxWeight), range,
+                                                format_number(lo), format_number(hi)));
+        return;
+      }
+      case pb::Value::KIND_NOT_SET:
+        return;
+    }
   }
 
   void connector(const pb::Projection& pr, const pb::Population& pre, const pb::Population& post,
@@ -159,10 +206,15 @@ class NetworkValidator {
           const auto& c = list.connections(i);
           const FieldPath ci = (at / "from_list").at("connections", i);
           if (!c.has_pre() || c.pre() >= pre.size())
-            check_.fail(ci / "pre", fmt::format("must be a neuron index in [0, {}] of '{}'", pre.size() - 1, pre.name()));
+            check_.fail(ci / "pre", fmt::format("must be a neuron index in [0, {}] of '{}', got {}", pre.size() - 1,
+                                                pre.name(), c.has_pre() ? std::to_string(c.pre()) : "nothing"));
           if (!c.has_post() || c.post() >= post.size())
-            check_.fail(ci / "post", fmt::format("must be a neuron index in [0, {}] of '{}'", post.size() - 1, post.name()));
-          if (c.has_weight()) check_.finite(ci / "weight", c.weight(), "");
+            check_.fail(ci / "post", fmt::format("must be a neuron index in [0, {}] of '{}', got {}", post.size() - 1,
+                                                 post.name(), c.has_post() ? std::to_string(c.post()) : "nothing"));
+          if (c.has_weight())
+            check_.in_range(ci / "weight", c.weight(), -kMaxWeight, kMaxWeight,
+                            neuron_model(post.model_case()).weight_unit == WeightUnit::mV ? "mV (a 32-bit float)"
+                                                                                          : "pA (a 32-bit float)");
           if (c.has_delay_ms())
             check_.in_range(ci / "delay_ms", c.delay_ms(), min_delay, 1e9, "ms (>= simulation.min_delay_ms)");
         }
@@ -174,17 +226,36 @@ class NetworkValidator {
     }
   }
 
+  struct LifMembrane {
+    double e_l_mV, r_GOhm, i_e_pA;
+  };
+  static std::optional<LifMembrane> lif_membrane(const pb::Population& p) {
+    if (p.has_lif_delta())
+      return LifMembrane{p.lif_delta().e_l_mv(), p.lif_delta().tau_m_ms() / p.lif_delta().c_m_pf(), p.lif_delta().i_e_pa()};
+    if (p.has_lif_exp())
+      return LifMembrane{p.lif_exp().e_l_mv(), p.lif_exp().tau_m_ms() / p.lif_exp().c_m_pf(), p.lif_exp().i_e_pa()};
+    return std::nullopt;
+  }
+
   void current_source(int k) {
     const pb::CurrentSource& cs = msg_.current_sources(k);
     const FieldPath at = FieldPath::root().at("current_sources", k);
     check_.name(at / "name", cs.name());
+    if (!current_source_names_.insert(cs.name()).second)
+      check_.fail(at / "name", "duplicate current source name '" + cs.name() + "'");
     const pb::Population& target = population_ref(at / "target", cs.target());
     if (neuron_model(target.model_case()).weight_unit == WeightUnit::None)
       check_.fail(at / "target", "population '" + target.name() + "' is a spike source and takes no current");
-    for (int i = 0; i < cs.neurons_size(); ++i)
+    std::map<std::uint64_t, int> first_of;  // a neuron listed twice would get the current twice
+    for (int i = 0; i < cs.neurons_size(); ++i) {
       if (cs.neurons(i) >= target.size())
         check_.fail(at.at("neurons", i), fmt::format("must be a neuron index in [0, {}] of '{}', got {}",
                                                      target.size() - 1, target.name(), cs.neurons(i)));
+      const auto [it, fresh] = first_of.emplace(cs.neurons(i), i);
+      if (!fresh)
+        check_.fail(at.at("neurons", i), fmt::format("duplicate neuron index {} (also neurons[{}])",
+                                                     cs.neurons(i), it->second));
+    }
     if (cs.times_ms_size() == 0) check_.fail(at / "times_ms", "needs at least one step time");
     if (cs.times_ms_size() != cs.amplitudes_pa_size())
       check_.fail(at / "amplitudes_pA", fmt::format("needs one amplitude per step time ({}), got {}",
@@ -194,6 +265,15 @@ class NetworkValidator {
       if (i > 0 && !(cs.times_ms(i) > cs.times_ms(i - 1)))
         check_.fail(at.at("times_ms", i), "step times must be strictly increasing");
       check_.finite(at.at("amplitudes_pA", i), cs.amplitudes_pa(i), "pA");
+      // The target's V_inf = e_l + R (i_e + amplitude) must stay a number (see model_registry).
+      if (const auto m = lif_membrane(target)) {
+        const double v_inf = m->e_l_mV + m->r_GOhm * (m->i_e_pA + cs.amplitudes_pa(i));
+        if (!std::isfinite(v_inf))
+          check_.fail(at.at("amplitudes_pA", i),
+                      fmt::format("must keep the resting potential of '{}', e_l_mV + tau_m_ms / c_m_pF * (i_e_pA + "
+                                  "amplitude), a finite number (mV); got {} pA, which makes it {}",
+                                  target.name(), format_number(cs.amplitudes_pa(i)), format_number(v_inf)));
+      }
     }
   }
 
@@ -226,6 +306,13 @@ class NetworkValidator {
           check_.fail(at.at("neurons", i), fmt::format("must be a neuron index in [0, {}] of '{}', got {}",
                                                        pop.size() - 1, pop.name(), rec.neurons(i)));
       check_.in_range(at / "interval_ms", rec.interval_ms(), 1e-6, 1e9, "ms");
+      // Sample indices are 32-bit: at most kMaxSamples samples in [0, t_stop_ms].
+      const double t_stop = msg_.simulation().t_stop_ms();
+      if (t_stop / rec.interval_ms() > static_cast<double>(kMaxSamples - 1))
+        check_.fail(at / "interval_ms",
+                    fmt::format("must be in [{}, 1e+09] ms for t_stop_ms {} (at most {} samples), got {}",
+                                format_number(t_stop / static_cast<double>(kMaxSamples - 1)), format_number(t_stop),
+                                kMaxSamples, format_number(rec.interval_ms())));
     }
   }
 
@@ -248,6 +335,7 @@ class NetworkValidator {
   Checker check_;
   std::map<std::string, int> population_index_;
   std::set<std::string> projection_names_;
+  std::set<std::string> current_source_names_;
 };
 
 }  // namespace

@@ -10,6 +10,9 @@ namespace ionspike {
 inline constexpr std::uint32_t kNetworkFormatVersion = 1;
 // Largest population: neuron indices are 32-bit.
 inline constexpr std::uint64_t kMaxPopulationSize = 0xFFFFFFFEull;
+// Limits of the simulation settings (also checked for command-line overrides).
+inline constexpr double kMaxTStopMs = 1e12;
+inline constexpr std::uint32_t kMaxThreads = 1024;
 
 void validate_network(const LoadedNetwork& network);
 

@@ -33,8 +33,14 @@ LifExpPopulation::State LifExpPopulation::propagate(const State& s, double v_inf
   const double e_ex = std::exp(-h_ms / p_.tau_syn_ex_ms);
   const double e_in = std::exp(-h_ms / p_.tau_syn_in_ms);
   const double inv_m = 1.0 / p_.tau_m_ms;
-  const double p_ex = h_ms * e_m * phi(h_ms * (inv_m - 1.0 / p_.tau_syn_ex_ms)) / p_.c_m_pF;
-  const double p_in = h_ms * e_m * phi(h_ms * (inv_m - 1.0 / p_.tau_syn_in_ms)) / p_.c_m_pF;
+  // h e_slow phi(-|x|) / c_m: the slower exponential times phi of a non-positive argument,
+  // so nothing overflows (e_m underflows long before e_s when tau_s > tau_m).
+  const auto p_syn = [&](double e_s, double tau_s) {
+    const double x = h_ms * (inv_m - 1.0 / tau_s);
+    return h_ms * (x > 0.0 ? e_s : e_m) * phi(-std::abs(x)) / p_.c_m_pF;
+  };
+  const double p_ex = p_syn(e_ex, p_.tau_syn_ex_ms);
+  const double p_in = p_syn(e_in, p_.tau_syn_in_ms);
   return {v_inf + (s.v_mV - v_inf) * e_m + s.i_ex_pA * p_ex + s.i_in_pA * p_in, s.i_ex_pA * e_ex,
           s.i_in_pA * e_in};
 }

@@ -8,9 +8,10 @@
 //
 // Exact propagation over an interval h without input (R = tau_m / c_m, e_x = exp(-h / tau_x)):
 //   V(h)  = V_inf + (V0 - V_inf) e_m + sum_s I_s0 P_s(h),   V_inf = e_l + R (i_e + I_inj)
-//   P_s(h) = (e_s - e_m) / (c_m (1/tau_m - 1/tau_s)) = h e_m phi(h (1/tau_m - 1/tau_s)) / c_m,
-//   phi(x) = expm1(x)/x, phi(0) = 1
-// The phi form has no cancellation for small h and stays exact when tau_s = tau_m.
+//   P_s(h) = (e_s - e_m) / (c_m (1/tau_m - 1/tau_s)) = h e_slow phi(-|x|) / c_m,
+//   x = h (1/tau_m - 1/tau_s),  e_slow = e_m if tau_s < tau_m else e_s,  phi(x) = expm1(x)/x, phi(0) = 1
+// The phi form has no cancellation for small h and stays exact when tau_s = tau_m; taking
+// the slower exponential keeps phi's argument <= 0, so long intervals cannot overflow.
 // Threshold crossings: V(h) - v_th is a constant plus a sum of at most three exponentials;
 // its first up-crossing is found exactly by exp_sum_crossing (root isolation by the
 // derivative recursion, then TOMS 748 to a few ulps), and scheduled as a Threshold event.
