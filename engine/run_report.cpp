@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "engine/atomic_file.hpp"
+#include "engine/npy_writer.hpp"
 
 namespace ionspike {
 namespace {
@@ -47,6 +48,8 @@ RunReport make_report(const Simulator& sim, std::string network_file, double bui
     }
   }
   r.mean_rate_Hz = seconds > 0 && neuron_count > 0 ? neuron_spikes / (neuron_count * seconds) : 0.0;
+  for (const EisProjection& proj : net.eis_projections)
+    r.eis.push_back({proj.name(), proj.synapse_count(), proj.energy()});
   return r;
 }
 
@@ -58,15 +61,50 @@ std::string report_json(const RunReport& r) {
                         "\"spikes\": {}, \"rate_Hz\": {:.17g}}}",
                         i ? "," : "", i, p.name, p.model, p.size, p.spikes, p.rate_Hz);
   }
+  std::string eis;
+  for (std::size_t i = 0; i < r.eis.size(); ++i) {
+    const auto& e = r.eis[i];
+    eis += fmt::format("{}\n    {{\"projection\": \"{}\", \"synapses\": {}, \"energy_insertion_fJ\": {:.17g}, "
+                       "\"energy_gate_fJ\": {:.17g}, \"energy_divider_fJ\": {:.17g}, \"energy_total_fJ\": {:.17g}}}",
+                       i ? "," : "", e.name, e.synapses, e.energy.insertion_fJ, e.energy.gate_fJ,
+                       e.energy.divider_fJ, e.energy.total_fJ());
+  }
   std::string files;
   for (std::size_t i = 0; i < r.files.size(); ++i) files += fmt::format("{}\"{}\"", i ? ", " : "", r.files[i]);
   return fmt::format(
       "{{\n  \"ionspike_version\": \"{}\",\n  \"network\": \"{}\",\n  \"seed\": {},\n"
       "  \"simulated_ms\": {:.17g},\n  \"neurons\": {},\n  \"synapses\": {},\n  \"spikes\": {},\n"
       "  \"mean_rate_Hz\": {:.17g},\n  \"synaptic_events\": {},\n  \"events\": {},\n"
-      "  \"build_s\": {:.6f},\n  \"run_s\": {:.6f},\n  \"populations\": [{}\n  ],\n  \"files\": [{}]\n}}\n",
+      "  \"build_s\": {:.6f},\n  \"run_s\": {:.6f},\n  \"populations\": [{}\n  ],\n"
+      "  \"eis_projections\": [{}\n  ],\n  \"files\": [{}]\n}}\n",
       IONSPIKE_VERSION, json_escape(r.network_file), r.seed, r.simulated_ms, r.neurons, r.synapses, r.spikes,
-      r.mean_rate_Hz, r.synaptic_events, r.events, r.build_s, r.run_s, pops, files);
+      r.mean_rate_Hz, r.synaptic_events, r.events, r.build_s, r.run_s, pops, eis, files);
+}
+
+// Conductance of every synapse of an EIS projection at t_ms, in storage order:
+// <name>.conductance.csv "pre,post,delay_ms,g_nS" and .npy (pre <u4, post <u4, delay_ms <f8, g_nS <f8).
+void write_eis_conductances(const EisProjection& proj, double t_ms, const SpikeHistory& pre_spikes,
+                            const SpikeHistory& post_spikes, const std::filesystem::path& dir,
+                            const OutputFormats& formats) {
+#pragma pack(push, 1)
+  struct Row {
+    std::uint32_t pre, post;
+    double delay_ms, g_nS;
+  };
+#pragma pack(pop)
+  std::vector<Row> rows(proj.synapse_count());
+  for (std::uint64_t k = 0; k < rows.size(); ++k)
+    rows[k] = {proj.pre_of(k), proj.post_of(k), proj.delay_of(k), proj.conductance_at(k, t_ms, pre_spikes, post_spikes)};
+  const std::string stem = proj.name() + ".conductance";
+  if (formats.csv) {
+    AtomicFile file(dir / (stem + ".csv"));
+    file.stream() << "pre,post,delay_ms,g_nS\n";
+    for (const Row& r : rows) file.stream() << fmt::format("{},{},{:.17g},{:.17g}\n", r.pre, r.post, r.delay_ms, r.g_nS);
+    file.commit();
+  }
+  if (formats.npy)
+    write_npy_records(dir / (stem + ".npy"),
+                      {{"pre", "<u4"}, {"post", "<u4"}, {"delay_ms", "<f8"}, {"g_nS", "<f8"}}, rows.data(), rows.size());
 }
 
 void write_outputs(const Simulator& sim, const std::filesystem::path& dir, RunReport& report) {
@@ -87,6 +125,11 @@ void write_outputs(const Simulator& sim, const std::filesystem::path& dir, RunRe
     rec.write(dir, f);
     add_files(rec.name());
   }
+  for (const EisProjection& proj : net.eis_projections) {
+    write_eis_conductances(proj, sim.time_ms(), net.spike_histories[proj.pre_population()],
+                           net.spike_histories[proj.post_population()], dir, f);
+    add_files(proj.name() + ".conductance");
+  }
   report.files.push_back("summary.json");
   AtomicFile summary(dir / "summary.json");
   summary.stream() << report_json(report);
@@ -105,6 +148,10 @@ std::string format_report(const RunReport& r, const std::filesystem::path& dir) 
                    r.spikes, r.mean_rate_Hz, r.synaptic_events);
   s += fmt::format("  wall time {:.3f} s (build {:.3f} s, run {:.3f} s)\n", r.build_s + r.run_s, r.build_s,
                    r.run_s);
+  for (const auto& e : r.eis)
+    s += fmt::format("  EIS '{}': {} synapses, device energy {:.4g} fJ (insertion {:.3g}, gate {:.3g}, divider {:.3g})\n",
+                     e.name, e.synapses, e.energy.total_fJ(), e.energy.insertion_fJ, e.energy.gate_fJ,
+                     e.energy.divider_fJ);
   s += fmt::format("  outputs in {}/:", dir.string());
   for (const auto& f : r.files) s += " " + f;
   return s + "\n";

@@ -19,6 +19,12 @@ struct PopulationReport {
   double rate_Hz;  // spikes per neuron per second of simulated time
 };
 
+struct EisReport {
+  std::string name;
+  std::uint64_t synapses;
+  EisEnergy energy;  // summed over every update of every synapse
+};
+
 struct RunReport {
   std::string network_file;
   std::uint64_t seed;
@@ -32,6 +38,7 @@ struct RunReport {
   double build_s;
   double run_s;
   std::vector<PopulationReport> populations;
+  std::vector<EisReport> eis;
   std::vector<std::string> files;  // written, relative to the output directory
 };
 

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "engine/recorders.hpp"
+#include "engine/spike_history.hpp"
 #include "neurons/neuron_population.hpp"
+#include "synapses/eis_projection.hpp"
 #include "synapses/static_projection.hpp"
 
 namespace ionspike {
@@ -35,6 +37,10 @@ struct RuntimeNetwork {
   SimulationSettings settings;
   std::vector<std::unique_ptr<NeuronPopulation>> populations;  // index = population id
   std::vector<StaticProjection> projections;                   // index = projection id
+  // EIS projections; in events their id is projections.size() + index.
+  std::vector<EisProjection> eis_projections;
+  // Spike histories of populations that emit waveforms (empty for the others).
+  std::vector<SpikeHistory> spike_histories;  // index = population id
   std::vector<CurrentSource> current_sources;
   std::vector<SpikeRecorder> spike_recorders;
   std::vector<StateRecorder> state_recorders;

@@ -13,6 +13,7 @@ std::uint64_t RuntimeNetwork::neuron_count() const {
 std::uint64_t RuntimeNetwork::synapse_count() const {
   std::uint64_t n = 0;
   for (const auto& p : projections) n += p.synapse_count();
+  for (const auto& p : eis_projections) n += p.synapse_count();
   return n;
 }
 
@@ -26,9 +27,16 @@ Simulator::Simulator(RuntimeNetwork network)
     : net_(std::move(network)),
       ctx_(queue_),
       outgoing_(net_.populations.size()),
+      eis_incoming_(net_.populations.size()),
       spike_recorders_of_(net_.populations.size()) {
   for (std::uint32_t j = 0; j < net_.projections.size(); ++j)
     outgoing_[net_.projections[j].pre_population()].push_back(j);
+  const auto n_static = static_cast<std::uint32_t>(net_.projections.size());
+  for (std::uint32_t j = 0; j < net_.eis_projections.size(); ++j) {
+    outgoing_[net_.eis_projections[j].pre_population()].push_back(n_static + j);
+    eis_incoming_[net_.eis_projections[j].post_population()].push_back(j);
+  }
+  net_.spike_histories.resize(net_.populations.size());
   for (std::uint32_t r = 0; r < net_.spike_recorders.size(); ++r)
     for (std::uint32_t pop : net_.spike_recorders[r].populations())
       spike_recorders_of_[pop].push_back(r);
@@ -44,6 +52,7 @@ Simulator::Simulator(Simulator&& other)
       queue_(std::move(other.queue_)),
       ctx_(queue_),  // never other.ctx_: it schedules into other.queue_
       outgoing_(std::move(other.outgoing_)),
+      eis_incoming_(std::move(other.eis_incoming_)),
       spike_recorders_of_(std::move(other.spike_recorders_of_)),
       counters_(std::move(other.counters_)),
       now_ms_(other.now_ms_),
@@ -68,13 +77,36 @@ void Simulator::route_emitted_spikes() {
     ++counters_.spikes_per_population[s.population];
     for (std::uint32_t r : spike_recorders_of_[s.population])
       net_.spike_recorders[r].record(s.t_ms, s.population, s.neuron);
+    // EIS synapses onto the firing neuron are brought up to date before its V_post starts.
+    for (std::uint32_t j : eis_incoming_[s.population]) {
+      EisProjection& proj = net_.eis_projections[j];
+      proj.on_post_spike(s.t_ms, s.neuron, net_.spike_histories[proj.pre_population()],
+                         net_.spike_histories[s.population]);
+    }
+    SpikeHistory& history = net_.spike_histories[s.population];
+    if (history.size() > 0) history.add(s.neuron, s.t_ms);
+    const auto n_static = static_cast<std::uint32_t>(net_.projections.size());
     for (std::uint32_t j : outgoing_[s.population]) {
-      const StaticProjection& proj = net_.projections[j];
-      for (std::uint32_t g = proj.row_begin(s.neuron), end = proj.row_end(s.neuron); g < end; ++g)
-        queue_.push(Event::make(s.t_ms + proj.group_delay_ms(g), EventKind::Delivery, j, s.neuron, g));
+      if (j < n_static) {
+        const StaticProjection& proj = net_.projections[j];
+        for (std::uint32_t g = proj.row_begin(s.neuron), end = proj.row_end(s.neuron); g < end; ++g)
+          queue_.push(Event::make(s.t_ms + proj.group_delay_ms(g), EventKind::Delivery, j, s.neuron, g));
+      } else {
+        const EisProjection& proj = net_.eis_projections[j - n_static];
+        for (std::uint32_t g = proj.row_begin(s.neuron), end = proj.row_end(s.neuron); g < end; ++g)
+          queue_.push(Event::make(s.t_ms + proj.group_delay_ms(g), EventKind::Delivery, j, s.neuron, g));
+      }
     }
   }
   ctx_.emitted().clear();
+}
+
+void Simulator::deliver_eis(const Event& e) {
+  EisProjection& proj = net_.eis_projections[e.object() - net_.projections.size()];
+  proj.on_pre_arrival(e.t_ms, e.a, e.b, net_.spike_histories[proj.pre_population()],
+                      net_.spike_histories[proj.post_population()], eis_transmit_);
+  counters_.synaptic_events += eis_transmit_.size();
+  net_.populations[proj.post_population()]->deliver(e.t_ms, eis_transmit_, ctx_);
 }
 
 void Simulator::handle_current_step(const Event& e) {
@@ -104,10 +136,14 @@ void Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
     ++counters_.events;
     switch (e.kind()) {
       case EventKind::Delivery: {
-        const StaticProjection& proj = net_.projections[e.object()];
-        const auto synapses = proj.group_synapses(e.b);
-        counters_.synaptic_events += synapses.size();
-        net_.populations[proj.post_population()]->deliver(e.t_ms, synapses, ctx_);
+        if (e.object() < net_.projections.size()) {
+          const StaticProjection& proj = net_.projections[e.object()];
+          const auto synapses = proj.group_synapses(e.b);
+          counters_.synaptic_events += synapses.size();
+          net_.populations[proj.post_population()]->deliver(e.t_ms, synapses, ctx_);
+        } else {
+          deliver_eis(e);
+        }
         break;
       }
       case EventKind::Threshold:

@@ -48,12 +48,15 @@ class Simulator {
   void start();
   void route_emitted_spikes();
   void handle_current_step(const Event& e);
+  void deliver_eis(const Event& e);
   void handle_sample(const Event& e);
 
   RuntimeNetwork net_;
   EventQueue queue_;
   EventContext ctx_;
   std::vector<std::vector<std::uint32_t>> outgoing_;         // population -> projections
+  std::vector<std::vector<std::uint32_t>> eis_incoming_;     // population -> EIS projections into it
+  std::vector<StaticSynapse> eis_transmit_;                  // scratch: weights of one EIS group
   std::vector<std::vector<std::uint32_t>> spike_recorders_of_;  // population -> recorders
   RunCounters counters_;
   double now_ms_ = 0.0;

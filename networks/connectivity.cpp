@@ -32,7 +32,8 @@ class SynapseMaker {
   // Appends pre -> post with the projection's weight and delay (or the given overrides).
   void add(std::vector<SynapseSpec>& out, RandomStream& rng, std::uint32_t pre, std::uint32_t post,
            const double* weight_override = nullptr, const double* delay_override = nullptr) const {
-    double w = weight_override ? *weight_override : draw(*weight_, rng);
+    // EIS projections have no weight value (their weight is gain * G): 0 here.
+    double w = weight_override ? *weight_override : weight_ ? draw(*weight_, rng) : 0.0;
     if (inhibitory_) w = -std::abs(w);
     const double d = delay_override ? *delay_override
                      : pr_.has_delay_ms() ? draw(pr_.delay_ms(), rng)

@@ -1,7 +1,9 @@
 #include "networks/network_builder.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
+#include <tuple>
 #include <numeric>
 
 #include <boost/graph/adjacency_list.hpp>
@@ -9,7 +11,9 @@
 #include <tbb/global_control.h>
 
 #include "networks/checks.hpp"
+#include "engine/random_stream.hpp"
 #include "networks/connectivity.hpp"
+#include "networks/eis_resolve.hpp"
 #include "networks/model_registry.hpp"
 #include "networks/network_validator.hpp"
 
@@ -76,6 +80,36 @@ std::vector<std::string> silent_populations(const PopulationGraph& g, const pb::
   return silent;
 }
 
+// EIS synapses: connectivity as for static ones, then per synapse an initial conductance
+// (stream "g_init:" + name) and a device prefactor (stream "eis_device:" + name), both in
+// the order the connector produced the synapses.
+EisProjection build_eis_projection(const pb::Projection& pr, const ConnectivityInput& in, std::uint32_t pre,
+                                   std::uint32_t post, const LoadedNetwork& loaded, const pb::Network& msg) {
+  const pb::EisSynapses& eis = pr.eis();
+  EisDevice device(resolve_device(eis), std::filesystem::path(loaded.file).parent_path());
+  const std::vector<SynapseSpec> synapses = generate_synapses(in);
+  const std::uint64_t seed = msg.simulation().seed();
+  const std::vector<double> g_init = draw_values(eis.g_init_ns(), synapses.size(), seed, "g_init:" + pr.name());
+  RandomStream spread(seed, "eis_device:" + pr.name());
+  std::vector<EisSynapseSpec> specs;
+  specs.reserve(synapses.size());
+  for (std::size_t k = 0; k < synapses.size(); ++k)
+    specs.push_back({synapses[k].pre, synapses[k].post, synapses[k].delay_ms, g_init[k],
+                     static_cast<float>(device.draw_prefactor(spread))});
+  const pb::Population& pre_pop = *std::find_if(msg.populations().begin(), msg.populations().end(),
+                                                [&](const auto& p) { return p.name() == pr.pre(); });
+  const pb::Population& post_pop = *std::find_if(msg.populations().begin(), msg.populations().end(),
+                                                 [&](const auto& p) { return p.name() == pr.post(); });
+  EisProjectionParameters params{std::move(device),
+                                 Waveform(resolve_waveform(pre_pop.pre_waveform(), true)),
+                                 Waveform(resolve_waveform(post_pop.post_waveform(), false)),
+                                 eis.a_pre(),
+                                 eis.a_post(),
+                                 eis.has_weight_mv_per_ns() ? eis.weight_mv_per_ns() : eis.weight_pa_per_ns(),
+                                 seed};
+  return EisProjection(pr.name(), pre, post, in.pre_size, in.post_size, std::move(specs), std::move(params));
+}
+
 }  // namespace
 
 void apply_overrides(pb::Network& network, const SimulationOverrides& o) {
@@ -134,7 +168,21 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes) {
     const std::uint32_t pre = id_of.at(pr.pre()), post = id_of.at(pr.post());
     const ConnectivityInput in{&pr, net.populations[pre]->size(), net.populations[post]->size(),
                                pre == post, sim.min_delay_ms(), sim.seed()};
-    net.projections.emplace_back(pr.name(), pre, post, net.populations[pre]->size(), generate_synapses(in));
+    if (pr.has_eis())
+      net.eis_projections.push_back(build_eis_projection(pr, in, pre, post, loaded, msg));
+    else
+      net.projections.emplace_back(pr.name(), pre, post, net.populations[pre]->size(), generate_synapses(in));
+  }
+  // Populations emitting waveforms keep their recent spikes (engine/spike_history.hpp).
+  net.spike_histories.resize(net.populations.size());
+  for (const EisProjection& proj : net.eis_projections) {
+    for (const auto& [pop, waveform_ms, delay_ms] :
+         {std::tuple{proj.pre_population(), proj.parameters().pre_waveform.duration_ms(), proj.max_delay_ms()},
+          std::tuple{proj.post_population(), proj.parameters().post_waveform.duration_ms(), 0.0}}) {
+      SpikeHistory& h = net.spike_histories[pop];
+      if (h.size() == 0) h = SpikeHistory(net.populations[pop]->size(), waveform_ms, delay_ms);
+      h.widen(waveform_ms, delay_ms);
+    }
   }
 
   for (const pb::CurrentSource& cs : msg.current_sources())

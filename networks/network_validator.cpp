@@ -11,6 +11,9 @@
 
 #include "engine/event.hpp"
 #include "networks/checks.hpp"
+#include "networks/eis_resolve.hpp"
+#include "synapses/eis_device.hpp"
+#include "synapses/waveform.hpp"
 #include "networks/memory_estimate.hpp"
 #include "networks/model_registry.hpp"
 
@@ -84,6 +87,8 @@ class NetworkValidator {
       if (p.model_case() == pb::Population::MODEL_NOT_SET)
         check_.fail(at, "no model: set one of " + model_names());
       neuron_model(p.model_case()).validate(p, check_, at);
+      if (p.has_pre_waveform()) waveform_ref(at / "pre_waveform", p.pre_waveform(), true);
+      if (p.has_post_waveform()) waveform_ref(at / "post_waveform", p.post_waveform(), false);
     }
   }
 
@@ -116,28 +121,10 @@ class NetworkValidator {
     if (target.weight_unit == WeightUnit::None)
       check_.fail(at / "post", "population '" + post.name() + "' is a " + std::string(target.name) +
                                    ", which cannot receive spikes");
-    // Weight: unit must match the target model.
-    const char* expected = target.weight_unit == WeightUnit::mV ? "weight_mV" : "weight_pA";
-    const bool has_weight = pr.weight_case() != pb::Projection::WEIGHT_NOT_SET;
-    const bool list_has_all_weights =
-        pr.has_from_list() &&
-        std::all_of(pr.from_list().connections().begin(), pr.from_list().connections().end(),
-                    [](const auto& c) { return c.has_weight(); });
-    if (!has_weight && !list_has_all_weights)
-      check_.fail(at / expected, "missing: the target '" + post.name() + "' is " +
-                                     std::string(target.name) + ", give the weight as " + expected);
-    if (has_weight) {
-      const bool unit_ok = (pr.weight_case() == pb::Projection::kWeightMV) ==
-                           (target.weight_unit == WeightUnit::mV);
-      const FieldPath w = at / (pr.weight_case() == pb::Projection::kWeightMV ? "weight_mV" : "weight_pA");
-      if (!unit_ok)
-        check_.fail(w, "wrong unit: the target '" + post.name() + "' is " + std::string(target.name) +
-                           ", which takes " + expected);
-      const pb::Value& value = pr.weight_case() == pb::Projection::kWeightMV ? pr.weight_mv() : pr.weight_pa();
-      const char* unit = target.weight_unit == WeightUnit::mV ? "mV" : "pA";
-      check_.value(w, value, unit);
-      float_weight(w, value, unit);
-    }
+    if (pr.has_eis())
+      eis_projection(pr, pre, post, target, at);
+    else
+      static_weight(pr, post, target, at);
     const double min_delay = msg_.simulation().min_delay_ms();
     if (pr.has_delay_ms())
       check_.value(at / "delay_ms", pr.delay_ms(), "ms (>= simulation.min_delay_ms)", min_delay, 1e9);
@@ -166,6 +153,90 @@ class NetworkValidator {
       }
       case pb::Value::KIND_NOT_SET:
         return;
+    }
+  }
+
+  // Weight of a static projection: present (or given per connection), unit of the target.
+  void static_weight(const pb::Projection& pr, const pb::Population& post, const NeuronModelEntry& target,
+                     const FieldPath& at) const {
+    const char* expected = target.weight_unit == WeightUnit::mV ? "weight_mV" : "weight_pA";
+    const bool has_weight = pr.weight_case() != pb::Projection::WEIGHT_NOT_SET;
+    const bool list_has_all_weights =
+        pr.has_from_list() &&
+        std::all_of(pr.from_list().connections().begin(), pr.from_list().connections().end(),
+                    [](const auto& c) { return c.has_weight(); });
+    if (!has_weight && !list_has_all_weights)
+      check_.fail(at / expected, "missing: the target '" + post.name() + "' is " +
+                                     std::string(target.name) + ", give the weight as " + expected);
+    if (has_weight) {
+      const bool unit_ok = (pr.weight_case() == pb::Projection::kWeightMV) ==
+                           (target.weight_unit == WeightUnit::mV);
+      const FieldPath w = at / (pr.weight_case() == pb::Projection::kWeightMV ? "weight_mV" : "weight_pA");
+      if (!unit_ok)
+        check_.fail(w, "wrong unit: the target '" + post.name() + "' is " + std::string(target.name) +
+                           ", which takes " + expected);
+      const pb::Value& value = pr.weight_case() == pb::Projection::kWeightMV ? pr.weight_mv() : pr.weight_pa();
+      const char* unit = target.weight_unit == WeightUnit::mV ? "mV" : "pA";
+      check_.value(w, value, unit);
+      float_weight(w, value, unit);
+    }
+  }
+
+  // An EIS projection: device, initial conductance, gain in the target's unit, waveforms of
+  // both populations; the weight is gain * G, so no weight_mV/weight_pA.
+  void eis_projection(const pb::Projection& pr, const pb::Population& pre, const pb::Population& post,
+                      const NeuronModelEntry& target, const FieldPath& at) const {
+    const FieldPath eis_at = at / "eis";
+    const pb::EisSynapses& eis = pr.eis();
+    if (pr.weight_case() != pb::Projection::WEIGHT_NOT_SET)
+      check_.fail(at / (pr.weight_case() == pb::Projection::kWeightMV ? "weight_mV" : "weight_pA"),
+                  "an EIS projection's weight is gain * G: set eis.weight_mV_per_nS or eis.weight_pA_per_nS instead");
+    if (pr.has_from_list())
+      for (int i = 0; i < pr.from_list().connections_size(); ++i)
+        if (pr.from_list().connections(i).has_weight())
+          check_.fail((at / "from_list").at("connections", i) / "weight",
+                      "an EIS synapse's weight is gain * G; give eis.g_init_nS instead");
+    const FieldPath device_at = eis_at / (eis.has_device() ? "device" : "device_preset");
+    double g_min = 0.0, g_max = 0.0;
+    try {
+      const EisDevice device(resolve_device(eis), std::filesystem::path(net_.file).parent_path());
+      g_min = device.g_min_nS();
+      g_max = device.g_max_nS();
+    } catch (const std::invalid_argument& e) {
+      check_.fail(device_at, e.what());
+    }
+    if (!eis.has_g_init_ns()) check_.fail(eis_at / "g_init_nS", "missing: initial conductance of the devices, in nS");
+    check_.value(eis_at / "g_init_nS", eis.g_init_ns(), "nS (within the device's bounds)", g_min, g_max);
+    const bool wants_mV = target.weight_unit == WeightUnit::mV;
+    const char* expected = wants_mV ? "weight_mV_per_nS" : "weight_pA_per_nS";
+    if (eis.gain_case() == pb::EisSynapses::GAIN_NOT_SET)
+      check_.fail(eis_at / expected, "missing: weight per nS of conductance for target '" + post.name() + "' (" +
+                                         std::string(target.name) + ")");
+    const bool is_mV = eis.gain_case() == pb::EisSynapses::kWeightMVPerNS;
+    const FieldPath gain_at = eis_at / (is_mV ? "weight_mV_per_nS" : "weight_pA_per_nS");
+    if (is_mV != wants_mV)
+      check_.fail(gain_at, "wrong unit: the target '" + post.name() + "' is " + std::string(target.name) +
+                               ", which takes " + expected);
+    check_.finite(gain_at, is_mV ? eis.weight_mv_per_ns() : eis.weight_pa_per_ns(), is_mV ? "mV/nS" : "pA/nS");
+    check_.finite(eis_at / "a_pre", eis.a_pre(), "");
+    check_.finite(eis_at / "a_post", eis.a_post(), "");
+    const FieldPath pops = FieldPath::root();
+    if (!pre.has_pre_waveform())
+      check_.fail(pops.at("populations", population_index_.at(pre.name())),
+                  "population '" + pre.name() + "' is the source of EIS projection '" + pr.name() +
+                      "' and needs a pre_waveform");
+    if (!post.has_post_waveform())
+      check_.fail(pops.at("populations", population_index_.at(post.name())),
+                  "population '" + post.name() + "' is the target of EIS projection '" + pr.name() +
+                      "' and needs a post_waveform");
+  }
+
+  void waveform_ref(const FieldPath& at, const pb::WaveformRef& ref, bool pre_side) const {
+    try {
+      const Waveform shape(resolve_waveform(ref, pre_side));
+      (void)shape;
+    } catch (const std::invalid_argument& e) {
+      check_.fail(at / (ref.has_waveform() ? "waveform" : "preset"), e.what());
     }
   }
 

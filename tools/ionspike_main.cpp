@@ -6,6 +6,7 @@
 // Exit codes: 0 success, 1 runtime failure, 2 bad input (network file or arguments).
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -56,6 +57,11 @@ int cmd_run(const std::string& file, const SimulationOverrides& overrides) {
                build_s);
 
   const auto out_dir = network.settings.output_dir;
+  // Refuse before simulating, not after: an existing non-directory cannot receive outputs.
+  if (std::filesystem::exists(out_dir) && !std::filesystem::is_directory(out_dir))
+    throw InputError({overrides.output_dir ? "command line" : file},
+                     overrides.output_dir ? "--out" : "simulation.output_dir",
+                     "'" + out_dir.string() + "' exists and is not a directory");
   const double t_stop = network.settings.t_stop_ms;
   Simulator sim(std::move(network));
   ProgressBar bar;

@@ -1,0 +1,121 @@
+// Rate laws of electrochemical ionic synapses: the conductance change rate h(eta) in nS/ms
+// as a function of the overpotential eta = V_G - V_oc(G) in V, before the device's bound
+// factors and per-device prefactor are applied (synapses/eis_device.hpp adds those).
+// Every law is odd-signed: h(eta) has the sign of eta (insertion raises G, extraction lowers it).
+//
+//   sinh            h = k_ins sinh(eta / v0_ins)                      eta >= 0
+//                   h = k_ext sinh(eta / v0_ext)                      eta <  0
+//   Butler-Volmer   h = j0 (exp(alpha f eta) - exp(-(1 - alpha) f eta)),  f = z F / (R T)
+//                   (F = 96485.33212 C/mol, R = 8.314462618 J/(mol K); f = 39.59 /V at 293.15 K)
+//   series-limited  h = k sinh(V_i / v0), where the interface voltage V_i solves
+//                   eta = V_i + r_s k sinh(V_i / v0)   (r_s in V ms/nS: the ionic series drop)
+//   tabulated       measured (v_j, h_j); between two nodes of the same sign log|h| is linear
+//                   in eta; on an interval that touches h = 0 (the implicit node (0, 0) is
+//                   inserted when 0 is not a node) h is linear; outside the table the
+//                   outermost interval's law is extrapolated. v_j is the overpotential eta.
+//
+// integral(eta_a, eta_b, d) returns the exact integral of h over a time piece of length d ms
+// on which eta moves linearly from eta_a to eta_b without changing sign (callers split at
+// eta = 0). Unit: nS. Per law:
+//   sinh, Butler-Volmer: closed form. With x = eta / v0 linear in t,
+//       int_0^d sinh(x(t)) dt = d sinh(x_mid) sinhc(dx / 2),   sinhc(y) = sinh(y) / y,
+//     the stable form of (cosh(x_b) - cosh(x_a)) / x' (no cancellation when x' -> 0).
+//   tabulated: exact for the interpolant (split at table nodes; exp of a linear function or a
+//     linear function on each part).
+//   series-limited: through the antiderivative in eta (derived with d eta = (1 + r_s h') dV_i)
+//       A(eta) = k v0 (cosh(V_i / v0) - 1) + r_s h(V_i)^2 / 2,   int = d (A(eta_b) - A(eta_a)) / (eta_b - eta_a),
+//     exact given V_i; for |eta_b - eta_a| < 1e-3 v0 a 3-point Gauss-Legendre rule is used
+//     instead (no cancellation; its error is O((d eta / v0)^6), below 1e-16 relative there).
+//
+// Series-limited table. V_i(eta) is odd, so it is tabulated for 0 <= eta <= kSeriesTableMaxV
+// on a uniform grid of step v0 / kSeriesTableStepsPerV0 with exact slopes
+// dV_i/deta = 1 / (1 + (r_s k / v0) cosh(V_i / v0)), and interpolated by cubic Hermite
+// polynomials (C1). Each node is solved by Newton's method from the upper bound
+// min(eta, v0 asinh(eta / (r_s k))), which converges monotonically (the residual is convex),
+// to 4 ulp. The interpolation error bound is h^4 max|V_i''''| / 384 with h = v0 / 128; the
+// measured maximum over the table for the presets is below 1e-12 V (tests/test_eis_kinetics.cpp
+// checks < 1e-10 V, i.e. a relative rate error < 1e-9 for v0 >= 0.1 V).
+// Beyond the table V_i is solved by Newton directly (exact).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "networks/eis.pb.h"
+
+namespace ionspike {
+
+namespace pb = ::ionspike::network::v1;
+
+class EisKinetics {
+ public:
+  static constexpr double kSeriesTableMaxV = 40.0;
+  static constexpr int kSeriesTableStepsPerV0 = 128;
+
+  enum class Kind { sinh, butler_volmer, series_limited_sinh, tabulated };
+
+  // Builds the law of `device` (the oneof `kinetics`), validating its fields. A tabulated
+  // csv_file is resolved relative to base_dir. Throws std::invalid_argument naming the field
+  // and its allowed range (`context` prefixes every message, e.g. "EisDevice 'x'").
+  static EisKinetics from_message(const pb::EisDevice& device, const std::filesystem::path& base_dir,
+                                  const std::string& context);
+
+  Kind kind() const { return kind_; }
+  const char* kind_name() const;
+
+  // h(eta) in nS/ms.
+  double rate(double eta_V) const;
+
+  // Exact integral of h over a piece of d_ms on which eta runs linearly from eta_a to eta_b
+  // with eta_a * eta_b >= 0. Unit nS.
+  double integral(double eta_a_V, double eta_b_V, double d_ms) const;
+
+  // Overpotentials at which h has a kink (derivative jump): 0 for every law (insertion and
+  // extraction laws meet there) and the nodes of a tabulated law. The adaptive path splits at
+  // them when eta is known in advance (constant V_oc).
+  const std::vector<double>& kinks() const { return kinks_; }
+
+  // Series-limited only: the interface voltage V_i(eta) from the table (or Newton beyond it),
+  // and the exact Newton solution (for tests of the tabulation error).
+  double series_interface_V(double eta_V) const;
+  double series_interface_exact_V(double eta_V) const;
+
+ private:
+  struct Sinh {
+    double k_ins, v0_ins, k_ext, v0_ext;
+  };
+  struct ButlerVolmer {
+    double j0, a_ins, a_ext;  // h = j0 (exp(a_ins eta) - exp(-a_ext eta)), a in 1/V
+  };
+  struct SeriesTable;  // defined in the .cpp; shared by copies
+  struct Series {
+    double k, v0, r;
+    std::shared_ptr<const SeriesTable> table;
+    double solve(double eta) const;          // Newton
+    double interface_V(double eta) const;    // table or Newton
+    double antiderivative(double vi) const;  // A as a function of V_i
+  };
+  struct Tabulated {
+    // Nodes with the implicit (0, 0) inserted; seg_log[j] tells how [v_j, v_j+1] is interpolated:
+    // true: h = sign * exp(c0 + c1 eta), false: linear.
+    std::vector<double> v, h;
+    std::vector<char> seg_log;
+    std::vector<double> c0, c1, sign;
+    std::size_t segment(double eta) const;  // index j of the interval used at eta (clamped)
+    double rate(double eta) const;
+    double rate_on(std::size_t j, double eta) const;
+    double integral_on(std::size_t j, double ea, double eb, double d) const;
+  };
+
+  Kind kind_ = Kind::sinh;
+  std::vector<double> kinks_{0.0};
+  std::variant<Sinh, ButlerVolmer, Series, Tabulated> law_;
+};
+
+// sinh(y) / y, accurate for all y (1 at y = 0).
+double sinhc(double y);
+
+}  // namespace ionspike

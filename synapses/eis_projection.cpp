@@ -1,0 +1,128 @@
+#include "synapses/eis_projection.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+
+namespace ionspike {
+
+EisProjection::EisProjection(std::string name, std::uint32_t pre_population,
+                             std::uint32_t post_population, std::uint32_t pre_size,
+                             std::uint32_t post_size, std::vector<EisSynapseSpec> specs,
+                             EisProjectionParameters params)
+    : name_(std::move(name)),
+      pre_population_(pre_population),
+      post_population_(post_population),
+      p_(std::move(params)),
+      noise_(p_.seed, "eis_cycle_noise:" + name_) {
+  // CSR by presynaptic neuron, stable, then by delay within each row (as StaticProjection).
+  std::vector<std::uint64_t> order(specs.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::uint64_t x, std::uint64_t y) {
+    return specs[x].pre != specs[y].pre ? specs[x].pre < specs[y].pre
+                                        : specs[x].delay_ms < specs[y].delay_ms;
+  });
+  if (specs.size() >= std::numeric_limits<std::uint32_t>::max())
+    throw std::length_error("EIS projection '" + name_ + "' has 2^32 synapses or more");
+  row_begin_.assign(static_cast<std::size_t>(pre_size) + 1, 0);
+  synapses_.reserve(specs.size());
+  std::size_t next = 0;
+  for (std::uint32_t pre = 0; pre < pre_size; ++pre) {
+    row_begin_[pre] = static_cast<std::uint32_t>(groups_.size());
+    for (bool first = true; next < order.size() && specs[order[next]].pre == pre; ++next, first = false) {
+      const EisSynapseSpec& s = specs[order[next]];
+      if (first || s.delay_ms != groups_.back().delay_ms) groups_.push_back({s.delay_ms, synapses_.size()});
+      synapses_.push_back({s.g_init_nS, s.post, s.prefactor});
+      max_delay_ms_ = std::max(max_delay_ms_, s.delay_ms);
+    }
+  }
+  row_begin_[pre_size] = static_cast<std::uint32_t>(groups_.size());
+  groups_.push_back({0.0, synapses_.size()});
+
+  // By-target index for postsynaptic touches.
+  incoming_begin_.assign(static_cast<std::size_t>(post_size) + 1, 0);
+  for (const EisSynapse& s : synapses_) ++incoming_begin_[s.post + 1];
+  std::partial_sum(incoming_begin_.begin(), incoming_begin_.end(), incoming_begin_.begin());
+  incoming_.resize(synapses_.size());
+  std::vector<std::uint64_t> cursor(incoming_begin_.begin(), incoming_begin_.end() - 1);
+  for (std::uint32_t pre = 0; pre < pre_size; ++pre)
+    for (std::uint64_t k = groups_[row_begin_[pre]].first; k < groups_[row_begin_[pre + 1]].first; ++k)
+      incoming_[cursor[synapses_[k].post]++] = {pre, static_cast<std::uint32_t>(k)};
+}
+
+std::uint32_t EisProjection::group_of(std::uint64_t k) const {
+  const auto it = std::upper_bound(groups_.begin(), groups_.end() - 1, k,
+                                   [](std::uint64_t x, const DelayGroup& g) { return x < g.first; });
+  return static_cast<std::uint32_t>(it - groups_.begin() - 1);
+}
+
+std::uint32_t EisProjection::pre_of(std::uint64_t k) const {
+  const std::uint32_t g = group_of(k);
+  return static_cast<std::uint32_t>(std::upper_bound(row_begin_.begin(), row_begin_.end(), g) -
+                                    row_begin_.begin() - 1);
+}
+
+double EisProjection::integrate(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
+                                const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
+                                bool arrival_at_t_done, EisEnergy* energy) const {
+  const EisSynapse& s = synapses_[k];
+  const std::vector<double>& pre_times = pre_spikes.spikes(pre);
+  const std::vector<double>& post_times = post_spikes.spikes(s.post);
+  // Last touch: latest arrival before t (or at t, for read-outs after all events at t),
+  // latest postsynaptic spike at or before t.
+  double t_prev = 0.0;
+  for (auto it = pre_times.rbegin(); it != pre_times.rend(); ++it)
+    if (*it + delay_ms < t_ms || (arrival_at_t_done && *it + delay_ms == t_ms)) {
+      t_prev = std::max(t_prev, *it + delay_ms);
+      break;
+    }
+  for (auto it = post_times.rbegin(); it != post_times.rend(); ++it)
+    if (*it <= t_ms) {
+      t_prev = std::max(t_prev, *it);
+      break;
+    }
+  if (!(t_ms > t_prev)) return s.g_nS;
+  copies_.clear();
+  const double d_pre = p_.pre_waveform.duration_ms(), d_post = p_.post_waveform.duration_ms();
+  for (double e : pre_times) {
+    const double start = e + delay_ms;
+    if (start < t_ms && start + d_pre > t_prev) copies_.push_back({&p_.pre_waveform, start, p_.a_pre, +1});
+  }
+  for (double p : post_times)
+    if (p < t_ms && p + d_post > t_prev) copies_.push_back({&p_.post_waveform, p, p_.a_post, -1});
+  return p_.device.advance(s.g_nS, t_prev, t_ms, copies_, s.prefactor, energy);
+}
+
+void EisProjection::touch(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
+                          const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes) {
+  const double g0 = synapses_[k].g_nS;
+  const double g1 = integrate(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, false, &energy_);
+  synapses_[k].g_nS = g1 == g0 ? g1 : p_.device.apply_cycle_noise(g0, g1, noise_);
+}
+
+void EisProjection::on_pre_arrival(double t_ms, std::uint32_t pre, std::uint32_t group,
+                                   const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
+                                   std::vector<StaticSynapse>& transmit) {
+  transmit.clear();
+  const double delay = groups_[group].delay_ms;
+  for (std::uint64_t k = groups_[group].first; k < groups_[group + 1].first; ++k) {
+    touch(k, pre, delay, t_ms, pre_spikes, post_spikes);
+    transmit.push_back({synapses_[k].post, static_cast<float>(p_.weight_per_nS * synapses_[k].g_nS)});
+  }
+}
+
+void EisProjection::on_post_spike(double t_ms, std::uint32_t post, const SpikeHistory& pre_spikes,
+                                  const SpikeHistory& post_spikes) {
+  for (std::uint64_t i = incoming_begin_[post]; i < incoming_begin_[post + 1]; ++i) {
+    const Incoming& in = incoming_[i];
+    touch(in.synapse, in.pre, groups_[group_of(in.synapse)].delay_ms, t_ms, pre_spikes, post_spikes);
+  }
+}
+
+double EisProjection::conductance_at(std::uint64_t k, double t_ms, const SpikeHistory& pre_spikes,
+                                     const SpikeHistory& post_spikes) const {
+  return integrate(k, pre_of(k), delay_of(k), t_ms, pre_spikes, post_spikes, true, nullptr);
+}
+
+}  // namespace ionspike

@@ -1,0 +1,127 @@
+// Run-time storage and lazy update of the EIS synapses of one projection.
+//
+// Each synapse is an electrochemical ionic synapse (synapses/eis_device.hpp) whose gate sees
+//   V_G(t) = (a_pre * sum_k V_pre(t - e_k - d) + a_post * sum_m V_post(t - p_m)) / 2
+// over every waveform copy of its presynaptic neuron (spikes e_k, axonal delay d: the V_pre
+// waveform reaches the device with the spike) and of its postsynaptic neuron (spikes p_m,
+// no dendritic delay). The weight the postsynaptic neuron receives is weight_per_nS * G.
+//
+// Lazy bookkeeping (DESIGN.md §3). A synapse is brought up to date only when it is touched:
+// at each arrival of a presynaptic spike (before transmitting, so the spike is carried by
+// G at its arrival time) and at each postsynaptic spike; read-outs integrate a copy. Its
+// last touch is derived from the two neurons' spike histories, not stored:
+//   t_prev = max(latest arrival e_k + d < t, latest postsynaptic spike <= t, 0),
+// and the copies that can act on (t_prev, t] are those with start < t and start + duration
+// > t_prev. The integration over that interval is exact (EisDevice::advance).
+//
+// Layout: CSR by presynaptic neuron, rows split into delay groups (as StaticProjection),
+// 16-byte synapses (G as double, target, per-device kinetic factor), plus a by-target index
+// (presynaptic neuron and synapse index, 8 bytes) for the postsynaptic touches.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/random_stream.hpp"
+#include "engine/spike_history.hpp"
+#include "synapses/eis_device.hpp"
+#include "synapses/static_synapse.hpp"
+#include "synapses/waveform.hpp"
+
+namespace ionspike {
+
+struct EisSynapse {
+  double g_nS;
+  std::uint32_t post;
+  float prefactor;  // device-to-device variability of the kinetic prefactor
+};
+static_assert(sizeof(EisSynapse) == 16);
+
+struct EisSynapseSpec {
+  std::uint32_t pre;
+  std::uint32_t post;
+  double delay_ms;
+  double g_init_nS;
+  float prefactor;
+};
+
+struct EisProjectionParameters {
+  EisDevice device;
+  Waveform pre_waveform;
+  Waveform post_waveform;
+  double a_pre = 1.0;
+  double a_post = 1.0;
+  double weight_per_nS = 0.0;  // in the target model's weight unit per nS
+  std::uint64_t seed = 1;      // cycle-to-cycle noise stream ("eis_cycle_noise:" + name)
+};
+
+class EisProjection {
+ public:
+  EisProjection(std::string name, std::uint32_t pre_population, std::uint32_t post_population,
+                std::uint32_t pre_size, std::uint32_t post_size, std::vector<EisSynapseSpec> specs,
+                EisProjectionParameters params);
+
+  const std::string& name() const { return name_; }
+  std::uint32_t pre_population() const { return pre_population_; }
+  std::uint32_t post_population() const { return post_population_; }
+  std::uint64_t synapse_count() const { return synapses_.size(); }
+  const EisProjectionParameters& parameters() const { return p_; }
+  double max_delay_ms() const { return max_delay_ms_; }
+
+  std::uint32_t row_begin(std::uint32_t pre) const { return row_begin_[pre]; }
+  std::uint32_t row_end(std::uint32_t pre) const { return row_begin_[pre + 1]; }
+  double group_delay_ms(std::uint32_t g) const { return groups_[g].delay_ms; }
+
+  // A spike of `pre` arrives at t_ms through delay group g: every synapse of the group is
+  // brought up to date and `transmit` receives (target, weight_per_nS * G) for each.
+  void on_pre_arrival(double t_ms, std::uint32_t pre, std::uint32_t group, const SpikeHistory& pre_spikes,
+                      const SpikeHistory& post_spikes, std::vector<StaticSynapse>& transmit);
+  // Neuron `post` fires at t_ms (called before the spike enters post_spikes).
+  void on_post_spike(double t_ms, std::uint32_t post, const SpikeHistory& pre_spikes,
+                     const SpikeHistory& post_spikes);
+  // Conductance of synapse k at t_ms (after every event at t_ms), without changing state.
+  double conductance_at(std::uint64_t k, double t_ms, const SpikeHistory& pre_spikes,
+                        const SpikeHistory& post_spikes) const;
+
+  // Storage order: presynaptic neuron, delay and target of synapse k; its stored G.
+  std::uint32_t pre_of(std::uint64_t k) const;
+  std::uint32_t post_of(std::uint64_t k) const { return synapses_[k].post; }
+  double delay_of(std::uint64_t k) const { return groups_[group_of(k)].delay_ms; }
+  double stored_conductance(std::uint64_t k) const { return synapses_[k].g_nS; }
+  const EisEnergy& energy() const { return energy_; }
+
+ private:
+  struct DelayGroup {
+    double delay_ms;
+    std::uint64_t first;
+  };
+  struct Incoming {
+    std::uint32_t pre;
+    std::uint32_t synapse;
+  };
+  std::uint32_t group_of(std::uint64_t k) const;
+  // G of synapse k integrated from its last touch to t_ms. arrival_at_t_done: a spike
+  // arriving exactly at t_ms has already touched the synapse (read-outs come last at t).
+  double integrate(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
+                   const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
+                   bool arrival_at_t_done, EisEnergy* energy) const;
+  void touch(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
+             const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes);
+
+  std::string name_;
+  std::uint32_t pre_population_, post_population_;
+  EisProjectionParameters p_;
+  std::vector<std::uint32_t> row_begin_;
+  std::vector<DelayGroup> groups_;  // + sentinel
+  std::vector<EisSynapse> synapses_;
+  std::vector<std::uint64_t> incoming_begin_;  // by target: incoming_[incoming_begin_[j] ..)
+  std::vector<Incoming> incoming_;
+  double max_delay_ms_ = 0.0;
+  EisEnergy energy_;
+  RandomStream noise_;
+  mutable std::vector<WaveformCopy> copies_;  // scratch
+};
+
+}  // namespace ionspike

@@ -1,0 +1,124 @@
+// EIS synapses inside the full engine: spike arrays drive pre and post neurons, and the
+// conductance each synapse ends with must equal the single-device STDP protocol
+// (synapses/eis_protocols) at the same effective timing, point by point.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <sstream>
+
+#include "networks/eis_resolve.hpp"
+#include "synapses/eis_presets.hpp"
+#include "synapses/eis_protocols.hpp"
+#include "test_support.hpp"
+
+using namespace ionspike;
+
+namespace {
+
+// N independent pairs: pre neuron k fires at 300 ms, post neuron k is made to fire (teacher
+// input, 100 mV jump) at about 300 + dt_k ms. The EIS projection pre -> post is one-to-one,
+// with gain 0 so it does not disturb the post neurons.
+std::string pair_network(const std::vector<double>& dt_ms, const std::string& waveforms,
+                         double delay_ms, double a_post = 1.0) {
+  std::ostringstream pre_trains, teacher_trains;
+  for (double dt : dt_ms) {
+    pre_trains << "trains { times_ms: [300] } ";
+    teacher_trains << "trains { times_ms: [" << 300.0 + dt - 0.1 << "] } ";
+  }
+  const std::size_t n = dt_ms.size();
+  std::ostringstream s;
+  s << "format_version: 1\n"
+    << "simulation { min_delay_ms: 0.1 }\n"
+    << "populations { name: 'pre' size: " << n << " spike_source_array { " << pre_trains.str()
+    << "} pre_waveform { preset: '" << waveforms << "' } }\n"
+    << "populations { name: 'teacher' size: " << n << " spike_source_array { " << teacher_trains.str() << "} }\n"
+    << "populations { name: 'post' size: " << n
+    << " lif_delta { tau_m_ms: 10 e_l_mV: -70 v_th_mV: -55 v_reset_mV: -70 t_ref_ms: 2 }"
+    << " post_waveform { preset: '" << waveforms << "' } }\n"
+    << "projections { name: 'teach' pre: 'teacher' post: 'post' one_to_one {} weight_mV { constant: 100 } }\n"
+    << "projections { name: 'syn' pre: 'pre' post: 'post' one_to_one {} delay_ms { constant: " << delay_ms << " }\n"
+    << "  eis { device_preset: 'protonic_wo3_ysz_14nm' g_init_nS { constant: 1000 } a_post: " << a_post
+    << " weight_mV_per_nS: 0 device_spread_sigma: 0 cycle_noise_sigma: 0 } }\n"
+    << "spike_recorders { name: 'spikes' }\n";
+  return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("EIS pairs through the engine reproduce the single-device STDP curve point by point", "[eis][engine]") {
+  const std::vector<double> dts = {-160, -80, -40, -20, -10, -5, -2, 2, 5, 10, 15, 20, 40, 80, 160};
+  for (const char* form : {"antisymmetric", "symmetric", "dead_zone", "ltp_only"}) {
+    for (double delay : {0.1, 3.0}) {
+      Simulator sim(test::build_text(pair_network(dts, form, delay)));
+      sim.run_until(1500.0);  // every waveform has ended (they last < 600 ms)
+      const RuntimeNetwork& net = sim.network();
+      REQUIRE(net.eis_projections.size() == 1);
+      const EisProjection& proj = net.eis_projections[0];
+      pb::EisDevice ideal = device_preset("protonic_wo3_ysz_14nm");
+      ideal.set_device_spread_sigma(0);
+      ideal.set_cycle_noise_sigma(0);
+      const EisDevice device(ideal);
+      const pb::WaveformPair pair = waveform_preset(form);
+      const Waveform pre(pair.pre()), post(pair.post());
+      const std::uint32_t post_pop = net.population_id("post");
+      for (std::uint64_t k = 0; k < proj.synapse_count(); ++k) {
+        const std::uint32_t j = proj.post_of(k);
+        const auto t_post = test::spike_times(sim, post_pop, j);
+        REQUIRE(t_post.size() == 1);
+        // The pre waveform reaches the device with the spike, after the axonal delay.
+        const double dt_device = t_post[0] - (300.0 + delay);
+        const double expected = pair_delta_g(device, pre, post, dt_device, 1000.0);
+        const double got = proj.conductance_at(k, sim.time_ms(), net.spike_histories[net.population_id("pre")],
+                                               net.spike_histories[post_pop]) - 1000.0;
+        INFO(form << " delay " << delay << " dt " << dt_device);
+        CHECK(got == Approx(expected).epsilon(1e-9).margin(1e-9));
+      }
+    }
+  }
+}
+
+TEST_CASE("EIS weight seen by the target is gain times G at the spike's arrival", "[eis][engine]") {
+  // Gain 0.001 mV/nS at G = 1000 nS: the first pre spike makes the post membrane jump by 1 mV.
+  const std::string text =
+      "format_version: 1\n"
+      "populations { name: 'pre' size: 1 spike_source_array { trains { times_ms: [10] } } "
+      "  pre_waveform { preset: 'antisymmetric' } }\n"
+      "populations { name: 'post' size: 1 lif_delta { tau_m_ms: 10 e_l_mV: -70 v_th_mV: -55 v_reset_mV: -70 } "
+      "  post_waveform { preset: 'antisymmetric' } }\n"
+      "projections { name: 'syn' pre: 'pre' post: 'post' one_to_one {} delay_ms { constant: 1 }\n"
+      "  eis { device_preset: 'protonic_wo3_ysz_14nm' g_init_nS { constant: 1000 } weight_mV_per_nS: 0.001 } }\n"
+      "state_recorders { name: 'v' population: 'post' variable: 'v_mV' interval_ms: 11 }\n";
+  Simulator sim(test::build_text(text));
+  sim.run_until(11.0);
+  const auto& rows = sim.network().state_recorders[0].values();
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0] == -70.0);
+  // Jump of 0.001 * G(11 ms) mV; G has not moved before the first waveform reached the device.
+  CHECK(rows[1] == Approx(-70.0 + 1.0).epsilon(1e-6));
+}
+
+TEST_CASE("EIS projections are validated: missing waveform, unknown preset, g_init outside the bounds", "[eis][validation]") {
+  const std::string base =
+      "format_version: 1\n"
+      "populations { name: 'pre' size: 1 spike_source_array { trains { times_ms: [10] } } PREWAVE }\n"
+      "populations { name: 'post' size: 1 lif_delta {} post_waveform { preset: 'antisymmetric' } }\n"
+      "projections { name: 'syn' pre: 'pre' post: 'post' one_to_one {}\n"
+      "  eis { device_preset: 'DEVICE' g_init_nS { constant: GINIT } weight_mV_per_nS: 0.001 } }\n";
+  auto with = [&](std::string prewave, std::string device, std::string g) {
+    std::string s = base;
+    s.replace(s.find("PREWAVE"), 7, prewave);
+    s.replace(s.find("DEVICE"), 6, device);
+    s.replace(s.find("GINIT"), 5, g);
+    return s;
+  };
+  const std::string ok_wave = "pre_waveform { preset: 'antisymmetric' }";
+  CHECK_NOTHROW(test::build_text(with(ok_wave, "protonic_wo3_ysz_14nm", "1000")));
+  CHECK_THROWS_WITH(test::build_text(with("", "protonic_wo3_ysz_14nm", "1000")),
+                    Catch::Contains("test.pbtxt:2:") && Catch::Contains("needs a pre_waveform"));
+  CHECK_THROWS_WITH(test::build_text(with(ok_wave, "no_such_device", "1000")),
+                    Catch::Contains("eis.device_preset") && Catch::Contains("protonic_wo3_ysz_14nm"));
+  CHECK_THROWS_WITH(test::build_text(with(ok_wave, "protonic_wo3_ysz_14nm", "1e9")),
+                    Catch::Contains("eis.g_init_nS.constant") && Catch::Contains("got 1e+09"));
+  CHECK_THROWS_WITH(test::build_text(with("pre_waveform { preset: 'nope' }", "protonic_wo3_ysz_14nm", "1000")),
+                    Catch::Contains("populations[0].pre_waveform.preset"));
+}
