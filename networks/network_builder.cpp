@@ -185,11 +185,13 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes) {
     }
   }
 
-  for (const pb::CurrentSource& cs : msg.current_sources())
+  for (int k : indices_by_name(msg.current_sources())) {  // name order: declaration order never matters
+    const pb::CurrentSource& cs = msg.current_sources(k);
     net.current_sources.push_back({cs.name(), id_of.at(cs.target()),
                                    {cs.neurons().begin(), cs.neurons().end()},
                                    {cs.times_ms().begin(), cs.times_ms().end()},
                                    {cs.amplitudes_pa().begin(), cs.amplitudes_pa().end()}});
+  }
 
   for (const pb::SpikeRecorder& r : msg.spike_recorders()) {
     std::vector<std::uint32_t> pops;

@@ -2,6 +2,7 @@
 //
 //   ionspike run NETWORK [--t-stop MS] [--seed N] [--out DIR] [--threads N]
 //   ionspike validate NETWORK
+//   ionspike presets | stdp-curve ... | pulse-response ...   (tools/eis_commands.hpp)
 //   ionspike --version
 // Exit codes: 0 success, 1 runtime failure, 2 bad input (network file or arguments).
 #include <chrono>
@@ -19,6 +20,7 @@
 #include "networks/network_builder.hpp"
 #include "networks/network_loader.hpp"
 #include "networks/network_validator.hpp"
+#include "tools/eis_commands.hpp"
 #include "tools/progress_bar.hpp"
 
 namespace {
@@ -100,6 +102,29 @@ int main(int argc, char** argv) {
   CLI::App* validate = app.add_subcommand("validate", "check a network file and report its size");
   validate->add_option("network", network_file, "network file (.pbtxt text or .pb binary)")->required();
 
+  CLI::App* presets = app.add_subcommand("presets", "list the EIS device and waveform presets");
+
+  StdpCurveOptions stdp;
+  CLI::App* stdp_cmd = app.add_subcommand("stdp-curve", "dG vs dt of one EIS device for a waveform pair (CSV, SVG)");
+  stdp_cmd->add_option("--device", stdp.device, "device preset or EisDevice .pbtxt file")->capture_default_str();
+  stdp_cmd->add_option("--waveforms", stdp.waveforms, "waveform preset or WaveformPair .pbtxt file")->capture_default_str();
+  stdp_cmd->add_option("--g0", stdp.g0_nS, "initial conductance, nS")->capture_default_str();
+  stdp_cmd->add_option("--dt-min", stdp.dt_min_ms, "first dt = t_post - t_pre, ms")->capture_default_str();
+  stdp_cmd->add_option("--dt-max", stdp.dt_max_ms, "last dt, ms")->capture_default_str();
+  stdp_cmd->add_option("--dt-step", stdp.dt_step_ms, "dt step, ms")->capture_default_str();
+  stdp_cmd->add_option("--a-pre", stdp.a_pre, "scale of V_pre at the gate")->capture_default_str();
+  stdp_cmd->add_option("--a-post", stdp.a_post, "scale of V_post at the gate (dopamine: -1 .. 1)")->capture_default_str();
+  stdp_cmd->add_option("--scale", stdp.scale, "factor on dG (the seed paper fits 0.5-0.7)")->capture_default_str();
+  stdp_cmd->add_option("--out", stdp.out_dir, "output directory")->capture_default_str();
+
+  PulseResponseOptions pulse;
+  CLI::App* pulse_cmd = app.add_subcommand("pulse-response", "dG vs pulse voltage and length of one EIS device (Fig. 2)");
+  pulse_cmd->add_option("--device", pulse.device, "device preset or EisDevice .pbtxt file")->capture_default_str();
+  pulse_cmd->add_option("--voltages", pulse.voltages_V, "gate pulse voltages, V")->delimiter(',');
+  pulse_cmd->add_option("--durations", pulse.durations_ms, "pulse lengths, ms")->delimiter(',');
+  pulse_cmd->add_option("--g0", pulse.g0_nS, "initial conductance, nS")->capture_default_str();
+  pulse_cmd->add_option("--out", pulse.out_dir, "output directory")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -116,6 +141,9 @@ int main(int argc, char** argv) {
 
   try {
     if (run->parsed()) return cmd_run(network_file, overrides);
+    if (presets->parsed()) return cmd_presets();
+    if (stdp_cmd->parsed()) return cmd_stdp_curve(stdp);
+    if (pulse_cmd->parsed()) return cmd_pulse_response(pulse);
     return cmd_validate(network_file);
   } catch (const InputError& e) {
     std::fprintf(stderr, "%s\n", e.what());

@@ -35,7 +35,14 @@ double tick_step(double span) {
 
 }  // namespace
 
-std::string render_svg(const Plot& plot, int width, int height) {
+std::string render_svg(const Plot& input, int width, int height) {
+  // Logarithmic axes: plot log10 of the data, label ticks with the powers of ten.
+  Plot plot = input;
+  for (auto& s : plot.series) {
+    for (double& x : s.x) x = !plot.log_x ? x : x > 0 ? std::log10(x) : std::nan("");
+    for (double& y : s.y) y = !plot.log_y ? y : y > 0 ? std::log10(y) : std::nan("");
+  }
+  if (plot.log_y) plot.zero_line = false;
   double x0 = std::numeric_limits<double>::infinity(), x1 = -x0, y0 = x0, y1 = -x0;
   for (const auto& s : plot.series)
     for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
@@ -63,15 +70,20 @@ std::string render_svg(const Plot& plot, int width, int height) {
                      escape(plot.title));
   svg += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"black\"/>\n", left,
                      top, right - left, bottom - top);
-  const double sx = tick_step(x1 - x0), sy = tick_step(y1 - y0);
+  const double sx = plot.log_x ? std::max(1.0, std::round(tick_step(x1 - x0))) : tick_step(x1 - x0);
+  const double sy = plot.log_y ? std::max(1.0, std::round(tick_step(y1 - y0))) : tick_step(y1 - y0);
+  auto label = [](double v, double step, bool log) {
+    if (log) return fmt::format("{:g}", std::pow(10.0, v));
+    return fmt::format("{:g}", std::abs(v) < 1e-12 * step ? 0.0 : v);
+  };
   for (double x = std::ceil(x0 / sx) * sx; x <= x1 + 1e-9 * sx; x += sx)
     svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"black\"/>"
-                       "<text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"middle\">{4:g}</text>\n",
-                       px(x), bottom, bottom + 5, bottom + 18, std::abs(x) < 1e-12 * sx ? 0.0 : x);
+                       "<text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
+                       px(x), bottom, bottom + 5, bottom + 18, label(x, sx, plot.log_x));
   for (double y = std::ceil(y0 / sy) * sy; y <= y1 + 1e-9 * sy; y += sy)
     svg += fmt::format("<line x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\" stroke=\"black\"/>"
-                       "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\">{5:g}</text>\n",
-                       left - 5, py(y), left, left - 8, py(y) + 4, std::abs(y) < 1e-12 * sy ? 0.0 : y);
+                       "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\">{5}</text>\n",
+                       left - 5, py(y), left, left - 8, py(y) + 4, label(y, sy, plot.log_y));
   if (plot.zero_line && y0 < 0 && y1 > 0)
     svg += fmt::format("<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>\n",
                        left, py(0), right, py(0));

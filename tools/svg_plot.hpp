@@ -19,6 +19,8 @@ struct Plot {
   std::string title, x_label, y_label;
   std::vector<PlotSeries> series;
   bool zero_line = true;  // horizontal line at y = 0
+  bool log_x = false;     // logarithmic axes: non-positive values are left out
+  bool log_y = false;
 };
 
 // Renders the plot (width x height pixels) as an SVG document.
