@@ -3,6 +3,7 @@
 //   ionspike run NETWORK [--t-stop MS] [--seed N] [--out DIR] [--threads N]
 //   ionspike validate NETWORK
 //   ionspike presets | stdp-curve ... | pulse-response ...   (tools/eis_commands.hpp)
+//   ionspike demo [--out DIR]                                (tools/eis_demo.hpp)
 //   ionspike --version
 // Exit codes: 0 success, 1 runtime failure, 2 bad input (network file or arguments).
 #include <chrono>
@@ -21,6 +22,7 @@
 #include "networks/network_loader.hpp"
 #include "networks/network_validator.hpp"
 #include "tools/eis_commands.hpp"
+#include "tools/eis_demo.hpp"
 #include "tools/progress_bar.hpp"
 
 namespace {
@@ -104,6 +106,10 @@ int main(int argc, char** argv) {
 
   CLI::App* presets = app.add_subcommand("presets", "list the EIS device and waveform presets");
 
+  std::string demo_out = "out/demo";
+  CLI::App* demo = app.add_subcommand("demo", "EIS synapses in the engine: four STDP forms, cumulative LTP/LTD");
+  demo->add_option("--out", demo_out, "output directory")->capture_default_str();
+
   StdpCurveOptions stdp;
   CLI::App* stdp_cmd = app.add_subcommand("stdp-curve", "dG vs dt of one EIS device for a waveform pair (CSV, SVG)");
   stdp_cmd->add_option("--device", stdp.device, "device preset or EisDevice .pbtxt file")->capture_default_str();
@@ -142,6 +148,7 @@ int main(int argc, char** argv) {
   try {
     if (run->parsed()) return cmd_run(network_file, overrides);
     if (presets->parsed()) return cmd_presets();
+    if (demo->parsed()) return cmd_demo(demo_out);
     if (stdp_cmd->parsed()) return cmd_stdp_curve(stdp);
     if (pulse_cmd->parsed()) return cmd_pulse_response(pulse);
     return cmd_validate(network_file);
