@@ -121,10 +121,11 @@ void write_outputs(const Simulator& sim, const std::filesystem::path& dir, RunRe
     rec.write(dir, f, names);
     add_files(rec.name());
   }
-  for (const StateRecorder& rec : net.state_recorders) {
-    rec.write(dir, f);
-    add_files(rec.name());
-  }
+  for (const auto* recorders : {&net.state_recorders, &net.conductance_recorders})
+    for (const StateRecorder& rec : *recorders) {
+      rec.write(dir, f);
+      add_files(rec.name());
+    }
   for (const EisProjection& proj : net.eis_projections) {
     write_eis_conductances(proj, sim.time_ms(), net.spike_histories[proj.pre_population()],
                            net.spike_histories[proj.post_population()], dir, f);

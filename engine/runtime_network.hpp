@@ -44,6 +44,9 @@ struct RuntimeNetwork {
   std::vector<CurrentSource> current_sources;
   std::vector<SpikeRecorder> spike_recorders;
   std::vector<StateRecorder> state_recorders;
+  // G of EIS synapses: "population" is the EIS projection index, "neurons" synapse indices.
+  // In Sample events their id is state_recorders.size() + index.
+  std::vector<StateRecorder> conductance_recorders;
 
   std::uint64_t neuron_count() const;
   std::uint64_t synapse_count() const;

@@ -42,7 +42,8 @@ Simulator::Simulator(RuntimeNetwork network)
       spike_recorders_of_[pop].push_back(r);
   counters_.spikes_per_population.assign(net_.populations.size(), 0);
   if (net_.populations.size() >= Event::kMaxObjects || net_.projections.size() >= Event::kMaxObjects ||
-      net_.state_recorders.size() >= Event::kMaxObjects ||
+      net_.state_recorders.size() + net_.conductance_recorders.size() >= Event::kMaxObjects ||
+      net_.projections.size() + net_.eis_projections.size() >= Event::kMaxObjects ||
       net_.current_sources.size() >= Event::kMaxObjects)
     throw std::length_error("more than 2^24 populations, projections, sources or recorders");
 }
@@ -66,8 +67,8 @@ void Simulator::start() {
   for (std::uint32_t k = 0; k < net_.current_sources.size(); ++k)
     if (!net_.current_sources[k].times_ms.empty())
       queue_.push(Event::make(net_.current_sources[k].times_ms[0], EventKind::CurrentStep, k, 0));
-  for (std::uint32_t r = 0; r < net_.state_recorders.size(); ++r)
-    queue_.push(Event::make(0.0, EventKind::Sample, r, 0));
+  const auto samplers = static_cast<std::uint32_t>(net_.state_recorders.size() + net_.conductance_recorders.size());
+  for (std::uint32_t r = 0; r < samplers; ++r) queue_.push(Event::make(0.0, EventKind::Sample, r, 0));
   route_emitted_spikes();
 }
 
@@ -119,9 +120,18 @@ void Simulator::handle_current_step(const Event& e) {
 }
 
 void Simulator::handle_sample(const Event& e) {
-  StateRecorder& rec = net_.state_recorders[e.object()];
-  net_.populations[rec.population()]->sample(rec.variable(), rec.neurons(), e.t_ms,
-                                             rec.append_row(e.t_ms));
+  const bool conductance = e.object() >= net_.state_recorders.size();
+  StateRecorder& rec = conductance ? net_.conductance_recorders[e.object() - net_.state_recorders.size()]
+                                   : net_.state_recorders[e.object()];
+  double* row = rec.append_row(e.t_ms);
+  if (conductance) {
+    const EisProjection& proj = net_.eis_projections[rec.population()];
+    const SpikeHistory& pre = net_.spike_histories[proj.pre_population()];
+    const SpikeHistory& post = net_.spike_histories[proj.post_population()];
+    for (std::uint32_t k : rec.neurons()) *row++ = proj.conductance_at(k, e.t_ms, pre, post);
+  } else {
+    net_.populations[rec.population()]->sample(rec.variable(), rec.neurons(), e.t_ms, row);
+  }
   const std::uint32_t next = e.a + 1;
   queue_.push(Event::make(next * rec.interval_ms(), EventKind::Sample, e.object(), next));
 }

@@ -14,6 +14,7 @@ namespace ionspike {
 MemoryEstimate estimate_memory(const pb::Network& net) {
   MemoryEstimate est;
   std::map<std::string, double> sizes;
+  std::map<std::string, double> synapses_of;  // expected synapses per projection
   auto account = [&](const char* field, int index, double bytes) {
     est.total_bytes += bytes;
     if (bytes > est.largest_bytes) {
@@ -67,6 +68,7 @@ MemoryEstimate estimate_memory(const pb::Network& net) {
       case pb::Projection::CONNECTOR_NOT_SET: break;
     }
     est.synapses += count;
+    synapses_of[pr.name()] = count;
     account("projections", j, kBuildBytesPerSynapse * count);
   }
   // Recorded spikes of sources (the counts of neurons are not known before the run).
@@ -88,6 +90,12 @@ MemoryEstimate estimate_memory(const pb::Network& net) {
     const double samples = std::floor(t_stop / rec.interval_ms()) + 1.0;
     // values, plus the matrix assembled for the .npy file
     account("state_recorders", r, 16.0 * samples * (neurons + 1.0));
+  }
+  for (int r = 0; r < net.conductance_recorders_size(); ++r) {
+    const auto& rec = net.conductance_recorders(r);
+    const double synapses = rec.synapses_size() > 0 ? rec.synapses_size() : synapses_of[rec.projection()];
+    const double samples = std::floor(t_stop / rec.interval_ms()) + 1.0;
+    account("conductance_recorders", r, 16.0 * samples * (synapses + 1.0));
   }
   return est;
 }

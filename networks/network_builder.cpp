@@ -215,6 +215,27 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes) {
     net.state_recorders.emplace_back(r.name(), pop, r.population(), variable, r.variable(),
                                      std::move(neurons), r.interval_ms());
   }
+  for (int r = 0; r < msg.conductance_recorders_size(); ++r) {
+    const pb::ConductanceRecorder& rec = msg.conductance_recorders(r);
+    std::uint32_t index = 0;
+    while (net.eis_projections[index].name() != rec.projection()) ++index;
+    const std::uint64_t count = net.eis_projections[index].synapse_count();
+    std::vector<std::uint32_t> synapses;
+    for (int i = 0; i < rec.synapses_size(); ++i) {
+      if (rec.synapses(i) >= count)
+        loaded.fail(FieldPath::root().at("conductance_recorders", r).at("synapses", i),
+                    "must be a synapse index in [0, " + std::to_string(count - 1) + "] of projection '" +
+                        rec.projection() + "' (" + std::to_string(count) + " synapses were built), got " +
+                        std::to_string(rec.synapses(i)));
+      synapses.push_back(static_cast<std::uint32_t>(rec.synapses(i)));
+    }
+    if (synapses.empty()) {
+      synapses.resize(count);
+      std::iota(synapses.begin(), synapses.end(), 0u);
+    }
+    net.conductance_recorders.emplace_back(rec.name(), index, rec.projection(), 0, "g_nS", std::move(synapses),
+                                           rec.interval_ms());
+  }
   return net;
 }
 

@@ -376,15 +376,31 @@ class NetworkValidator {
         if (rec.neurons(i) >= pop.size())
           check_.fail(at.at("neurons", i), fmt::format("must be a neuron index in [0, {}] of '{}', got {}",
                                                        pop.size() - 1, pop.name(), rec.neurons(i)));
-      check_.in_range(at / "interval_ms", rec.interval_ms(), 1e-6, 1e9, "ms");
-      // Sample indices are 32-bit: at most kMaxSamples samples in [0, t_stop_ms].
-      const double t_stop = msg_.simulation().t_stop_ms();
-      if (t_stop / rec.interval_ms() > static_cast<double>(kMaxSamples - 1))
-        check_.fail(at / "interval_ms",
-                    fmt::format("must be in [{}, 1e+09] ms for t_stop_ms {} (at most {} samples), got {}",
-                                format_number(t_stop / static_cast<double>(kMaxSamples - 1)), format_number(t_stop),
-                                kMaxSamples, format_number(rec.interval_ms())));
+      sample_interval(at / "interval_ms", rec.interval_ms());
     }
+    for (int r = 0; r < msg_.conductance_recorders_size(); ++r) {
+      const auto& rec = msg_.conductance_recorders(r);
+      const FieldPath at = FieldPath::root().at("conductance_recorders", r);
+      check_.name(at / "name", rec.name());
+      if (!names.insert(rec.name()).second)
+        check_.fail(at / "name", "duplicate recorder name '" + rec.name() + "' (names become file names)");
+      const auto it = std::find_if(msg_.projections().begin(), msg_.projections().end(),
+                                   [&](const pb::Projection& p) { return p.name() == rec.projection(); });
+      if (it == msg_.projections().end() || !it->has_eis())
+        check_.fail(at / "projection", "'" + rec.projection() + "' is not an EIS projection of this network");
+      // Synapse indices are checked when the synapses exist (network_builder).
+      sample_interval(at / "interval_ms", rec.interval_ms());
+    }
+  }
+
+  // Sample indices are 32-bit: at most kMaxSamples samples in [0, t_stop_ms].
+  void sample_interval(const FieldPath& at, double interval_ms) const {
+    check_.in_range(at, interval_ms, 1e-6, 1e9, "ms");
+    const double t_stop = msg_.simulation().t_stop_ms();
+    if (t_stop / interval_ms > static_cast<double>(kMaxSamples - 1))
+      check_.fail(at, fmt::format("must be in [{}, 1e+09] ms for t_stop_ms {} (at most {} samples), got {}",
+                                  format_number(t_stop / static_cast<double>(kMaxSamples - 1)), format_number(t_stop),
+                                  kMaxSamples, format_number(interval_ms)));
   }
 
   void memory() const {
