@@ -49,7 +49,7 @@ RunReport make_report(const Simulator& sim, std::string network_file, double bui
   }
   r.mean_rate_Hz = seconds > 0 && neuron_count > 0 ? neuron_spikes / (neuron_count * seconds) : 0.0;
   for (const EisProjection& proj : net.eis_projections)
-    r.eis.push_back({proj.name(), proj.synapse_count(), proj.energy()});
+    r.eis.push_back({proj.name(), proj.synapse_count(), proj.energy(), proj.parameters().account_energy});
   return r;
 }
 
@@ -150,7 +150,11 @@ std::string format_report(const RunReport& r, const std::filesystem::path& dir) 
   s += fmt::format("  wall time {:.3f} s (build {:.3f} s, run {:.3f} s)\n", r.build_s + r.run_s, r.build_s,
                    r.run_s);
   for (const auto& e : r.eis)
-    s += fmt::format("  EIS '{}': {} synapses, device energy {:.4g} fJ (insertion {:.3g}, gate {:.3g}, divider {:.3g})\n",
+    if (!e.energy_accounted)
+      s += fmt::format("  EIS '{}': {} synapses (energy not accounted: eis.account_energy is false)\n", e.name,
+                       e.synapses);
+    else
+      s += fmt::format("  EIS '{}': {} synapses, device energy {:.4g} fJ (insertion {:.3g}, gate {:.3g}, divider {:.3g})\n",
                      e.name, e.synapses, e.energy.total_fJ(), e.energy.insertion_fJ, e.energy.gate_fJ,
                      e.energy.divider_fJ);
   s += fmt::format("  outputs in {}/:", dir.string());

@@ -23,6 +23,7 @@ struct EisReport {
   std::string name;
   std::uint64_t synapses;
   EisEnergy energy;  // summed over every update of every synapse
+  bool energy_accounted;
 };
 
 struct RunReport {

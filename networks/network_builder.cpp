@@ -106,6 +106,7 @@ EisProjection build_eis_projection(const pb::Projection& pr, const ConnectivityI
                                  eis.a_pre(),
                                  eis.a_post(),
                                  eis.has_weight_mv_per_ns() ? eis.weight_mv_per_ns() : eis.weight_pa_per_ns(),
+                                 eis.account_energy(),
                                  seed};
   return EisProjection(pr.name(), pre, post, in.pre_size, in.post_size, std::move(specs), std::move(params));
 }

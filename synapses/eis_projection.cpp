@@ -97,7 +97,8 @@ double EisProjection::integrate(std::uint64_t k, std::uint32_t pre, double delay
 void EisProjection::touch(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
                           const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes) {
   const double g0 = synapses_[k].g_nS;
-  const double g1 = integrate(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, false, &energy_);
+  const double g1 =
+      integrate(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, false, p_.account_energy ? &energy_ : nullptr);
   synapses_[k].g_nS = g1 == g0 ? g1 : p_.device.apply_cycle_noise(g0, g1, noise_);
 }
 

@@ -54,6 +54,7 @@ struct EisProjectionParameters {
   double a_pre = 1.0;
   double a_post = 1.0;
   double weight_per_nS = 0.0;  // in the target model's weight unit per nS
+  bool account_energy = true;  // sum the device energy of every update into energy()
   std::uint64_t seed = 1;      // cycle-to-cycle noise stream ("eis_cycle_noise:" + name)
 };
 
