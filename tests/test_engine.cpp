@@ -20,15 +20,10 @@
 #include "test_support.hpp"
 
 using namespace ionspike;
+using test::num;
 
 namespace {
 
-std::string num(double x) {
-  std::ostringstream s;
-  s.precision(17);
-  s << x;
-  return s.str();
-}
 
 bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 

@@ -16,15 +16,10 @@
 #include "test_support.hpp"
 
 using namespace ionspike;
+using test::num;
 
 namespace {
 
-std::string num(double x) {
-  std::ostringstream s;
-  s.precision(17);
-  s << x;
-  return s.str();
-}
 
 bool close_rel(double a, double b, double rel, double abs = 0.0) {
   return std::abs(a - b) <= std::max(rel * std::max(std::abs(a), std::abs(b)), abs);

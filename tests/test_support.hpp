@@ -1,6 +1,7 @@
 // Helpers shared by the tests: build and run networks given as text.
 #pragma once
 
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,14 @@
 #include "networks/network_loader.hpp"
 
 namespace ionspike::test {
+
+// A number written with every digit, for network texts built by tests.
+inline std::string num(double x) {
+  std::ostringstream s;
+  s.precision(17);
+  s << x;
+  return s.str();
+}
 
 inline RuntimeNetwork build_text(const std::string& text, const std::string& label = "test.pbtxt") {
   return build_network(parse_network_text(text, label));
