@@ -353,17 +353,13 @@ class NetworkValidator {
     for (int r = 0; r < msg_.spike_recorders_size(); ++r) {
       const auto& rec = msg_.spike_recorders(r);
       const FieldPath at = FieldPath::root().at("spike_recorders", r);
-      check_.name(at / "name", rec.name());
-      if (!names.insert(rec.name()).second)
-        check_.fail(at / "name", "duplicate recorder name '" + rec.name() + "' (names become file names)");
+      recorder_name(at / "name", rec.name(), names);
       for (int i = 0; i < rec.populations_size(); ++i) population_ref(at.at("populations", i), rec.populations(i));
     }
     for (int r = 0; r < msg_.state_recorders_size(); ++r) {
       const auto& rec = msg_.state_recorders(r);
       const FieldPath at = FieldPath::root().at("state_recorders", r);
-      check_.name(at / "name", rec.name());
-      if (!names.insert(rec.name()).second)
-        check_.fail(at / "name", "duplicate recorder name '" + rec.name() + "' (names become file names)");
+      recorder_name(at / "name", rec.name(), names);
       const pb::Population& pop = population_ref(at / "population", rec.population());
       const auto variables = neuron_model(pop.model_case()).state_variables();
       if (std::find(variables.begin(), variables.end(), rec.variable()) == variables.end()) {
@@ -381,9 +377,7 @@ class NetworkValidator {
     for (int r = 0; r < msg_.conductance_recorders_size(); ++r) {
       const auto& rec = msg_.conductance_recorders(r);
       const FieldPath at = FieldPath::root().at("conductance_recorders", r);
-      check_.name(at / "name", rec.name());
-      if (!names.insert(rec.name()).second)
-        check_.fail(at / "name", "duplicate recorder name '" + rec.name() + "' (names become file names)");
+      recorder_name(at / "name", rec.name(), names);
       const auto it = std::find_if(msg_.projections().begin(), msg_.projections().end(),
                                    [&](const pb::Projection& p) { return p.name() == rec.projection(); });
       if (it == msg_.projections().end() || !it->has_eis())
@@ -391,6 +385,12 @@ class NetworkValidator {
       // Synapse indices are checked when the synapses exist (network_builder).
       sample_interval(at / "interval_ms", rec.interval_ms());
     }
+  }
+
+  // Recorder names become file names: valid and unique across every kind of recorder.
+  void recorder_name(const FieldPath& at, const std::string& name, std::set<std::string>& names) const {
+    check_.name(at, name);
+    if (!names.insert(name).second) check_.fail(at, "duplicate recorder name '" + name + "' (names become file names)");
   }
 
   // Sample indices are 32-bit: at most kMaxSamples samples in [0, t_stop_ms].
