@@ -101,7 +101,8 @@ int cmd_stdp_curve(const StdpCurveOptions& o) {
                      fmt::format("must be in [{:g}, {:g}] nS (the device's bounds), got {:g}", device.g_min_nS(),
                                  device.g_max_nS(), o.g0_nS));
   std::vector<double> dts;
-  for (double dt = o.dt_min_ms; dt <= o.dt_max_ms + 1e-9 * o.dt_step_ms; dt += o.dt_step_ms) dts.push_back(dt);
+  const auto steps = static_cast<long>(std::floor((o.dt_max_ms - o.dt_min_ms) / o.dt_step_ms + 1e-9));
+  for (long i = 0; i <= steps; ++i) dts.push_back(o.dt_min_ms + static_cast<double>(i) * o.dt_step_ms);
   EisEnergy energy;
   const auto curve = stdp_curve(device, pre, post, dts, o.g0_nS, o.a_pre, o.a_post, o.scale, &energy);
 
@@ -119,13 +120,11 @@ int cmd_stdp_curve(const StdpCurveOptions& o) {
 
   std::printf("stdp-curve: device %s, waveforms %s, G0 %g nS, a_pre %g, a_post %g, scale %g\n",
               device_message.name().c_str(), pair.name().c_str(), o.g0_nS, o.a_pre, o.a_post, o.scale);
-  std::printf("  %10s  %12s\n", "dt_ms", "dG_nS");
-  for (double show : {-160.0, -80.0, -40.0, -20.0, -10.0, -5.0, 0.0, 5.0, 10.0, 20.0, 40.0, 80.0, 160.0}) {
-    const auto it = std::min_element(curve.begin(), curve.end(), [&](const auto& a, const auto& b) {
-      return std::abs(a.dt_ms - show) < std::abs(b.dt_ms - show);
-    });
-    if (it != curve.end() && std::abs(it->dt_ms - show) < 0.5 * o.dt_step_ms + 1e-9)
-      std::printf("  %10g  %12.4f\n", it->dt_ms, it->dG_nS);
+  std::printf("  %12s  %14s\n", "dt_ms", "dG_nS");
+  const std::size_t rows = std::min<std::size_t>(curve.size(), 13);  // evenly spread over the grid
+  for (std::size_t r = 0; r < rows; ++r) {
+    const auto& p = curve[rows > 1 ? r * (curve.size() - 1) / (rows - 1) : 0];
+    std::printf("  %12.6g  %14.6g\n", p.dt_ms, p.dG_nS);
   }
   std::printf("  energy per pair event: %.4g fJ (ion insertion %.3g fJ, gate charging %.3g fJ, divider %.3g fJ)\n",
               energy.total_fJ(), energy.insertion_fJ, energy.gate_fJ, energy.divider_fJ);
