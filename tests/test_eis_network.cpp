@@ -159,3 +159,68 @@ TEST_CASE("a conductance recorder naming a synapse that was not built is refused
                                      "conductance_recorders { name: 'g' projection: 'teach' }\n"),
                     Catch::Contains("'teach' is not an EIS projection"));
 }
+
+TEST_CASE("heterogeneous STDP: one presynaptic population, two targets emitting different V_post (Fig. 5a-b)",
+          "[eis][engine]") {
+  // Target A emits the antisymmetric preset's V_post; target B emits the inverted one (the
+  // preset's V_pre shape), which is the same as a_post = -1 on the device.
+  const std::vector<double> dts = {-40, -12, -4, 0, 4, 12, 40};
+  const pb::WaveformPair pair = waveform_preset("antisymmetric");
+  std::ostringstream inverted;
+  inverted << "waveform { t_ms: [";
+  for (int i = 0; i < pair.pre().t_ms_size(); ++i) inverted << (i ? ", " : "") << test::num(pair.pre().t_ms(i));
+  inverted << "] v_V: [";
+  for (int i = 0; i < pair.pre().v_v_size(); ++i) inverted << (i ? ", " : "") << test::num(pair.pre().v_v(i));
+  inverted << "] }";
+  std::ostringstream pre_trains, teacher_trains;
+  for (double dt : dts) {
+    pre_trains << "trains { times_ms: [300] } ";
+    teacher_trains << "trains { times_ms: [" << test::num(300.0 + dt) << "] } ";
+  }
+  const std::string n = std::to_string(dts.size());
+  std::string text = "format_version: 1\n"
+      "populations { name: 'pre' size: " + n + " spike_source_array { " + pre_trains.str() +
+      "} pre_waveform { preset: 'antisymmetric' } }\n"
+      "populations { name: 'teacher' size: " + n + " spike_source_array { " + teacher_trains.str() + "} }\n";
+  for (const std::string target : {"a", "b"}) {
+    text += "populations { name: 'post_" + target + "' size: " + n + " lif_delta {} post_waveform { " +
+            (target == "a" ? std::string("preset: 'antisymmetric'") : inverted.str()) + " } }\n"
+            "projections { name: 'teach_" + target + "' pre: 'teacher' post: 'post_" + target +
+            "' one_to_one {} weight_mV { constant: 100 } }\n"
+            "projections { name: 'syn_" + target + "' pre: 'pre' post: 'post_" + target +
+            "' one_to_one {} eis { device_preset: 'protonic_wo3_ysz_14nm' g_init_nS { constant: 1000 } "
+            "weight_mV_per_nS: 0 device_spread_sigma: 0 cycle_noise_sigma: 0 } }\n";
+  }
+  text += "spike_recorders { name: 'spikes' }\n";
+  Simulator sim(test::build_text(text));
+  sim.run_until(1200.0);
+  const RuntimeNetwork& net = sim.network();
+  pb::EisDevice ideal = device_preset("protonic_wo3_ysz_14nm");
+  ideal.set_device_spread_sigma(0);
+  ideal.set_cycle_noise_sigma(0);
+  const EisDevice device(ideal);
+  const Waveform pre(pair.pre()), post(pair.post());
+  REQUIRE(net.eis_projections.size() == 2);
+  std::vector<std::vector<double>> dg(2, std::vector<double>(dts.size()));
+  for (int p = 0; p < 2; ++p) {
+    const EisProjection& proj = net.eis_projections[p];  // name order: syn_a, syn_b
+    const std::uint32_t post_pop = proj.post_population();
+    for (std::uint64_t k = 0; k < proj.synapse_count(); ++k) {
+      const auto t_post = test::spike_times(sim, post_pop, proj.post_of(k));
+      REQUIRE(t_post.size() == 1);
+      const double dt_device = t_post[0] - (300.0 + 0.1);
+      const double got = proj.conductance_at(k, sim.time_ms(), net.spike_histories[proj.pre_population()],
+                                             net.spike_histories[post_pop]) - 1000.0;
+      CHECK(got == Approx(pair_delta_g(device, pre, post, dt_device, 1000.0, 1.0, p == 0 ? 1.0 : -1.0))
+                       .epsilon(1e-9).margin(1e-9));
+      dg[p][proj.post_of(k)] = got;
+    }
+  }
+  // A: antisymmetric. B: negative near dt = 0 and on both sides (the dopamine-like form).
+  CHECK(dg[0][5] > 0.0);   // +12 ms
+  CHECK(dg[0][1] < 0.0);   // -12 ms
+  CHECK(dg[0][5] == Approx(-dg[0][1]).epsilon(1e-6));
+  CHECK(dg[1][3] < 0.0);   // 0 ms
+  CHECK(dg[1][3] < dg[1][0]);
+  CHECK(dg[1][3] < dg[1][6]);
+}
