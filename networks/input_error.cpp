@@ -1,17 +1,15 @@
 #include "networks/input_error.hpp"
 
+#include <fmt/format.h>
+
 namespace ionspike {
 namespace {
 
 std::string format(const SourceLocation& w, const std::string& field, const std::string& message) {
-  std::string s = w.file;
-  if (w.line > 0) {
-    s += ":" + std::to_string(w.line);
-    if (w.column > 0) s += ":" + std::to_string(w.column);
-  }
-  s += ": error";
-  if (!field.empty()) s += " in field '" + field + "'";
-  return s + ": " + message;
+  std::string where = w.file;
+  if (w.line > 0) where += w.column > 0 ? fmt::format(":{}:{}", w.line, w.column) : fmt::format(":{}", w.line);
+  if (field.empty()) return fmt::format("{}: error: {}", where, message);
+  return fmt::format("{}: error in field '{}': {}", where, field, message);
 }
 
 }  // namespace
