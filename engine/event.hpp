@@ -19,7 +19,7 @@ namespace ionspike {
 enum class EventKind : std::uint8_t {
   CurrentStep = 0,   // object = current source, a = step index
   SourceSpike = 1,   // object = population,     a, b = population-defined
-  Threshold = 2,     // object = population,     a = neuron, b = prediction version
+  Threshold = 2,     // object = population,     a = neuron (neurons/crossing_schedule.hpp)
   Delivery = 3,      // object = projection,     a = pre neuron, b = delay group
   Sample = 4,        // object = state recorder, a = sample index
 };

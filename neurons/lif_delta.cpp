@@ -16,7 +16,7 @@ LifDeltaPopulation::LifDeltaPopulation(std::string name, std::uint32_t id,
       t_last_ms_(size(), 0.0),
       t_ref_end_ms_(size(), -std::numeric_limits<double>::infinity()),
       i_inj_pA_(size(), 0.0),
-      version_(size(), 0) {}
+      crossings_(id, size()) {}
 
 double LifDeltaPopulation::membrane_mV(std::uint32_t n, double t_ms) const {
   if (t_ms < t_ref_end_ms_[n]) return p_.v_reset_mV;
@@ -36,9 +36,8 @@ void LifDeltaPopulation::advance(std::uint32_t n, double t_ms) {
 }
 
 void LifDeltaPopulation::predict_crossing(std::uint32_t n, EventContext& ctx) {
-  ++version_[n];
   const double v_inf = v_inf_mV(n);
-  if (!(v_inf > p_.v_th_mV)) return;
+  if (!(v_inf > p_.v_th_mV)) return crossings_.predict(n, CrossingSchedule::kNever, ctx);
   double from_ms = t_last_ms_[n];
   double v0 = v_mV_[n];
   if (from_ms < t_ref_end_ms_[n]) {
@@ -48,7 +47,7 @@ void LifDeltaPopulation::predict_crossing(std::uint32_t n, EventContext& ctx) {
   const double t_cross =
       v0 >= p_.v_th_mV ? from_ms
                        : from_ms + p_.tau_m_ms * std::log((v_inf - v0) / (v_inf - p_.v_th_mV));
-  ctx.schedule(Event::make(t_cross, EventKind::Threshold, id(), n, version_[n]));
+  crossings_.predict(n, t_cross, ctx);
 }
 
 void LifDeltaPopulation::fire(std::uint32_t n, double t_ms, EventContext& ctx) {
@@ -86,7 +85,7 @@ void LifDeltaPopulation::deliver(double t_ms, std::span<const StaticSynapse> syn
 
 void LifDeltaPopulation::on_own_event(const Event& e, EventContext& ctx) {
   const std::uint32_t n = e.a;
-  if (e.kind() != EventKind::Threshold || e.b != version_[n]) return;  // superseded prediction
+  if (e.kind() != EventKind::Threshold || !crossings_.due(n, e.t_ms, ctx)) return;
   advance(n, e.t_ms);
   fire(n, e.t_ms, ctx);
 }

@@ -10,13 +10,14 @@
 //   V(t) = V_inf + (V(t0) - V_inf) exp(-(t - t0)/tau_m),   V_inf = e_l_mV + R (i_e_pA + I_inj)
 // and a crossing caused by the drive (V_inf > v_th) happens exactly at
 //   t* = t0 + tau_m ln((V_inf - V(t0)) / (V_inf - v_th)),
-// which is scheduled as a Threshold event (invalidated by a version counter if an input
-// arrives first). Crossings caused by an input happen at the input's arrival time.
+// which is scheduled as a Threshold event (neurons/crossing_schedule.hpp keeps it current as
+// inputs move it). Crossings caused by an input happen at the input's arrival time.
 // Units: time ms, voltage mV, current pA, capacitance pF.
 #pragma once
 
 #include <vector>
 
+#include "neurons/crossing_schedule.hpp"
 #include "neurons/neuron_population.hpp"
 
 namespace ionspike {
@@ -65,7 +66,7 @@ class LifDeltaPopulation final : public NeuronPopulation {
   std::vector<double> t_last_ms_;
   std::vector<double> t_ref_end_ms_;
   std::vector<double> i_inj_pA_;      // sum of current sources
-  std::vector<std::uint32_t> version_;
+  CrossingSchedule crossings_;
 };
 
 }  // namespace ionspike

@@ -25,7 +25,7 @@ LifExpPopulation::LifExpPopulation(std::string name, std::uint32_t id,
       t_last_ms_(size(), 0.0),
       t_ref_end_ms_(size(), -std::numeric_limits<double>::infinity()),
       i_inj_pA_(size(), 0.0),
-      version_(size(), 0) {}
+      crossings_(id, size()) {}
 
 LifExpPopulation::State LifExpPopulation::propagate(const State& s, double v_inf,
                                                     double h_ms) const {
@@ -70,7 +70,6 @@ void LifExpPopulation::advance(std::uint32_t n, double t_ms) {
 }
 
 void LifExpPopulation::predict_crossing(std::uint32_t n, EventContext& ctx) {
-  ++version_[n];
   // Start of free evolution: now, or the end of the refractory period.
   double from_ms = t_last_ms_[n];
   State s{v_mV_[n], i_ex_pA_[n], i_in_pA_[n]};
@@ -96,7 +95,7 @@ void LifExpPopulation::predict_crossing(std::uint32_t n, EventContext& ctx) {
     if (c_in != 0.0) terms[count++] = {c_in, inv_in};
   }
   const auto h = first_upcrossing(v_inf, std::span<const ExpTerm>(terms.data(), count), p_.v_th_mV);
-  if (h) ctx.schedule(Event::make(from_ms + *h, EventKind::Threshold, id(), n, version_[n]));
+  crossings_.predict(n, h ? from_ms + *h : CrossingSchedule::kNever, ctx);
 }
 
 void LifExpPopulation::fire(std::uint32_t n, double t_ms, EventContext& ctx) {
@@ -131,7 +130,7 @@ void LifExpPopulation::deliver(double t_ms, std::span<const StaticSynapse> synap
 
 void LifExpPopulation::on_own_event(const Event& e, EventContext& ctx) {
   const std::uint32_t n = e.a;
-  if (e.kind() != EventKind::Threshold || e.b != version_[n]) return;  // superseded prediction
+  if (e.kind() != EventKind::Threshold || !crossings_.due(n, e.t_ms, ctx)) return;
   advance(n, e.t_ms);
   fire(n, e.t_ms, ctx);
 }

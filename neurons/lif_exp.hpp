@@ -14,13 +14,15 @@
 // the slower exponential keeps phi's argument <= 0, so long intervals cannot overflow.
 // Threshold crossings: V(h) - v_th is a constant plus a sum of at most three exponentials;
 // its first up-crossing is found exactly by exp_sum_crossing (root isolation by the
-// derivative recursion, then TOMS 748 to a few ulps), and scheduled as a Threshold event.
+// derivative recursion, then TOMS 748 to a few ulps), and scheduled as a Threshold event
+// (neurons/crossing_schedule.hpp keeps it current as inputs move it).
 // The crossing search requires tau_syn_x != tau_m (checked at validation).
 // Units: time ms, voltage mV, current pA, capacitance pF.
 #pragma once
 
 #include <vector>
 
+#include "neurons/crossing_schedule.hpp"
 #include "neurons/neuron_population.hpp"
 
 namespace ionspike {
@@ -75,7 +77,7 @@ class LifExpPopulation final : public NeuronPopulation {
   std::vector<double> t_last_ms_;
   std::vector<double> t_ref_end_ms_;
   std::vector<double> i_inj_pA_;
-  std::vector<std::uint32_t> version_;
+  CrossingSchedule crossings_;
 };
 
 }  // namespace ionspike

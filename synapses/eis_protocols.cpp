@@ -67,15 +67,21 @@ double slice_integrate(const EisDevice& device, double g, double t0, double t1,
   if (!(tau > 0.0) || !std::isfinite(tau))
     throw std::invalid_argument("slice_integrate: tau_ms = " + std::to_string(tau) + " must be finite and > 0");
   const auto n = static_cast<long long>(std::ceil((t1 - t0) / tau - 1e-9));
+  // The change is accumulated apart from G0 so that tiny changes (ns waveforms: dG ~ 1e-4 nS on
+  // G ~ 1000 nS) do not drown in the rounding of G0 + many small increments.
   const double lo = device.g_min_nS(), hi = device.g_max_nS();
+  const double g0 = g;
+  double dg = 0.0;
   for (long long i = 0; i < n; ++i) {
     const double a = t0 + static_cast<double>(i) * tau;
     const double b = std::min(t1, a + tau);
     const double v = gate_voltage_V(copies, 0.5 * (a + b));
     // G at the midpoint by half an Euler step (needed only when the rate depends on G).
-    const double g_mid = std::clamp(g + 0.5 * (b - a) * device.rate_nS_per_ms(v, g, prefactor), lo, hi);
-    g = std::clamp(g + (b - a) * device.rate_nS_per_ms(v, g_mid, prefactor), lo, hi);
+    const double g_start = g0 + dg;
+    const double g_mid = std::clamp(g_start + 0.5 * (b - a) * device.rate_nS_per_ms(v, g_start, prefactor), lo, hi);
+    dg = std::clamp(dg + (b - a) * device.rate_nS_per_ms(v, g_mid, prefactor), lo - g0, hi - g0);
   }
+  g = g0 + dg;
   return g;
 }
 
