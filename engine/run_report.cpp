@@ -82,29 +82,33 @@ std::string report_json(const RunReport& r) {
 }
 
 // Conductance of every synapse of an EIS projection at t_ms, in storage order:
-// <name>.conductance.csv "pre,post,delay_ms,g_nS" and .npy (pre <u4, post <u4, delay_ms <f8, g_nS <f8).
+// <name>.conductance.csv "pre,post,delay_ms,g_nS,energy_fJ" and .npy (pre <u4, post <u4,
+// delay_ms <f8, g_nS <f8, energy_fJ <f8); energy_fJ is the device energy of the run so far.
 void write_eis_conductances(const EisProjection& proj, double t_ms, const SpikeHistory& pre_spikes,
                             const SpikeHistory& post_spikes, const std::filesystem::path& dir,
                             const OutputFormats& formats) {
 #pragma pack(push, 1)
   struct Row {
     std::uint32_t pre, post;
-    double delay_ms, g_nS;
+    double delay_ms, g_nS, energy_fJ;
   };
 #pragma pack(pop)
   std::vector<Row> rows(proj.synapse_count());
   for (std::uint64_t k = 0; k < rows.size(); ++k)
-    rows[k] = {proj.pre_of(k), proj.post_of(k), proj.delay_of(k), proj.conductance_at(k, t_ms, pre_spikes, post_spikes)};
+    rows[k] = {proj.pre_of(k), proj.post_of(k), proj.delay_of(k), proj.conductance_at(k, t_ms, pre_spikes, post_spikes),
+               proj.synapse_energy_fJ(k)};
   const std::string stem = proj.name() + ".conductance";
   if (formats.csv) {
     AtomicFile file(dir / (stem + ".csv"));
-    file.stream() << "pre,post,delay_ms,g_nS\n";
-    for (const Row& r : rows) file.stream() << fmt::format("{},{},{:.17g},{:.17g}\n", r.pre, r.post, r.delay_ms, r.g_nS);
+    file.stream() << "pre,post,delay_ms,g_nS,energy_fJ\n";
+    for (const Row& r : rows)
+      file.stream() << fmt::format("{},{},{:.17g},{:.17g},{:.17g}\n", r.pre, r.post, r.delay_ms, r.g_nS, r.energy_fJ);
     file.commit();
   }
   if (formats.npy)
     write_npy_records(dir / (stem + ".npy"),
-                      {{"pre", "<u4"}, {"post", "<u4"}, {"delay_ms", "<f8"}, {"g_nS", "<f8"}}, rows.data(), rows.size());
+                      {{"pre", "<u4"}, {"post", "<u4"}, {"delay_ms", "<f8"}, {"g_nS", "<f8"}, {"energy_fJ", "<f8"}},
+                      rows.data(), rows.size());
 }
 
 void write_outputs(const Simulator& sim, const std::filesystem::path& dir, RunReport& report) {

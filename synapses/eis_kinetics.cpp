@@ -245,7 +245,9 @@ EisKinetics EisKinetics::from_message(const pb::EisDevice& m, const std::filesys
       Tabulated law;
       for (std::size_t i = 0; i < rows.size(); ++i) {
         const auto [v, h] = rows[i];
-        const std::string at = "[" + std::to_string(i) + "]";
+        std::string at = "[";  // (built stepwise: GCC 12 warns falsely on "[" + to_string(i))
+        at += std::to_string(i);
+        at += ']';
         if (!std::isfinite(v)) fail(ctx, "tabulated.v_V" + at, v, "finite");
         if (!std::isfinite(h)) fail(ctx, "tabulated.rate_nS_per_ms" + at, h, "finite");
         if (i > 0 && !(v > rows[i - 1].first))

@@ -39,6 +39,7 @@ EisProjection::EisProjection(std::string name, std::uint32_t pre_population,
   }
   row_begin_[pre_size] = static_cast<std::uint32_t>(groups_.size());
   groups_.push_back({0.0, synapses_.size()});
+  if (p_.account_energy) synapse_energy_fJ_.assign(synapses_.size(), 0.0);
 
   // By-target index for postsynaptic touches.
   incoming_begin_.assign(static_cast<std::size_t>(post_size) + 1, 0);
@@ -97,8 +98,15 @@ double EisProjection::integrate(std::uint64_t k, std::uint32_t pre, double delay
 void EisProjection::touch(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
                           const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes) {
   const double g0 = synapses_[k].g_nS;
+  EisEnergy used;
   const double g1 =
-      integrate(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, false, p_.account_energy ? &energy_ : nullptr);
+      integrate(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, false, p_.account_energy ? &used : nullptr);
+  if (p_.account_energy) {
+    energy_.insertion_fJ += used.insertion_fJ;
+    energy_.gate_fJ += used.gate_fJ;
+    energy_.divider_fJ += used.divider_fJ;
+    synapse_energy_fJ_[k] += used.total_fJ();
+  }
   synapses_[k].g_nS = g1 == g0 ? g1 : p_.device.apply_cycle_noise(g0, g1, noise_);
 }
 

@@ -16,7 +16,8 @@
 //
 // Layout: CSR by presynaptic neuron, rows split into delay groups (as StaticProjection),
 // 16-byte synapses (G as double, target, per-device kinetic factor), plus a by-target index
-// (presynaptic neuron and synapse index, 8 bytes) for the postsynaptic touches.
+// (presynaptic neuron and synapse index, 8 bytes) for the postsynaptic touches, and, when
+// energy is accounted, 8 bytes per synapse of cumulative device energy.
 #pragma once
 
 #include <cstdint>
@@ -92,6 +93,10 @@ class EisProjection {
   double delay_of(std::uint64_t k) const { return groups_[group_of(k)].delay_ms; }
   double stored_conductance(std::uint64_t k) const { return synapses_[k].g_nS; }
   const EisEnergy& energy() const { return energy_; }
+  // Device energy spent by synapse k so far (fJ; 0 when energy is not accounted).
+  double synapse_energy_fJ(std::uint64_t k) const {
+    return synapse_energy_fJ_.empty() ? 0.0 : synapse_energy_fJ_[k];
+  }
 
  private:
   struct DelayGroup {
@@ -121,6 +126,7 @@ class EisProjection {
   std::vector<Incoming> incoming_;
   double max_delay_ms_ = 0.0;
   EisEnergy energy_;
+  std::vector<double> synapse_energy_fJ_;  // per synapse, when account_energy
   RandomStream noise_;
   mutable std::vector<WaveformCopy> copies_;  // scratch
 };

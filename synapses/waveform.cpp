@@ -10,7 +10,11 @@ namespace ionspike {
 namespace {
 
 std::string describe(std::size_t i, double v) {
-  return "[" + std::to_string(i) + "] = " + std::to_string(v);
+  std::string s = "[";  // (built stepwise: GCC 12 warns falsely on "[" + std::string&&)
+  s += std::to_string(i);
+  s += "] = ";
+  s += std::to_string(v);
+  return s;
 }
 
 void validate(const std::vector<Waveform::Point>& p) {

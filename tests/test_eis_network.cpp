@@ -224,3 +224,31 @@ TEST_CASE("heterogeneous STDP: one presynaptic population, two targets emitting 
   CHECK(dg[1][3] < dg[1][0]);
   CHECK(dg[1][3] < dg[1][6]);
 }
+
+TEST_CASE("EIS energy: per-synapse energies add up to the projection's total, and can be switched off",
+          "[eis][engine]") {
+  const std::vector<double> dts = {-20, -5, 5, 20};
+  std::string text = pair_network(dts, "antisymmetric", 0.1);
+  Simulator on(test::build_text(text));
+  on.run_until(1200.0);
+  const EisProjection& proj = on.network().eis_projections[0];
+  double sum = 0.0;
+  for (std::uint64_t k = 0; k < proj.synapse_count(); ++k) {
+    CHECK(proj.synapse_energy_fJ(k) > 0.0);
+    sum += proj.synapse_energy_fJ(k);
+  }
+  CHECK(sum == Approx(proj.energy().total_fJ()).epsilon(1e-12));
+  CHECK(proj.energy().insertion_fJ > 0.0);
+  CHECK(proj.energy().gate_fJ > 0.0);
+  CHECK(proj.energy().divider_fJ > 0.0);
+
+  text.replace(text.find("cycle_noise_sigma: 0"), 20, "cycle_noise_sigma: 0 account_energy: false");
+  Simulator off(test::build_text(text));
+  off.run_until(1200.0);
+  const EisProjection& quiet = off.network().eis_projections[0];
+  CHECK(quiet.energy().total_fJ() == 0.0);
+  for (std::uint64_t k = 0; k < quiet.synapse_count(); ++k) {
+    CHECK(quiet.synapse_energy_fJ(k) == 0.0);
+    CHECK(quiet.stored_conductance(k) == proj.stored_conductance(k));  // energy never changes G
+  }
+}
