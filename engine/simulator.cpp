@@ -56,6 +56,7 @@ Simulator::Simulator(Simulator&& other)
       eis_incoming_(std::move(other.eis_incoming_)),
       spike_recorders_of_(std::move(other.spike_recorders_of_)),
       counters_(std::move(other.counters_)),
+      current_(other.current_),
       now_ms_(other.now_ms_),
       started_(other.started_) {
   ctx_.emitted() = std::move(other.ctx_.emitted());
@@ -82,7 +83,8 @@ void Simulator::route_emitted_spikes() {
     for (std::uint32_t j : eis_incoming_[s.population]) {
       EisProjection& proj = net_.eis_projections[j];
       proj.on_post_spike(s.t_ms, s.neuron, net_.spike_histories[proj.pre_population()],
-                         net_.spike_histories[s.population]);
+                         net_.spike_histories[s.population],
+                         static_cast<std::uint32_t>(net_.projections.size()) + j, current_);
     }
     SpikeHistory& history = net_.spike_histories[s.population];
     if (history.size() > 0) history.add(s.neuron, s.t_ms);
@@ -143,6 +145,7 @@ void Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
   constexpr std::uint64_t kProgressEvery = 1u << 16;
   while (!queue_.empty() && queue_.top().t_ms <= t_stop_ms) {
     const Event e = queue_.pop();
+    current_ = e;
     ++counters_.events;
     switch (e.kind()) {
       case EventKind::Delivery: {

@@ -59,6 +59,8 @@ class Simulator {
   std::vector<StaticSynapse> eis_transmit_;                  // scratch: weights of one EIS group
   std::vector<std::vector<std::uint32_t>> spike_recorders_of_;  // population -> recorders
   RunCounters counters_;
+  // The event being handled (spikes emitted in start() see a non-delivery placeholder).
+  Event current_ = Event::make(0.0, EventKind::CurrentStep, 0);
   double now_ms_ = 0.0;
   bool started_ = false;
 };

@@ -6,7 +6,7 @@
 // arrival of a presynaptic spike and at every postsynaptic spike. A spike e whose waveform
 // lasts D (and reaches the synapse after a delay of at most d_max) is therefore no longer
 // needed once a later spike e* >= e + D of the same neuron has arrived everywhere, which is
-// certain when e* <= now - d_max. add() forgets exactly those spikes, so the latest spike
+// certain when e* + d_max < now (strictly: deliveries at exactly `now` may still be queued). add() forgets exactly those spikes, so the latest spike
 // and everything whose waveform may still be pending are always kept, however long the
 // neuron stays silent afterwards; memory stays bounded by the spikes within about
 // D + d_max + one inter-spike interval.
@@ -34,8 +34,10 @@ class SpikeHistory {
   // Appends a spike at t_ms (non-decreasing per neuron) and forgets spikes no longer needed.
   void add(std::uint32_t n, double t_ms) {
     std::vector<double>& s = spikes_[n];
-    // Latest spike certainly arrived everywhere by now.
-    const auto arrived = std::upper_bound(s.begin(), s.end(), t_ms - max_delay_ms_);
+    // Latest spike certainly delivered everywhere: arrival (computed as the engine computes
+    // it, spike + delay) strictly before now; an arrival exactly at now may still be pending.
+    auto arrived = s.end();
+    while (arrived != s.begin() && !(*(arrived - 1) + max_delay_ms_ < t_ms)) --arrived;
     if (arrived != s.begin()) {
       const double settled = *(arrived - 1) - waveform_ms_;
       s.erase(s.begin(), std::lower_bound(s.begin(), s.end(), settled));

@@ -96,11 +96,13 @@ double EisProjection::integrate(std::uint64_t k, std::uint32_t pre, double delay
 }
 
 void EisProjection::touch(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
-                          const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes) {
+                          const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
+                          bool arrival_at_t_done) {
   const double g0 = synapses_[k].g_nS;
   EisEnergy used;
   const double g1 =
-      integrate(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, false, p_.account_energy ? &used : nullptr);
+      integrate(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, arrival_at_t_done,
+                p_.account_energy ? &used : nullptr);
   if (p_.account_energy) {
     energy_.insertion_fJ += used.insertion_fJ;
     energy_.gate_fJ += used.gate_fJ;
@@ -116,16 +118,24 @@ void EisProjection::on_pre_arrival(double t_ms, std::uint32_t pre, std::uint32_t
   transmit.clear();
   const double delay = groups_[group].delay_ms;
   for (std::uint64_t k = groups_[group].first; k < groups_[group + 1].first; ++k) {
-    touch(k, pre, delay, t_ms, pre_spikes, post_spikes);
+    touch(k, pre, delay, t_ms, pre_spikes, post_spikes, false);
     transmit.push_back({synapses_[k].post, static_cast<float>(p_.weight_per_nS * synapses_[k].g_nS)});
   }
 }
 
 void EisProjection::on_post_spike(double t_ms, std::uint32_t post, const SpikeHistory& pre_spikes,
-                                  const SpikeHistory& post_spikes) {
+                                  const SpikeHistory& post_spikes, std::uint32_t self_object,
+                                  const Event& current) {
+  const bool in_delivery_at_t = current.kind() == EventKind::Delivery && current.t_ms == t_ms;
   for (std::uint64_t i = incoming_begin_[post]; i < incoming_begin_[post + 1]; ++i) {
     const Incoming& in = incoming_[i];
-    touch(in.synapse, in.pre, groups_[group_of(in.synapse)].delay_ms, t_ms, pre_spikes, post_spikes);
+    const std::uint32_t g = group_of(in.synapse);
+    // A spike arriving exactly at t has already touched this synapse if its delivery event
+    // (t, Delivery, self_object, pre, g) came before, or is, the event being handled.
+    const bool arrival_done = in_delivery_at_t && Event::make(t_ms, EventKind::Delivery, self_object, in.pre, g) <
+                                                      Event::make(t_ms, EventKind::Delivery, current.object(),
+                                                                  current.a, current.b + 1);
+    touch(in.synapse, in.pre, groups_[g].delay_ms, t_ms, pre_spikes, post_spikes, arrival_done);
   }
 }
 

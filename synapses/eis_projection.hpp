@@ -10,7 +10,8 @@
 // at each arrival of a presynaptic spike (before transmitting, so the spike is carried by
 // G at its arrival time) and at each postsynaptic spike; read-outs integrate a copy. Its
 // last touch is derived from the two neurons' spike histories, not stored:
-//   t_prev = max(latest arrival e_k + d < t, latest postsynaptic spike <= t, 0),
+//   t_prev = max(latest arrival e_k + d < t (or = t once that arrival has been handled),
+//                latest postsynaptic spike <= t, 0),
 // and the copies that can act on (t_prev, t] are those with start < t and start + duration
 // > t_prev. The integration over that interval is exact (EisDevice::advance).
 //
@@ -25,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/event.hpp"
 #include "engine/random_stream.hpp"
 #include "engine/spike_history.hpp"
 #include "synapses/eis_device.hpp"
@@ -80,9 +82,11 @@ class EisProjection {
   // brought up to date and `transmit` receives (target, weight_per_nS * G) for each.
   void on_pre_arrival(double t_ms, std::uint32_t pre, std::uint32_t group, const SpikeHistory& pre_spikes,
                       const SpikeHistory& post_spikes, std::vector<StaticSynapse>& transmit);
-  // Neuron `post` fires at t_ms (called before the spike enters post_spikes).
+  // Neuron `post` fires at t_ms (called before the spike enters post_spikes), while the
+  // engine handles event `current`; self_object is this projection's id in Delivery events
+  // (it tells which arrivals at exactly t_ms have already been handled).
   void on_post_spike(double t_ms, std::uint32_t post, const SpikeHistory& pre_spikes,
-                     const SpikeHistory& post_spikes);
+                     const SpikeHistory& post_spikes, std::uint32_t self_object, const Event& current);
   // Conductance of synapse k at t_ms (after every event at t_ms), without changing state.
   double conductance_at(std::uint64_t k, double t_ms, const SpikeHistory& pre_spikes,
                         const SpikeHistory& post_spikes) const;
@@ -114,7 +118,7 @@ class EisProjection {
                    const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
                    bool arrival_at_t_done, EisEnergy* energy) const;
   void touch(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
-             const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes);
+             const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes, bool arrival_at_t_done);
 
   std::string name_;
   std::uint32_t pre_population_, post_population_;

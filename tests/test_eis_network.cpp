@@ -252,3 +252,61 @@ TEST_CASE("EIS energy: per-synapse energies add up to the projection's total, an
     CHECK(quiet.stored_conductance(k) == proj.stored_conductance(k));  // energy never changes G
   }
 }
+
+namespace {
+
+double conductance_now(const Simulator& sim, std::uint64_t k) {
+  const RuntimeNetwork& net = sim.network();
+  const EisProjection& proj = net.eis_projections.at(0);
+  return proj.conductance_at(k, sim.time_ms(), net.spike_histories[proj.pre_population()],
+                             net.spike_histories[proj.post_population()]);
+}
+
+}  // namespace
+
+TEST_CASE("a postsynaptic spike caused by an EIS delivery does not integrate those synapses twice",
+          "[eis][engine]") {
+  // Two presynaptic spikes arrive together at 51 ms; with v_th -50 they make the target fire
+  // at 51 ms (inside the delivery), with v_th -30 they do not. A spike starting at 51 ms
+  // cannot change G at 51 ms, so G(51) must be the same either way.
+  auto network = [](const char* v_th) {
+    return std::string("format_version: 1\n"
+        "populations { name: 'pre' size: 2 spike_source_array { trains { times_ms: [10, 50] } trains { times_ms: [50] } }"
+        "  pre_waveform { preset: 'ltp_only' } }\n"
+        "populations { name: 'post' size: 1 lif_delta { tau_m_ms: 20 e_l_mV: -70 v_th_mV: ") + v_th +
+        " v_reset_mV: -70 t_ref_ms: 2 } post_waveform { preset: 'ltp_only' } }\n"
+        "projections { name: 'plastic' pre: 'pre' post: 'post' all_to_all {} delay_ms { constant: 1 }\n"
+        "  eis { device_preset: 'protonic_wo3_ysz_14nm' g_init_nS { constant: 1000 } weight_mV_per_nS: 0.015\n"
+        "        device_spread_sigma: 0 cycle_noise_sigma: 0 } }\n"
+        "spike_recorders { name: 'spikes' }\n";
+  };
+  Simulator fires(test::build_text(network("-50")));
+  Simulator silent(test::build_text(network("-30")));
+  fires.run_until(51.0);
+  silent.run_until(51.0);
+  REQUIRE(test::spike_times(fires, fires.network().population_id("post"), 0) == std::vector<double>{51.0});
+  REQUIRE(test::spike_times(silent, silent.network().population_id("post"), 0).empty());
+  for (std::uint64_t k = 0; k < 2; ++k) CHECK(conductance_now(fires, k) == conductance_now(silent, k));
+  CHECK(conductance_now(fires, 0) > 1000.0);
+}
+
+TEST_CASE("spike histories keep a spike whose waveform is pending when an arrival ties with now",
+          "[eis][engine]") {
+  // Pre spikes at 10 and 250 ms, then at 251 (its emission ties with the arrival of the 250
+  // spike, delay 1 ms) or at 251.5. Neither third spike can affect G at 252 ms.
+  auto network = [](const char* third) {
+    return std::string("format_version: 1\n"
+        "populations { name: 'pre' size: 1 spike_source_array { trains { times_ms: [10, 250, ") + third +
+        "] } } pre_waveform { preset: 'ltp_only' } }\n"
+        "populations { name: 'post' size: 1 lif_delta {} post_waveform { preset: 'ltp_only' } }\n"
+        "projections { name: 'plastic' pre: 'pre' post: 'post' all_to_all {} delay_ms { constant: 1 }\n"
+        "  eis { device_preset: 'protonic_wo3_ysz_14nm' g_init_nS { constant: 1000 } weight_mV_per_nS: 0.001\n"
+        "        device_spread_sigma: 0 cycle_noise_sigma: 0 } }\n";
+  };
+  Simulator tie(test::build_text(network("251")));
+  Simulator later(test::build_text(network("251.5")));
+  tie.run_until(252.0);
+  later.run_until(252.0);
+  CHECK(conductance_now(tie, 0) == conductance_now(later, 0));
+  CHECK(conductance_now(tie, 0) > 1000.5);  // the 10 ms copy's lone-waveform change is included
+}
