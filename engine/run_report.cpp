@@ -1,5 +1,7 @@
 #include "engine/run_report.hpp"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "engine/atomic_file.hpp"
@@ -7,6 +9,9 @@
 
 namespace ionspike {
 namespace {
+
+// JSON has no inf/nan: write them as null.
+std::string json_number(double v) { return std::isfinite(v) ? fmt::format("{:.17g}", v) : "null"; }
 
 std::string json_escape(const std::string& in) {
   std::string out;
@@ -64,10 +69,12 @@ std::string report_json(const RunReport& r) {
   std::string eis;
   for (std::size_t i = 0; i < r.eis.size(); ++i) {
     const auto& e = r.eis[i];
-    eis += fmt::format("{}\n    {{\"projection\": \"{}\", \"synapses\": {}, \"energy_insertion_fJ\": {:.17g}, "
-                       "\"energy_gate_fJ\": {:.17g}, \"energy_divider_fJ\": {:.17g}, \"energy_total_fJ\": {:.17g}}}",
-                       i ? "," : "", e.name, e.synapses, e.energy.insertion_fJ, e.energy.gate_fJ,
-                       e.energy.divider_fJ, e.energy.total_fJ());
+    eis += fmt::format("{}\n    {{\"projection\": \"{}\", \"synapses\": {}, \"energy_accounted\": {}, "
+                       "\"energy_insertion_fJ\": {}, \"energy_gate_fJ\": {}, \"energy_divider_fJ\": {}, "
+                       "\"energy_total_fJ\": {}}}",
+                       i ? "," : "", e.name, e.synapses, e.energy_accounted, json_number(e.energy.insertion_fJ),
+                       json_number(e.energy.gate_fJ), json_number(e.energy.divider_fJ),
+                       json_number(e.energy.total_fJ()));
   }
   std::string files;
   for (std::size_t i = 0; i < r.files.size(); ++i) files += fmt::format("{}\"{}\"", i ? ", " : "", r.files[i]);

@@ -217,9 +217,15 @@ class NetworkValidator {
     if (is_mV != wants_mV)
       check_.fail(gain_at, "wrong unit: the target '" + post.name() + "' is " + std::string(target.name) +
                                ", which takes " + expected);
-    check_.finite(gain_at, is_mV ? eis.weight_mv_per_ns() : eis.weight_pa_per_ns(), is_mV ? "mV/nS" : "pA/nS");
-    check_.finite(eis_at / "a_pre", eis.a_pre(), "");
-    check_.finite(eis_at / "a_post", eis.a_post(), "");
+    // The transmitted weight gain * G is stored as a 32-bit float.
+    const double gain_limit = kMaxWeight / std::max(1.0, g_max);
+    check_.in_range(gain_at, is_mV ? eis.weight_mv_per_ns() : eis.weight_pa_per_ns(), -gain_limit, gain_limit,
+                    is_mV ? "mV/nS (gain * g_max must fit a 32-bit float)" : "pA/nS (gain * g_max must fit a 32-bit float)");
+    check_.in_range(eis_at / "a_pre", eis.a_pre(), -100.0, 100.0, "");
+    check_.in_range(eis_at / "a_post", eis.a_post(), -100.0, 100.0, "");
+    if (pr.has_receptor())
+      check_.fail(at / "receptor", "an EIS projection acts with the sign of its gain: give a negative "
+                                   "eis.weight_*_per_nS for an inhibitory effect, not a receptor");
     const FieldPath pops = FieldPath::root();
     if (!pre.has_pre_waveform())
       check_.fail(pops.at("populations", population_index_.at(pre.name())),

@@ -4,6 +4,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "neurons/zero_interval_error.hpp"
+
 namespace ionspike {
 
 LifDeltaPopulation::LifDeltaPopulation(std::string name, std::uint32_t id,
@@ -15,6 +17,7 @@ LifDeltaPopulation::LifDeltaPopulation(std::string name, std::uint32_t id,
       v_mV_(std::move(v_init_mV)),
       t_last_ms_(size(), 0.0),
       t_ref_end_ms_(size(), -std::numeric_limits<double>::infinity()),
+      last_spike_ms_(size(), -std::numeric_limits<double>::infinity()),
       i_inj_pA_(size(), 0.0),
       crossings_(id, size()) {}
 
@@ -51,6 +54,9 @@ void LifDeltaPopulation::predict_crossing(std::uint32_t n, EventContext& ctx) {
 }
 
 void LifDeltaPopulation::fire(std::uint32_t n, double t_ms, EventContext& ctx) {
+  // Time would stop: a drive so strong (with t_ref_ms 0) that the next crossing rounds to now.
+  if (!(t_ms > last_spike_ms_[n])) throw_zero_interval(name(), n, t_ms);
+  last_spike_ms_[n] = t_ms;
   ctx.emit_spike(id(), n, t_ms);
   v_mV_[n] = p_.v_reset_mV;
   t_last_ms_[n] = t_ms;

@@ -65,6 +65,7 @@ class LifDeltaPopulation final : public NeuronPopulation {
   std::vector<double> v_mV_;          // at t_last_ms_
   std::vector<double> t_last_ms_;
   std::vector<double> t_ref_end_ms_;
+  std::vector<double> last_spike_ms_;
   std::vector<double> i_inj_pA_;      // sum of current sources
   CrossingSchedule crossings_;
 };

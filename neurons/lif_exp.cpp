@@ -5,6 +5,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "neurons/zero_interval_error.hpp"
+
 #include "neurons/exp_sum_crossing.hpp"
 
 namespace ionspike {
@@ -24,6 +26,7 @@ LifExpPopulation::LifExpPopulation(std::string name, std::uint32_t id,
       i_in_pA_(size(), 0.0),
       t_last_ms_(size(), 0.0),
       t_ref_end_ms_(size(), -std::numeric_limits<double>::infinity()),
+      last_spike_ms_(size(), -std::numeric_limits<double>::infinity()),
       i_inj_pA_(size(), 0.0),
       crossings_(id, size()) {}
 
@@ -99,6 +102,9 @@ void LifExpPopulation::predict_crossing(std::uint32_t n, EventContext& ctx) {
 }
 
 void LifExpPopulation::fire(std::uint32_t n, double t_ms, EventContext& ctx) {
+  // Time would stop: a drive so strong (with t_ref_ms 0) that the next crossing rounds to now.
+  if (!(t_ms > last_spike_ms_[n])) throw_zero_interval(name(), n, t_ms);
+  last_spike_ms_[n] = t_ms;
   ctx.emit_spike(id(), n, t_ms);
   v_mV_[n] = p_.v_reset_mV;
   t_last_ms_[n] = t_ms;

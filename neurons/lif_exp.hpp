@@ -76,6 +76,7 @@ class LifExpPopulation final : public NeuronPopulation {
   std::vector<double> v_mV_, i_ex_pA_, i_in_pA_;  // at t_last_ms_
   std::vector<double> t_last_ms_;
   std::vector<double> t_ref_end_ms_;
+  std::vector<double> last_spike_ms_;
   std::vector<double> i_inj_pA_;
   CrossingSchedule crossings_;
 };

@@ -1,5 +1,7 @@
 #include "synapses/waveform.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -9,13 +11,7 @@ namespace ionspike {
 
 namespace {
 
-std::string describe(std::size_t i, double v) {
-  std::string s = "[";  // (built stepwise: GCC 12 warns falsely on "[" + std::string&&)
-  s += std::to_string(i);
-  s += "] = ";
-  s += std::to_string(v);
-  return s;
-}
+std::string describe(std::size_t i, double v) { return fmt::format("[{}] = {:g}", i, v); }
 
 void validate(const std::vector<Waveform::Point>& p) {
   if (p.empty()) throw std::invalid_argument("Waveform: needs at least one point (t_ms, v_V)");
@@ -24,6 +20,8 @@ void validate(const std::vector<Waveform::Point>& p) {
       throw std::invalid_argument("Waveform: t_ms" + describe(i, p[i].t_ms) + " is not finite");
     if (!std::isfinite(p[i].v_V))
       throw std::invalid_argument("Waveform: v_V" + describe(i, p[i].v_V) + " is not finite");
+    if (std::abs(p[i].v_V) > kMaxWaveformVoltage_V)
+      throw std::invalid_argument("Waveform: v_V" + describe(i, p[i].v_V) + " must be in [-1000, 1000] V");
   }
   if (p[0].t_ms < 0.0)
     throw std::invalid_argument("Waveform: t_ms[0] = " + std::to_string(p[0].t_ms) +

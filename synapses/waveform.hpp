@@ -21,6 +21,10 @@ namespace ionspike {
 
 namespace pb = ::ionspike::network::v1;
 
+// Largest |V| a waveform may reach (V): far beyond any device, small enough that squares and
+// sums of many copies stay finite.
+inline constexpr double kMaxWaveformVoltage_V = 1000.0;
+
 class Waveform {
  public:
   struct Point {

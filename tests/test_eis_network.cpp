@@ -310,3 +310,23 @@ TEST_CASE("spike histories keep a spike whose waveform is pending when an arriva
   CHECK(conductance_now(tie, 0) == conductance_now(later, 0));
   CHECK(conductance_now(tie, 0) > 1000.5);  // the 10 ms copy's lone-waveform change is included
 }
+
+TEST_CASE("EIS validation: receptor, gain range, gate scale factors and waveform voltages", "[eis][validation]") {
+  const std::string ok = pair_network({10.0}, "antisymmetric", 0.1);
+  CHECK_NOTHROW(test::build_text(ok));
+  auto edited = [&](const std::string& from, const std::string& to) {
+    std::string s = ok;
+    const auto at = s.find(from);
+    REQUIRE(at != std::string::npos);
+    return s.replace(at, from.size(), to);
+  };
+  CHECK_THROWS_WITH(test::build_text(edited("one_to_one {} delay_ms", "one_to_one {} receptor: INHIBITORY delay_ms")),
+                    Catch::Contains("projections[1].receptor") && Catch::Contains("sign of its gain"));
+  CHECK_THROWS_WITH(test::build_text(edited("weight_mV_per_nS: 0 ", "weight_mV_per_nS: 1e300 ")),
+                    Catch::Contains("eis.weight_mV_per_nS") && Catch::Contains("32-bit float"));
+  CHECK_THROWS_WITH(test::build_text(edited("a_post: 1", "a_post: 1e6")),
+                    Catch::Contains("eis.a_post") && Catch::Contains("[-100, 100]"));
+  CHECK_THROWS_WITH(test::build_text(edited("pre_waveform { preset: 'antisymmetric' }",
+                                            "pre_waveform { waveform { t_ms: [0, 1] v_V: [1e300, 0] } }")),
+                    Catch::Contains("populations[0].pre_waveform.waveform") && Catch::Contains("[-1000, 1000] V"));
+}
