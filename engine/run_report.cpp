@@ -54,7 +54,10 @@ RunReport make_report(const Simulator& sim, std::string network_file, double bui
   }
   r.mean_rate_Hz = seconds > 0 && neuron_count > 0 ? neuron_spikes / (neuron_count * seconds) : 0.0;
   for (const EisProjection& proj : net.eis_projections)
-    r.eis.push_back({proj.name(), proj.synapse_count(), proj.energy(), proj.parameters().account_energy});
+    r.eis.push_back({proj.name(), proj.synapse_count(),
+                     proj.energy_until(sim.time_ms(), net.spike_histories[proj.pre_population()],
+                                       net.spike_histories[proj.post_population()]),
+                     proj.parameters().account_energy});
   return r;
 }
 
@@ -103,7 +106,7 @@ void write_eis_conductances(const EisProjection& proj, double t_ms, const SpikeH
   std::vector<Row> rows(proj.synapse_count());
   for (std::uint64_t k = 0; k < rows.size(); ++k)
     rows[k] = {proj.pre_of(k), proj.post_of(k), proj.delay_of(k), proj.conductance_at(k, t_ms, pre_spikes, post_spikes),
-               proj.synapse_energy_fJ(k)};
+               proj.synapse_energy_until_fJ(k, t_ms, pre_spikes, post_spikes)};
   const std::string stem = proj.name() + ".conductance";
   if (formats.csv) {
     AtomicFile file(dir / (stem + ".csv"));

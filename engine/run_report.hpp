@@ -22,7 +22,7 @@ struct PopulationReport {
 struct EisReport {
   std::string name;
   std::uint64_t synapses;
-  EisEnergy energy;  // summed over every update of every synapse
+  EisEnergy energy;  // of every synapse over the whole run (up to the report's time)
   bool energy_accounted;
 };
 

@@ -96,11 +96,16 @@ class EisProjection {
   std::uint32_t post_of(std::uint64_t k) const { return synapses_[k].post; }
   double delay_of(std::uint64_t k) const { return groups_[group_of(k)].delay_ms; }
   double stored_conductance(std::uint64_t k) const { return synapses_[k].g_nS; }
+  // Device energy of every update so far (until each synapse's last touch).
   const EisEnergy& energy() const { return energy_; }
   // Device energy spent by synapse k so far (fJ; 0 when energy is not accounted).
   double synapse_energy_fJ(std::uint64_t k) const {
     return synapse_energy_fJ_.empty() ? 0.0 : synapse_energy_fJ_[k];
   }
+  // The same, including the part after the last touch up to t_ms (read-only; for reports).
+  EisEnergy energy_until(double t_ms, const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes) const;
+  double synapse_energy_until_fJ(std::uint64_t k, double t_ms, const SpikeHistory& pre_spikes,
+                                 const SpikeHistory& post_spikes) const;
 
  private:
   struct DelayGroup {

@@ -330,3 +330,26 @@ TEST_CASE("EIS validation: receptor, gain range, gate scale factors and waveform
                                             "pre_waveform { waveform { t_ms: [0, 1] v_V: [1e300, 0] } }")),
                     Catch::Contains("populations[0].pre_waveform.waveform") && Catch::Contains("[-1000, 1000] V"));
 }
+
+TEST_CASE("reported EIS energy includes the waveforms after each synapse's last touch", "[eis][engine]") {
+  // One presynaptic spike and no postsynaptic one: the synapse is touched only at the
+  // arrival, but its waveform keeps costing energy (and moving G) afterwards.
+  const std::string text =
+      "format_version: 1\n"
+      "populations { name: 'pre' size: 1 spike_source_array { trains { times_ms: [10] } }"
+      "  pre_waveform { preset: 'antisymmetric' } }\n"
+      "populations { name: 'post' size: 1 lif_delta {} post_waveform { preset: 'antisymmetric' } }\n"
+      "projections { name: 'syn' pre: 'pre' post: 'post' one_to_one {} delay_ms { constant: 1 }\n"
+      "  eis { device_preset: 'protonic_wo3_ysz_14nm' g_init_nS { constant: 1000 } weight_mV_per_nS: 0 } }\n";
+  Simulator sim(test::build_text(text));
+  sim.run_until(150.0);
+  const RuntimeNetwork& net = sim.network();
+  const EisProjection& proj = net.eis_projections[0];
+  const SpikeHistory& pre = net.spike_histories[proj.pre_population()];
+  const SpikeHistory& post = net.spike_histories[proj.post_population()];
+  CHECK(proj.energy().total_fJ() == 0.0);  // the only touch (11 ms) integrated [0, 11]: no waveform yet
+  const EisEnergy until = proj.energy_until(150.0, pre, post);
+  CHECK(until.total_fJ() > 0.0);
+  CHECK(until.total_fJ() == Approx(proj.synapse_energy_until_fJ(0, 150.0, pre, post)).epsilon(1e-12));
+  CHECK(proj.conductance_at(0, 150.0, pre, post) != 1000.0);
+}
