@@ -1,5 +1,7 @@
 #include "networks/network_loader.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -31,7 +33,7 @@ std::string FieldPath::str() const {
   for (const Step& st : steps_) {
     if (!s.empty()) s += '.';
     s += st.field->name();
-    if (st.index >= 0) s += "[" + std::to_string(st.index) + "]";
+    if (st.index >= 0) s += fmt::format("[{}]", st.index);
   }
   return s;
 }
@@ -323,9 +325,9 @@ class CollectFirstError : public gp::io::ErrorCollector {
 // A syntax error, with the path of the field being read where it happened and, for an
 // unknown field or enum value, what would have been allowed.
 [[noreturn]] void syntax_error(const std::string& text, const std::string& file_label,
-                               const CollectFirstError& errors) {
+                               const gp::Descriptor* root, const CollectFirstError& errors) {
   if (!errors.has_error) throw InputError({file_label}, "", "syntax error");
-  TextWalker walker(text, pb::Network::descriptor());
+  TextWalker walker(text, root);
   StopAt stop(errors.line, errors.column);
   walker.walk(stop);
   std::string message = "syntax error: " + errors.message;
@@ -397,12 +399,19 @@ LoadedNetwork parse_text(std::shared_ptr<const std::string> text, const std::str
   gp::TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);
   parser.WriteLocationsTo(net.locations.get());
-  if (!parser.ParseFromString(*text, &net.message)) syntax_error(*text, file_label, errors);
+  if (!parser.ParseFromString(*text, &net.message)) syntax_error(*text, file_label, net.message.GetDescriptor(), errors);
   net.text = std::move(text);
   return net;
 }
 
 }  // namespace
+
+void parse_text_message(const std::string& text, const std::string& file_label, gp::Message& message) {
+  CollectFirstError errors;
+  gp::TextFormat::Parser parser;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(text, &message)) syntax_error(text, file_label, message.GetDescriptor(), errors);
+}
 
 LoadedNetwork parse_network_text(const std::string& text, const std::string& file_label) {
   return parse_text(std::make_shared<const std::string>(text), file_label);

@@ -59,6 +59,10 @@ class LoadedNetwork {
 LoadedNetwork load_network_file(const std::filesystem::path& path);
 // Parses network text; `file_label` names the source in messages. Throws InputError.
 LoadedNetwork parse_network_text(const std::string& text, const std::string& file_label);
+// Parses any message (e.g. an EisDevice file) from text; a syntax error throws InputError
+// naming file, line, column and the field being read, as for networks.
+void parse_text_message(const std::string& text, const std::string& file_label,
+                        google::protobuf::Message& message);
 // Writes a network in binary or text form (by extension), atomically.
 void save_network_file(const pb::Network& network, const std::filesystem::path& path);
 

@@ -7,11 +7,10 @@
 #include <sstream>
 
 #include <fmt/format.h>
-#include <google/protobuf/io/tokenizer.h>
-#include <google/protobuf/text_format.h>
 
 #include "engine/atomic_file.hpp"
 #include "networks/input_error.hpp"
+#include "networks/network_loader.hpp"
 #include "synapses/eis_device.hpp"
 #include "synapses/eis_presets.hpp"
 #include "synapses/eis_protocols.hpp"
@@ -24,32 +23,24 @@ bool is_file_reference(const std::string& s) {
   return s.find('/') != std::string::npos || s.ends_with(".pbtxt") || s.ends_with(".txtpb");
 }
 
-// Parses a text-format message from a file; errors name the file and line.
+// Reads a text-format message from a file; errors name the file, line and field.
 template <class Message>
 Message parse_text_file(const std::string& path, const char* what) {
   std::ifstream in(path);
   if (!in) throw InputError({path}, "", std::string("cannot open ") + what + " file");
   std::ostringstream text;
   text << in.rdbuf();
-  struct Collector : google::protobuf::io::ErrorCollector {
-    int line = 0, column = 0;
-    std::string message;
-    void AddError(int l, google::protobuf::io::ColumnNumber c, const std::string& m) override {
-      if (message.empty()) line = l + 1, column = c + 1, message = m;
-    }
-  } errors;
-  google::protobuf::TextFormat::Parser parser;
-  parser.RecordErrorsTo(&errors);
   Message message;
-  if (!parser.ParseFromString(text.str(), &message))
-    throw InputError({path, errors.line, errors.column}, "", "syntax error: " + errors.message);
+  parse_text_message(text.str(), path, message);
   return message;
 }
 
+// Runs fn(); an std::invalid_argument it throws (unknown preset, invalid device or
+// waveform) becomes an input error attributed to the command-line option.
 template <class Fn>
-auto by_preset(const std::string& name, const char* option, Fn&& fn) {
+auto as_input_error(const char* option, Fn&& fn) {
   try {
-    return fn(name);
+    return fn();
   } catch (const std::invalid_argument& e) {
     throw InputError({"command line"}, option, e.what());
   }
@@ -67,12 +58,12 @@ std::filesystem::path make_output_dir(const std::string& dir) {
 
 pb::EisDevice load_device(const std::string& name_or_file) {
   if (is_file_reference(name_or_file)) return parse_text_file<pb::EisDevice>(name_or_file, "device");
-  return by_preset(name_or_file, "--device", [](const std::string& n) { return device_preset(n); });
+  return as_input_error("--device", [&] { return device_preset(name_or_file); });
 }
 
 pb::WaveformPair load_waveform_pair(const std::string& name_or_file) {
   if (is_file_reference(name_or_file)) return parse_text_file<pb::WaveformPair>(name_or_file, "waveform pair");
-  return by_preset(name_or_file, "--waveforms", [](const std::string& n) { return waveform_preset(n); });
+  return as_input_error("--waveforms", [&] { return waveform_preset(name_or_file); });
 }
 
 int cmd_presets() {
@@ -91,9 +82,9 @@ int cmd_presets() {
 int cmd_stdp_curve(const StdpCurveOptions& o) {
   const pb::EisDevice device_message = load_device(o.device);
   const pb::WaveformPair pair = load_waveform_pair(o.waveforms);
-  EisDevice device = by_preset(o.device, "--device", [&](const std::string&) { return EisDevice(device_message); });
-  const Waveform pre = by_preset(o.waveforms, "--waveforms", [&](const std::string&) { return Waveform(pair.pre()); });
-  const Waveform post = by_preset(o.waveforms, "--waveforms", [&](const std::string&) { return Waveform(pair.post()); });
+  const EisDevice device = as_input_error("--device", [&] { return EisDevice(device_message); });
+  const Waveform pre = as_input_error("--waveforms", [&] { return Waveform(pair.pre()); });
+  const Waveform post = as_input_error("--waveforms", [&] { return Waveform(pair.post()); });
   if (!(o.dt_step_ms > 0) || !(o.dt_max_ms >= o.dt_min_ms) || (o.dt_max_ms - o.dt_min_ms) / o.dt_step_ms > 1e6)
     throw InputError({"command line"}, "--dt-step", "needs dt-step > 0, dt-max >= dt-min and at most 1e6 points");
   if (!(o.g0_nS >= device.g_min_nS() && o.g0_nS <= device.g_max_nS()))
@@ -134,7 +125,7 @@ int cmd_stdp_curve(const StdpCurveOptions& o) {
 
 int cmd_pulse_response(const PulseResponseOptions& o) {
   const pb::EisDevice device_message = load_device(o.device);
-  EisDevice device = by_preset(o.device, "--device", [&](const std::string&) { return EisDevice(device_message); });
+  const EisDevice device = as_input_error("--device", [&] { return EisDevice(device_message); });
   for (double d : o.durations_ms)
     if (!(d > 0) || !std::isfinite(d))
       throw InputError({"command line"}, "--durations", fmt::format("must be > 0 ms, got {:g}", d));
