@@ -104,9 +104,10 @@ void write_eis_conductances(const EisProjection& proj, double t_ms, const SpikeH
   };
 #pragma pack(pop)
   std::vector<Row> rows(proj.synapse_count());
-  for (std::uint64_t k = 0; k < rows.size(); ++k)
-    rows[k] = {proj.pre_of(k), proj.post_of(k), proj.delay_of(k), proj.conductance_at(k, t_ms, pre_spikes, post_spikes),
-               proj.synapse_energy_until_fJ(k, t_ms, pre_spikes, post_spikes)};
+  for (std::uint64_t k = 0; k < rows.size(); ++k) {
+    const EisProjection::Readout now = proj.readout(k, t_ms, pre_spikes, post_spikes);
+    rows[k] = {proj.pre_of(k), proj.post_of(k), proj.delay_of(k), now.g_nS, now.energy_fJ};
+  }
   const std::string stem = proj.name() + ".conductance";
   if (formats.csv) {
     AtomicFile file(dir / (stem + ".csv"));

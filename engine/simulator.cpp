@@ -88,17 +88,17 @@ void Simulator::route_emitted_spikes() {
     }
     SpikeHistory& history = net_.spike_histories[s.population];
     if (history.size() > 0) history.add(s.neuron, s.t_ms);
+    // One Delivery event per delay group of the neuron's row, in each outgoing projection.
+    const auto schedule_row = [&](const auto& proj, std::uint32_t j) {
+      for (std::uint32_t g = proj.row_begin(s.neuron), end = proj.row_end(s.neuron); g < end; ++g)
+        queue_.push(Event::make(s.t_ms + proj.group_delay_ms(g), EventKind::Delivery, j, s.neuron, g));
+    };
     const auto n_static = static_cast<std::uint32_t>(net_.projections.size());
     for (std::uint32_t j : outgoing_[s.population]) {
-      if (j < n_static) {
-        const StaticProjection& proj = net_.projections[j];
-        for (std::uint32_t g = proj.row_begin(s.neuron), end = proj.row_end(s.neuron); g < end; ++g)
-          queue_.push(Event::make(s.t_ms + proj.group_delay_ms(g), EventKind::Delivery, j, s.neuron, g));
-      } else {
-        const EisProjection& proj = net_.eis_projections[j - n_static];
-        for (std::uint32_t g = proj.row_begin(s.neuron), end = proj.row_end(s.neuron); g < end; ++g)
-          queue_.push(Event::make(s.t_ms + proj.group_delay_ms(g), EventKind::Delivery, j, s.neuron, g));
-      }
+      if (j < n_static)
+        schedule_row(net_.projections[j], j);
+      else
+        schedule_row(net_.eis_projections[j - n_static], j);
     }
   }
   ctx_.emitted().clear();

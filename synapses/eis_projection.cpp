@@ -144,12 +144,12 @@ double EisProjection::conductance_at(std::uint64_t k, double t_ms, const SpikeHi
   return integrate(k, pre_of(k), delay_of(k), t_ms, pre_spikes, post_spikes, true, nullptr);
 }
 
-double EisProjection::synapse_energy_until_fJ(std::uint64_t k, double t_ms, const SpikeHistory& pre_spikes,
+EisProjection::Readout EisProjection::readout(std::uint64_t k, double t_ms, const SpikeHistory& pre_spikes,
                                               const SpikeHistory& post_spikes) const {
-  if (!p_.account_energy) return 0.0;
   EisEnergy tail;
-  integrate(k, pre_of(k), delay_of(k), t_ms, pre_spikes, post_spikes, true, &tail);
-  return synapse_energy_fJ_[k] + tail.total_fJ();
+  const double g = integrate(k, pre_of(k), delay_of(k), t_ms, pre_spikes, post_spikes, true,
+                             p_.account_energy ? &tail : nullptr);
+  return {g, p_.account_energy ? synapse_energy_fJ_[k] + tail.total_fJ() : 0.0};
 }
 
 EisEnergy EisProjection::energy_until(double t_ms, const SpikeHistory& pre_spikes,

@@ -104,8 +104,12 @@ class EisProjection {
   }
   // The same, including the part after the last touch up to t_ms (read-only; for reports).
   EisEnergy energy_until(double t_ms, const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes) const;
-  double synapse_energy_until_fJ(std::uint64_t k, double t_ms, const SpikeHistory& pre_spikes,
-                                 const SpikeHistory& post_spikes) const;
+  struct Readout {
+    double g_nS;       // conductance_at(k, t_ms)
+    double energy_fJ;  // device energy of the synapse over the run up to t_ms (0 if not accounted)
+  };
+  Readout readout(std::uint64_t k, double t_ms, const SpikeHistory& pre_spikes,
+                  const SpikeHistory& post_spikes) const;
 
  private:
   struct DelayGroup {

@@ -350,6 +350,8 @@ TEST_CASE("reported EIS energy includes the waveforms after each synapse's last 
   CHECK(proj.energy().total_fJ() == 0.0);  // the only touch (11 ms) integrated [0, 11]: no waveform yet
   const EisEnergy until = proj.energy_until(150.0, pre, post);
   CHECK(until.total_fJ() > 0.0);
-  CHECK(until.total_fJ() == Approx(proj.synapse_energy_until_fJ(0, 150.0, pre, post)).epsilon(1e-12));
-  CHECK(proj.conductance_at(0, 150.0, pre, post) != 1000.0);
+  const EisProjection::Readout now = proj.readout(0, 150.0, pre, post);
+  CHECK(until.total_fJ() == Approx(now.energy_fJ).epsilon(1e-12));
+  CHECK(now.g_nS == proj.conductance_at(0, 150.0, pre, post));
+  CHECK(now.g_nS != 1000.0);
 }
