@@ -6,7 +6,9 @@
 // sequence numbers assigned at push time take part in the order. At equal time the kinds
 // are processed in the order of the enum below:
 //   current steps, then source spikes, then predicted threshold crossings, then spike
-//   deliveries, then recorder samples (so a sample at t sees every change made at t).
+//   deliveries, then steps of time-driven populations (so a step ending at t integrates every
+//   input that arrived up to t), then recorder samples (so a sample at t sees every change
+//   made at t).
 // A threshold crossing predicted for exactly the arrival time of an input is thus taken
 // first: the membrane reached threshold before the input arrived.
 #pragma once
@@ -21,7 +23,8 @@ enum class EventKind : std::uint8_t {
   SourceSpike = 1,   // object = population,     a, b = population-defined
   Threshold = 2,     // object = population,     a = neuron (neurons/crossing_schedule.hpp)
   Delivery = 3,      // object = projection,     a = pre neuron, b = delay group
-  Sample = 4,        // object = state recorder, a = sample index
+  Step = 4,          // object = population,     a, b = low, high 32 bits of the step index
+  Sample = 5,        // object = state recorder, a = sample index
 };
 
 struct Event {

@@ -1,5 +1,8 @@
 #include "engine/recorders.hpp"
 
+#include <algorithm>
+#include <tuple>
+
 #include <fmt/format.h>
 
 #include "engine/atomic_file.hpp"
@@ -12,18 +15,29 @@ SpikeRecorder::SpikeRecorder(std::string name, std::vector<std::uint32_t> popula
 
 void SpikeRecorder::write(const std::filesystem::path& dir, const OutputFormats& formats,
                           const std::vector<std::string>& population_names) const {
+  // Time-driven populations report the spikes of a step at its end, with their earlier
+  // (interpolated) times: files list spikes in the order (time, population, neuron).
+  const auto earlier = [](const SpikeRecord& a, const SpikeRecord& b) {
+    return std::tie(a.t_ms, a.population, a.neuron) < std::tie(b.t_ms, b.population, b.neuron);
+  };
+  std::vector<SpikeRecord> sorted;
+  if (!std::is_sorted(spikes_.begin(), spikes_.end(), earlier)) {
+    sorted = spikes_;
+    std::sort(sorted.begin(), sorted.end(), earlier);
+  }
+  const std::vector<SpikeRecord>& spikes = sorted.empty() ? spikes_ : sorted;
   if (formats.csv) {
     AtomicFile file(dir / (name_ + ".csv"));
     std::ostream& out = file.stream();
     out << "time_ms,population,neuron\n";
-    for (const SpikeRecord& s : spikes_)
+    for (const SpikeRecord& s : spikes)
       out << fmt::format("{:.17g},{},{}\n", s.t_ms, population_names[s.population], s.neuron);
     file.commit();
   }
   if (formats.npy) {
     write_npy_records(dir / (name_ + ".npy"),
                       {{"time_ms", "<f8"}, {"population", "<u4"}, {"neuron", "<u4"}},
-                      spikes_.data(), spikes_.size());
+                      spikes.data(), spikes.size());
   }
 }
 

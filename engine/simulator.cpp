@@ -1,5 +1,6 @@
 #include "engine/simulator.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace ionspike {
@@ -89,9 +90,13 @@ void Simulator::route_emitted_spikes() {
     SpikeHistory& history = net_.spike_histories[s.population];
     if (history.size() > 0) history.add(s.neuron, s.t_ms);
     // One Delivery event per delay group of the neuron's row, in each outgoing projection.
+    // A time-driven population reports spikes up to one step late, and its delays are at
+    // least one step (checked at validation); max() only absorbs the rounding of
+    // t_spike + delay against the step's end time.
     const auto schedule_row = [&](const auto& proj, std::uint32_t j) {
       for (std::uint32_t g = proj.row_begin(s.neuron), end = proj.row_end(s.neuron); g < end; ++g)
-        queue_.push(Event::make(s.t_ms + proj.group_delay_ms(g), EventKind::Delivery, j, s.neuron, g));
+        queue_.push(Event::make(std::max(s.t_ms + proj.group_delay_ms(g), current_.t_ms), EventKind::Delivery, j,
+                                s.neuron, g));
     };
     const auto n_static = static_cast<std::uint32_t>(net_.projections.size());
     for (std::uint32_t j : outgoing_[s.population]) {
@@ -161,6 +166,7 @@ void Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
       }
       case EventKind::Threshold:
       case EventKind::SourceSpike:
+      case EventKind::Step:
         net_.populations[e.object()]->on_own_event(e, ctx_);
         break;
       case EventKind::CurrentStep:

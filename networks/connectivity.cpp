@@ -8,6 +8,7 @@
 #include <tbb/parallel_for.h>
 
 #include "engine/random_stream.hpp"
+#include "networks/model_registry.hpp"
 
 namespace ionspike {
 namespace {
@@ -24,8 +25,7 @@ double draw(const pb::Value& v, RandomStream& rng) {
 class SynapseMaker {
  public:
   explicit SynapseMaker(const ConnectivityInput& in) : in_(in), pr_(*in.projection) {
-    if (pr_.weight_case() == pb::Projection::kWeightMV) weight_ = &pr_.weight_mv();
-    if (pr_.weight_case() == pb::Projection::kWeightPA) weight_ = &pr_.weight_pa();
+    if (pr_.weight_case() != pb::Projection::WEIGHT_NOT_SET) weight_ = &projection_weight(pr_);
     inhibitory_ = pr_.receptor() == pb::INHIBITORY;
   }
 

@@ -10,6 +10,12 @@
 #include "neurons/lif_delta.hpp"
 #include "neurons/lif_exp.hpp"
 #include "neurons/spike_sources.hpp"
+#include "networks/time_driven_models.hpp"
+#include "neurons/adex.hpp"
+#include "neurons/hh_1952.hpp"
+#include "neurons/hh_traub_miles.hpp"
+#include "neurons/izhikevich.hpp"
+#include "neurons/lif_cond_exp.hpp"
 
 namespace ionspike {
 
@@ -153,20 +159,74 @@ std::unique_ptr<NeuronPopulation> make_spike_source_array(const pb::Population& 
 
 std::vector<std::string> no_variables() { return {}; }
 
+// A time-driven model's entry, from its model struct.
+template <class Model>
+constexpr NeuronModelEntry time_driven(pb::Population::ModelCase model,
+                                       void (*validate)(const pb::Population&, const Checker&, const FieldPath&),
+                                       std::unique_ptr<NeuronPopulation> (*make)(const pb::Population&,
+                                                                                 std::uint32_t, std::uint64_t)) {
+  return {model, Model::kName, Model::kWeightUnit, true, &Model::variables, validate, make};
+}
+
 const NeuronModelEntry kModels[] = {
-    {pb::Population::kLifDelta, "lif_delta", WeightUnit::mV, &LifDeltaPopulation::variables,
+    {pb::Population::kLifDelta, "lif_delta", WeightUnit::mV, false, &LifDeltaPopulation::variables,
      &validate_lif_delta, &make_lif_delta},
-    {pb::Population::kLifExp, "lif_exp", WeightUnit::pA, &LifExpPopulation::variables,
+    {pb::Population::kLifExp, "lif_exp", WeightUnit::pA, false, &LifExpPopulation::variables,
      &validate_lif_exp, &make_lif_exp},
-    {pb::Population::kPoissonSource, "poisson_source", WeightUnit::None, &no_variables,
+    {pb::Population::kPoissonSource, "poisson_source", WeightUnit::None, false, &no_variables,
      &validate_poisson_source, &make_poisson_source},
-    {pb::Population::kSpikeSourceArray, "spike_source_array", WeightUnit::None, &no_variables,
+    {pb::Population::kSpikeSourceArray, "spike_source_array", WeightUnit::None, false, &no_variables,
      &validate_spike_source_array, &make_spike_source_array},
+    time_driven<LifCondExpModel>(pb::Population::kLifCondExp, &validate_lif_cond_exp, &make_lif_cond_exp),
+    time_driven<Hh1952Model>(pb::Population::kHh1952, &validate_hh_1952, &make_hh_1952),
+    time_driven<HhTraubMilesModel>(pb::Population::kHhTraubMiles, &validate_hh_traub_miles, &make_hh_traub_miles),
+    time_driven<AdexModel>(pb::Population::kAdex, &validate_adex, &make_adex),
+    time_driven<IzhikevichModel>(pb::Population::kIzhikevich, &validate_izhikevich, &make_izhikevich),
 };
 
 }  // namespace
 
 std::span<const NeuronModelEntry> neuron_models() { return kModels; }
+
+std::string_view weight_field(WeightUnit unit) {
+  switch (unit) {
+    case WeightUnit::mV: return "weight_mV";
+    case WeightUnit::pA: return "weight_pA";
+    case WeightUnit::nS: return "weight_nS";
+    case WeightUnit::None: break;
+  }
+  throw std::logic_error("weight_field: spike sources take no weight");
+}
+
+std::string_view unit_symbol(WeightUnit unit) {
+  switch (unit) {
+    case WeightUnit::mV: return "mV";
+    case WeightUnit::pA: return "pA";
+    case WeightUnit::nS: return "nS";
+    case WeightUnit::None: break;
+  }
+  throw std::logic_error("unit_symbol: spike sources take no weight");
+}
+
+WeightUnit projection_weight_unit(const pb::Projection& projection) {
+  switch (projection.weight_case()) {
+    case pb::Projection::kWeightMV: return WeightUnit::mV;
+    case pb::Projection::kWeightPA: return WeightUnit::pA;
+    case pb::Projection::kWeightNS: return WeightUnit::nS;
+    case pb::Projection::WEIGHT_NOT_SET: break;
+  }
+  return WeightUnit::None;
+}
+
+const pb::Value& projection_weight(const pb::Projection& projection) {
+  switch (projection.weight_case()) {
+    case pb::Projection::kWeightMV: return projection.weight_mv();
+    case pb::Projection::kWeightPA: return projection.weight_pa();
+    case pb::Projection::kWeightNS: return projection.weight_ns();
+    case pb::Projection::WEIGHT_NOT_SET: break;
+  }
+  throw std::logic_error("projection_weight: the projection sets no weight");
+}
 
 const NeuronModelEntry& neuron_model(pb::Population::ModelCase model) {
   for (const NeuronModelEntry& e : kModels)

@@ -21,6 +21,7 @@ struct NeuronModelEntry {
   pb::Population::ModelCase model;
   std::string_view name;  // field name in the network file
   WeightUnit weight_unit;
+  bool time_driven;  // integrated on a clock of dt_ms (neurons/time_driven_population.hpp)
   std::vector<std::string> (*state_variables)();
   // Checks the model's parameters; pop is the path of the population.
   void (*validate)(const pb::Population& population, const Checker& check, const FieldPath& pop);
@@ -29,6 +30,14 @@ struct NeuronModelEntry {
 };
 
 std::span<const NeuronModelEntry> neuron_models();
+
+// Name of the projection field that carries weights of this unit ("weight_mV", ...), and
+// the unit's symbol ("mV", ...). Not defined for WeightUnit::None.
+std::string_view weight_field(WeightUnit unit);
+std::string_view unit_symbol(WeightUnit unit);
+// The weight field a projection sets (WeightUnit::None if it sets none) and its value.
+WeightUnit projection_weight_unit(const pb::Projection& projection);
+const pb::Value& projection_weight(const pb::Projection& projection);
 // Entry of the population's model; throws std::logic_error if the model is unset.
 const NeuronModelEntry& neuron_model(pb::Population::ModelCase model);
 

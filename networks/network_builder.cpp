@@ -52,7 +52,7 @@ bool fires_without_input(const pb::Population& p) {
   switch (p.model_case()) {
     case pb::Population::kLifDelta: return lif_fires_alone(p.lif_delta());
     case pb::Population::kLifExp: return lif_fires_alone(p.lif_exp());
-    default: return true;  // sources
+    default: return true;  // sources, and the time-driven models (left to their dynamics)
   }
 }
 

@@ -86,7 +86,13 @@ class NetworkValidator {
                                              p.has_size() ? std::to_string(p.size()) : "nothing"));
       if (p.model_case() == pb::Population::MODEL_NOT_SET)
         check_.fail(at, "no model: set one of " + model_names());
-      neuron_model(p.model_case()).validate(p, check_, at);
+      const NeuronModelEntry& model = neuron_model(p.model_case());
+      model.validate(p, check_, at);
+      if (model.time_driven)
+        check_.in_range(at / "dt_ms", p.dt_ms(), 0.0, 100.0, "ms", true);
+      else if (p.has_dt_ms())
+        check_.fail(at / "dt_ms", std::string(model.name) +
+                                      " is simulated exactly, event by event; dt_ms applies to the time-driven models only");
       if (p.has_pre_waveform()) waveform_ref(at / "pre_waveform", p.pre_waveform(), true);
       if (p.has_post_waveform()) waveform_ref(at / "post_waveform", p.post_waveform(), false);
     }
@@ -125,10 +131,22 @@ class NetworkValidator {
       eis_projection(pr, pre, post, target, at);
     else
       static_weight(pr, post, target, at);
-    const double min_delay = msg_.simulation().min_delay_ms();
+    // A time-driven source finds a spike up to one step after its time (neurons/time_driven_population.hpp).
+    const double sim_min_delay = msg_.simulation().min_delay_ms();
+    const bool clocked_pre = neuron_model(pre.model_case()).time_driven;
+    const double min_delay = clocked_pre ? std::max(sim_min_delay, pre.dt_ms()) : sim_min_delay;
+    const std::string delay_range =
+        clocked_pre ? fmt::format("ms (>= simulation.min_delay_ms and >= dt_ms {} of the time-driven pre '{}')",
+                                  format_number(pre.dt_ms()), pre.name())
+                    : std::string("ms (>= simulation.min_delay_ms)");
     if (pr.has_delay_ms())
-      check_.value(at / "delay_ms", pr.delay_ms(), "ms (>= simulation.min_delay_ms)", min_delay, 1e9);
-    connector(pr, pre, post, at, min_delay);
+      check_.value(at / "delay_ms", pr.delay_ms(), delay_range, min_delay, 1e9);
+    else if (sim_min_delay < min_delay)
+      check_.fail(at / "delay_ms", fmt::format("missing: the default delay simulation.min_delay_ms ({}) is shorter "
+                                               "than dt_ms {} of the time-driven pre '{}'; give delay_ms >= {}",
+                                               format_number(sim_min_delay), format_number(pre.dt_ms()), pre.name(),
+                                               format_number(pre.dt_ms())));
+    connector(pr, pre, post, at, min_delay, delay_range);
   }
 
   // Synapses keep their weight as a 32-bit float (synapses/static_synapse.hpp): every draw
@@ -159,7 +177,7 @@ class NetworkValidator {
   // Weight of a static projection: present (or given per connection), unit of the target.
   void static_weight(const pb::Projection& pr, const pb::Population& post, const NeuronModelEntry& target,
                      const FieldPath& at) const {
-    const char* expected = target.weight_unit == WeightUnit::mV ? "weight_mV" : "weight_pA";
+    const std::string expected(weight_field(target.weight_unit));
     const bool has_weight = pr.weight_case() != pb::Projection::WEIGHT_NOT_SET;
     const bool list_has_all_weights =
         pr.has_from_list() &&
@@ -169,16 +187,14 @@ class NetworkValidator {
       check_.fail(at / expected, "missing: the target '" + post.name() + "' is " +
                                      std::string(target.name) + ", give the weight as " + expected);
     if (has_weight) {
-      const bool unit_ok = (pr.weight_case() == pb::Projection::kWeightMV) ==
-                           (target.weight_unit == WeightUnit::mV);
-      const FieldPath w = at / (pr.weight_case() == pb::Projection::kWeightMV ? "weight_mV" : "weight_pA");
-      if (!unit_ok)
+      const WeightUnit given = projection_weight_unit(pr);
+      const FieldPath w = at / std::string(weight_field(given));
+      if (given != target.weight_unit)
         check_.fail(w, "wrong unit: the target '" + post.name() + "' is " + std::string(target.name) +
                            ", which takes " + expected);
-      const pb::Value& value = pr.weight_case() == pb::Projection::kWeightMV ? pr.weight_mv() : pr.weight_pa();
-      const char* unit = target.weight_unit == WeightUnit::mV ? "mV" : "pA";
-      check_.value(w, value, unit);
-      float_weight(w, value, unit);
+      const std::string unit(unit_symbol(given));
+      check_.value(w, projection_weight(pr), unit);
+      float_weight(w, projection_weight(pr), unit);
     }
   }
 
@@ -189,8 +205,14 @@ class NetworkValidator {
     const FieldPath eis_at = at / "eis";
     const pb::EisSynapses& eis = pr.eis();
     if (pr.weight_case() != pb::Projection::WEIGHT_NOT_SET)
-      check_.fail(at / (pr.weight_case() == pb::Projection::kWeightMV ? "weight_mV" : "weight_pA"),
+      check_.fail(at / std::string(weight_field(projection_weight_unit(pr))),
                   "an EIS projection's weight is gain * G: set eis.weight_mV_per_nS or eis.weight_pA_per_nS instead");
+    // The V_post waveform of a time-driven neuron would start before the step that finds its
+    // spike has ended, after some of its synapses were already updated past that time.
+    if (target.time_driven)
+      check_.fail(at / "post", "population '" + post.name() + "' is " + std::string(target.name) +
+                                   ", a time-driven model; EIS projections need an event-driven target "
+                                   "(lif_delta or lif_exp) in this version");
     if (pr.has_from_list())
       for (int i = 0; i < pr.from_list().connections_size(); ++i)
         if (pr.from_list().connections(i).has_weight())
@@ -247,7 +269,7 @@ class NetworkValidator {
   }
 
   void connector(const pb::Projection& pr, const pb::Population& pre, const pb::Population& post,
-                 const FieldPath& at, double min_delay) const {
+                 const FieldPath& at, double min_delay, const std::string& delay_range) const {
     const bool same = pr.pre() == pr.post();
     switch (pr.connector_case()) {
       case pb::Projection::kAllToAll:
@@ -290,10 +312,9 @@ class NetworkValidator {
                                                  post.name(), c.has_post() ? std::to_string(c.post()) : "nothing"));
           if (c.has_weight())
             check_.in_range(ci / "weight", c.weight(), -kMaxWeight, kMaxWeight,
-                            neuron_model(post.model_case()).weight_unit == WeightUnit::mV ? "mV (a 32-bit float)"
-                                                                                          : "pA (a 32-bit float)");
-          if (c.has_delay_ms())
-            check_.in_range(ci / "delay_ms", c.delay_ms(), min_delay, 1e9, "ms (>= simulation.min_delay_ms)");
+                            std::string(unit_symbol(neuron_model(post.model_case()).weight_unit)) +
+                                " (a 32-bit float)");
+          if (c.has_delay_ms()) check_.in_range(ci / "delay_ms", c.delay_ms(), min_delay, 1e9, delay_range);
         }
         return;
       }

@@ -18,7 +18,9 @@
 namespace ionspike {
 
 // Unit of the weights a population accepts; None for spike sources, which accept no input.
-enum class WeightUnit { None, mV, pA };
+// mV: a jump of the membrane potential; pA: a jump of a synaptic current; nS: a jump of a
+// synaptic conductance. Positive weights are excitatory, negative ones inhibitory.
+enum class WeightUnit { None, mV, pA, nS };
 
 class NeuronPopulation {
  public:

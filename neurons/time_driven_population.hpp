@@ -1,0 +1,273 @@
+// A population of neurons integrated on a clock (dt_ms), living in the event-driven engine.
+//
+// Models whose equations have no closed-form solution (Hodgkin–Huxley, conductance-based
+// LIF, AdEx, Izhikevich) are integrated step by step with the exponential midpoint method
+// (neurons/exponential_midpoint.hpp, second order). A model is one header defining a struct
+// with (see neurons/lif_cond_exp.hpp for a complete example):
+//   kName, kWeightUnit, kVariables, kV (index of the membrane potential), kResets,
+//   Parameters, variables(), linearize(p, i_pA, y, A, B), receive(p, y, weight),
+//   threshold_mV(p), refractory_ms(p), reset(p, y) (models with kResets).
+//
+// Design note: how a clocked group meets exact event times.
+// - The engine pops one Step event per population and step (EventKind::Step, after every
+//   delivery at the same time): the step ending at t_k = k dt integrates (t_{k-1}, t_k]. One
+//   virtual call per population per step; the neuron loop inside is the model's inlined code.
+// - Inputs are not aligned to the grid. Spikes delivered (and current steps made) during the
+//   step are queued per neuron, in arrival order, which is time order. Each neuron's step is
+//   then cut at its own input times: it is integrated up to the input, the input is applied
+//   exactly at its time (a conductance or voltage jump, or a change of injected current), and
+//   integration resumes. A neuron without input takes one full step.
+// - Outgoing spikes. Models with kResets (integrate-and-fire types) fire when V reaches
+//   threshold_mV; the crossing time is interpolated linearly within the (sub)step (second
+//   order, matching the integrator), the neuron is re-integrated to that time, reset, and
+//   held for refractory_ms with V clamped, after which the step continues. Models without a
+//   reset (Hodgkin–Huxley) fire on an upward crossing of threshold_mV, interpolated the same
+//   way, and ignore further crossings for refractory_ms. Spikes thus carry off-grid times.
+// - Causality. A spike found in the step ending at t_k may lie up to dt before t_k, so every
+//   projection leaving a clocked population needs delays >= its dt_ms (checked at validation).
+// - Sampling at any t reads a copy of the neuron advanced from the last step to t with the
+//   inputs queued up to t; it never changes the state.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "neurons/exponential_midpoint.hpp"
+#include "neurons/neuron_population.hpp"
+#include "neurons/zero_interval_error.hpp"
+
+namespace ionspike {
+
+template <class Model>
+class TimeDrivenPopulation final : public NeuronPopulation {
+ public:
+  static constexpr std::size_t K = Model::kVariables;
+  using State = std::array<double, K>;
+  using Parameters = typename Model::Parameters;
+  using Columns = std::array<std::vector<double>, K>;
+
+  // initial: one column per state variable, all of the population's size.
+  TimeDrivenPopulation(std::string name, std::uint32_t id, const Parameters& params, double dt_ms,
+                       Columns initial)
+      : NeuronPopulation(std::move(name), id, static_cast<std::uint32_t>(initial[0].size())),
+        p_(params),
+        dt_ms_(dt_ms),
+        y_(std::move(initial)),
+        refractory_until_ms_(size(), -std::numeric_limits<double>::infinity()),
+        last_spike_ms_(size(), -std::numeric_limits<double>::infinity()),
+        i_inj_pA_(size(), 0.0),
+        head_(size(), kNone),
+        tail_(size(), kNone) {}
+
+  std::string_view model_name() const override { return Model::kName; }
+  WeightUnit weight_unit() const override { return Model::kWeightUnit; }
+  static std::vector<std::string> variables() { return Model::variables(); }
+  std::vector<std::string> state_variables() const override { return Model::variables(); }
+  double dt_ms() const { return dt_ms_; }
+  const Parameters& parameters() const { return p_; }
+  // Time up to which every neuron has been integrated (the end of the last step).
+  double integrated_until_ms() const { return t_last_ms_; }
+
+  void start(EventContext& ctx) override { schedule_step(1, ctx); }
+
+  void deliver(double t_ms, std::span<const StaticSynapse> synapses, EventContext&) override {
+    for (const StaticSynapse& s : synapses) queue_input(s.post, {t_ms, s.weight, kNone, InputKind::Spike});
+  }
+
+  void add_injected_current(std::span<const std::uint32_t> neurons, double delta_pA, double t_ms,
+                            EventContext&) override {
+    if (neurons.empty()) {
+      all_neuron_currents_.push_back({t_ms, delta_pA});
+      return;
+    }
+    for (std::uint32_t n : neurons) queue_input(n, {t_ms, delta_pA, kNone, InputKind::Current});
+  }
+
+  void on_own_event(const Event& e, EventContext& ctx) override {
+    const std::uint64_t k = e.a | (static_cast<std::uint64_t>(e.b) << 32);
+    const double t1 = e.t_ms;
+    const auto emit = [&](std::uint32_t n, double t_ms) {
+      if (!(t_ms > last_spike_ms_[n])) throw_zero_interval(name(), n, t_ms);
+      last_spike_ms_[n] = t_ms;
+      ctx.emit_spike(id(), n, t_ms);
+    };
+    for (std::uint32_t n = 0; n < size(); ++n) {
+      State y = load(n);
+      NeuronClock c{refractory_until_ms_[n], i_inj_pA_[n]};
+      integrate(n, y, c, t1, [&](double t_ms) { emit(n, t_ms); });
+      store(n, y);
+      refractory_until_ms_[n] = c.refractory_until_ms;
+      i_inj_pA_[n] = c.i_inj_pA;
+    }
+    for (const Input& in : inputs_) head_[in.neuron] = tail_[in.neuron] = kNone;
+    inputs_.clear();
+    all_neuron_currents_.clear();
+    t_last_ms_ = t1;
+    schedule_step(k + 1, ctx);
+  }
+
+  void sample(std::size_t variable, std::span<const std::uint32_t> neurons, double t_ms,
+              double* out) const override {
+    for (std::uint32_t n : neurons) *out++ = state_at(n, t_ms)[variable];
+  }
+
+  // State of neuron n at t_ms (>= integrated_until_ms()), from a copy.
+  State state_at(std::uint32_t n, double t_ms) const {
+    State y = load(n);
+    NeuronClock c{refractory_until_ms_[n], i_inj_pA_[n]};
+    integrate(n, y, c, t_ms, [](double) {});
+    return y;
+  }
+
+ private:
+  static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+  enum class InputKind : std::uint32_t { Spike, Current };
+  struct Input {
+    double t_ms;
+    double value;  // weight (model's unit) or change of injected current (pA)
+    std::uint32_t next;
+    InputKind kind;
+    std::uint32_t neuron = 0;
+  };
+  struct CurrentChange {
+    double t_ms;
+    double delta_pA;
+  };
+  // The per-neuron quantities that are not state variables of the equations.
+  struct NeuronClock {
+    double refractory_until_ms;
+    double i_inj_pA;
+  };
+
+  void schedule_step(std::uint64_t k, EventContext& ctx) const {
+    ctx.schedule(Event::make(static_cast<double>(k) * dt_ms_, EventKind::Step, id(),
+                             static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(k >> 32)));
+  }
+
+  void queue_input(std::uint32_t n, Input in) {
+    in.neuron = n;
+    const auto index = static_cast<std::uint32_t>(inputs_.size());
+    inputs_.push_back(in);
+    if (tail_[n] == kNone)
+      head_[n] = index;
+    else
+      inputs_[tail_[n]].next = index;
+    tail_[n] = index;
+  }
+
+  State load(std::uint32_t n) const {
+    State y;
+    for (std::size_t k = 0; k < K; ++k) y[k] = y_[k][n];
+    return y;
+  }
+  void store(std::uint32_t n, const State& y) {
+    for (std::size_t k = 0; k < K; ++k) y_[k][n] = y[k];
+  }
+
+  // Integrates neuron n from the last step end to t_end, applying its queued inputs (and the
+  // population-wide current changes) with times <= t_end at their times.
+  template <class Emit>
+  void integrate(std::uint32_t n, State& y, NeuronClock& c, double t_end, const Emit& emit) const {
+    double t = t_last_ms_;
+    std::uint32_t k = head_[n];
+    std::size_t g = 0;
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    for (;;) {
+      const double t_input = k != kNone ? inputs_[k].t_ms : kInf;
+      const double t_all = g < all_neuron_currents_.size() ? all_neuron_currents_[g].t_ms : kInf;
+      const double t_next = std::min(t_input, t_all);
+      if (!(t_next <= t_end)) break;
+      if (t_next > t) {
+        advance(y, c, t, t_next, emit);
+        t = t_next;
+      }
+      if (t_input <= t_all) {
+        const Input& in = inputs_[k];
+        if (in.kind == InputKind::Spike)
+          Model::receive(p_, y, in.value);
+        else
+          c.i_inj_pA += in.value;
+        k = in.next;
+      } else {
+        c.i_inj_pA += all_neuron_currents_[g++].delta_pA;
+      }
+      // A jump may carry a resetting model over threshold: it fires at once.
+      if constexpr (Model::kResets)
+        if (t >= c.refractory_until_ms && !(y[Model::kV] < Model::threshold_mV(p_))) fire_and_reset(y, c, t, emit);
+    }
+    if (t_end > t) advance(y, c, t, t_end, emit);
+  }
+
+  template <class Emit>
+  void fire_and_reset(State& y, NeuronClock& c, double t_ms, const Emit& emit) const {
+    emit(t_ms);
+    Model::reset(p_, y);
+    c.refractory_until_ms = t_ms + Model::refractory_ms(p_);
+  }
+
+  void step(State& y, double i_pA, double h_ms, bool clamp_v) const {
+    const auto linearize = [&](const State& s, State& a, State& b) { Model::linearize(p_, i_pA, s, a, b); };
+    exponential_midpoint_step(linearize, y, h_ms, clamp_v ? Model::kV : K);
+  }
+
+  // Advances y from t_a to t_b (no inputs in between), firing as the model says.
+  template <class Emit>
+  void advance(State& y, NeuronClock& c, double t_a, double t_b, const Emit& emit) const {
+    const double threshold = Model::threshold_mV(p_);
+    while (t_a < t_b) {
+      if constexpr (Model::kResets) {
+        if (t_a < c.refractory_until_ms) {  // clamped at reset until the refractory period ends
+          const double t_free = std::min(c.refractory_until_ms, t_b);
+          step(y, c.i_inj_pA, t_free - t_a, true);
+          t_a = t_free;
+          continue;
+        }
+        if (!(y[Model::kV] < threshold)) {  // e.g. an initial state above threshold
+          fire_and_reset(y, c, t_a, emit);
+          continue;
+        }
+      }
+      const State before = y;
+      step(y, c.i_inj_pA, t_b - t_a, false);
+      const double v0 = before[Model::kV], v1 = y[Model::kV];
+      if (!(v0 < threshold) || v1 < threshold) {  // no upward crossing in (t_a, t_b]
+        t_a = t_b;
+        continue;
+      }
+      // Linear interpolation of the crossing (a diverging v1 puts it at t_a).
+      const double fraction = std::isfinite(v1) ? std::clamp((threshold - v0) / (v1 - v0), 0.0, 1.0) : 0.0;
+      const double t_cross = t_a + fraction * (t_b - t_a);
+      if constexpr (Model::kResets) {
+        y = before;
+        if (t_cross > t_a) step(y, c.i_inj_pA, t_cross - t_a, false);
+        fire_and_reset(y, c, t_cross, emit);
+        t_a = t_cross;
+      } else {
+        if (t_cross >= c.refractory_until_ms) {
+          emit(t_cross);
+          c.refractory_until_ms = t_cross + Model::refractory_ms(p_);
+        }
+        t_a = t_b;
+      }
+    }
+  }
+
+  Parameters p_;
+  double dt_ms_;
+  double t_last_ms_ = 0.0;
+  Columns y_;  // state variables, structure of arrays
+  std::vector<double> refractory_until_ms_;
+  std::vector<double> last_spike_ms_;
+  std::vector<double> i_inj_pA_;
+  // Inputs of the current step: one list per neuron threaded through inputs_.
+  std::vector<Input> inputs_;
+  std::vector<std::uint32_t> head_, tail_;
+  std::vector<CurrentChange> all_neuron_currents_;
+};
+
+}  // namespace ionspike
