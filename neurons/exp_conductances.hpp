@@ -23,6 +23,10 @@ struct ExpConductanceParameters {
 
 template <std::size_t G_EX, std::size_t G_IN, std::size_t K>
 struct ExpConductances {
+  // Time constant of variable k (G_EX or G_IN), for the integrator's decay factors.
+  static double decay_tau_ms(const ExpConductanceParameters& p, std::size_t k) {
+    return k == G_EX ? p.tau_ex_ms : p.tau_in_ms;
+  }
   static void receive(std::array<double, K>& y, double w_nS) {
     if (w_nS >= 0.0)
       y[G_EX] += w_nS;

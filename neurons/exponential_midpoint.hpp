@@ -31,19 +31,28 @@ inline double linear_advance(double y, double a, double b, double h) {
   return y + h * (a * y + b) * phi1(a * h);
 }
 
-// Model requirements: State = std::array<double, K>; Context carries what the linearisation
-// needs besides the state (parameters, injected current); linearize(ctx, y, A, B) fills
-// A and B; `frozen` lists a variable held constant (e.g. a clamped membrane), or K for none.
+// Variables [first, K) that decay exponentially with constant rates (A = -1/tau, B = 0):
+// their factors over h/2 and h, computed once per step length instead of per neuron.
+template <std::size_t K>
+struct DecayFactors {
+  std::size_t first = K;
+  std::array<double, K> half{}, full{};
+};
+
+// linearize(y, A, B) fills A and B at y; `frozen` is a variable held constant (e.g. a clamped
+// membrane), or K for none; variables from decay.first on move by the decay factors.
 template <class Linearize, std::size_t K>
 void exponential_midpoint_step(const Linearize& linearize, std::array<double, K>& y, double h,
-                               std::size_t frozen = K) {
+                               std::size_t frozen = K, const DecayFactors<K>& decay = {}) {
   std::array<double, K> a, b, mid;
   linearize(y, a, b);
-  for (std::size_t k = 0; k < K; ++k) mid[k] = linear_advance(y[k], a[k], b[k], 0.5 * h);
+  for (std::size_t k = 0; k < decay.first; ++k) mid[k] = linear_advance(y[k], a[k], b[k], 0.5 * h);
+  for (std::size_t k = decay.first; k < K; ++k) mid[k] = y[k] * decay.half[k];
   if (frozen < K) mid[frozen] = y[frozen];
   linearize(mid, a, b);
-  for (std::size_t k = 0; k < K; ++k)
+  for (std::size_t k = 0; k < decay.first; ++k)
     if (k != frozen) y[k] = linear_advance(y[k], a[k], b[k], h);
+  for (std::size_t k = decay.first; k < K; ++k) y[k] *= decay.full[k];
 }
 
 }  // namespace ionspike

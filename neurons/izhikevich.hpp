@@ -28,6 +28,8 @@ struct IzhikevichModel {
   static constexpr WeightUnit kWeightUnit = WeightUnit::mV;
   enum Variable : std::size_t { kV, kU, kVariables };
   static constexpr bool kResets = true;
+  static constexpr std::size_t kDecayFrom = kVariables;  // no purely decaying variable
+  static double decay_tau_ms(const auto&, std::size_t) { return 0.0; }
   using State = std::array<double, kVariables>;
 
   struct Parameters {

@@ -27,6 +27,8 @@ struct LifCondExpModel {
   static constexpr bool kResets = true;
   using State = std::array<double, kVariables>;
   using Synapses = ExpConductances<kGEx, kGIn, kVariables>;
+  static constexpr std::size_t kDecayFrom = kGEx;  // g_ex, g_in decay exponentially
+  static double decay_tau_ms(const auto& p, std::size_t k) { return Synapses::decay_tau_ms(p.synapses, k); }
 
   struct Parameters {
     double c_m_pF = 200.0;
