@@ -168,7 +168,7 @@ void validate_hh_1952(const pb::Population& pop, const Checker& check, const Fie
 std::unique_ptr<NeuronPopulation> make_hh_1952(const pb::Population& pop, std::uint32_t id, std::uint64_t seed) {
   const pb::HodgkinHuxley1952& m = pop.hh_1952();
   const Hh1952Model::Parameters p{hh_membrane(m.membrane(), kHh1952Defaults), {},
-                                  conductance_parameters(m.synapses())};
+                                  conductance_parameters(m.synapses()), Hh1952Model::make_rate_table({})};
   return make_hh<Hh1952Model>(pop, id, seed, m.membrane(), m.synapses(), p, kHh1952Defaults.v_init_mV);
 }
 
@@ -183,7 +183,9 @@ std::unique_ptr<NeuronPopulation> make_hh_traub_miles(const pb::Population& pop,
                                                       std::uint64_t seed) {
   const pb::HhTraubMiles& m = pop.hh_traub_miles();
   const HhMembrane membrane = hh_membrane(m.membrane(), kTraubMilesDefaults);
-  const HhTraubMilesModel::Parameters p{membrane, {m.v_t_mv()}, conductance_parameters(m.synapses())};
+  const HhTraubMilesKinetics::Parameters kinetics{m.v_t_mv()};
+  const HhTraubMilesModel::Parameters p{membrane, kinetics, conductance_parameters(m.synapses()),
+                                        HhTraubMilesModel::make_rate_table(kinetics)};
   return make_hh<HhTraubMilesModel>(pop, id, seed, m.membrane(), m.synapses(), p, membrane.e_l_mV);
 }
 

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,38 @@ struct GateRates {
 // x / (1 - exp(-x / y)), continuous at x = 0 (value y): the form of HH's alpha_m, alpha_n.
 inline double hh_vtrap(double x, double y) { return y / phi1(-x / y); }
 
+// The six rate functions tabulated every 0.01 mV on [-150, 100] mV and interpolated
+// linearly (NEURON's and GENESIS's classic device): the rates are smooth on a scale of
+// several mV, so the interpolation error is about (0.01 mV)^2 / 8 * |r''| ~ 1e-6 relative,
+// far below the integrator's error (tests compare the tabulated populations with
+// untabulated Dormand–Prince references). Outside the range the functions are evaluated.
+class GateRateTable {
+ public:
+  static constexpr double kMinMV = -150.0, kMaxMV = 100.0, kStepMV = 0.01;
+  template <class Rates>
+  explicit GateRateTable(const Rates& rates) {
+    const auto n = static_cast<std::size_t>((kMaxMV - kMinMV) / kStepMV + 0.5);
+    rows_.reserve(n + 1);
+    for (std::size_t i = 0; i <= n; ++i) rows_.push_back(rates(kMinMV + static_cast<double>(i) * kStepMV));
+  }
+  // Interpolated rates at v_mV, or false outside the table.
+  bool lookup(double v_mV, GateRates& out) const {
+    const double x = (v_mV - kMinMV) * (1.0 / kStepMV);
+    if (!(x >= 0.0 && x < static_cast<double>(rows_.size() - 1))) return false;
+    const auto i = static_cast<std::size_t>(x);
+    const double f = x - static_cast<double>(i);
+    const GateRates& a = rows_[i];
+    const GateRates& b = rows_[i + 1];
+    out = {a.alpha_m + f * (b.alpha_m - a.alpha_m), a.beta_m + f * (b.beta_m - a.beta_m),
+           a.alpha_h + f * (b.alpha_h - a.alpha_h), a.beta_h + f * (b.beta_h - a.beta_h),
+           a.alpha_n + f * (b.alpha_n - a.alpha_n), a.beta_n + f * (b.beta_n - a.beta_n)};
+    return true;
+  }
+
+ private:
+  std::vector<GateRates> rows_;
+};
+
 template <class Kinetics>
 struct HodgkinHuxleyModel {
   static constexpr std::string_view kName = Kinetics::kName;
@@ -62,11 +95,21 @@ struct HodgkinHuxleyModel {
     HhMembrane membrane;
     typename Kinetics::Parameters kinetics;
     ExpConductanceParameters synapses;
+    // Tabulated rates (populations built from network files have one); none: evaluated.
+    std::shared_ptr<const GateRateTable> rate_table = nullptr;
   };
+
+  static std::shared_ptr<const GateRateTable> make_rate_table(const typename Kinetics::Parameters& k) {
+    return std::make_shared<const GateRateTable>([&](double v) { return Kinetics::rates(k, v); });
+  }
 
   static std::vector<std::string> variables() { return {"v_mV", "m", "h", "n", "g_ex_nS", "g_in_nS"}; }
 
-  static GateRates rates(const Parameters& p, double v_mV) { return Kinetics::rates(p.kinetics, v_mV); }
+  static GateRates rates(const Parameters& p, double v_mV) {
+    GateRates r;
+    if (p.rate_table && p.rate_table->lookup(v_mV, r)) return r;
+    return Kinetics::rates(p.kinetics, v_mV);
+  }
 
   // Steady state of the gates at v_mV (the default initial state).
   static std::array<double, 3> steady_gates(const Parameters& p, double v_mV) {
