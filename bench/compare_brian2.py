@@ -41,6 +41,7 @@ DEFAULT_BENCH = os.path.join(ROOT, "build", "bench", "bench_network")
 DEFAULT_NETWORK_DIR = os.path.join(ROOT, "examples")
 BRIAN2_SCRIPT = os.path.join(ROOT, "bench", "brian2", "brette2007.py")
 BRIAN2_MODELS = ("coba", "cuba", "cobahh")
+TIME_BIN = "/usr/bin/time"
 DEFAULT_NETWORKS = {
     "coba": "brette2007_coba.pbtxt",
     "cuba": "brette2007_cuba.pbtxt",
@@ -141,11 +142,34 @@ def parse_bench_output(text):
 
 
 def run_ionspike(bench, network, duration_ms, env):
+    """One bench_network process (--repeat 1) -> dict of its measurements.
+
+    It is started through /usr/bin/time when present: on Linux a process's RUSAGE_SELF
+    ru_maxrss (what bench_network prints) keeps the high-water mark of the process that
+    forked it across exec, so started directly from this Python process (with Brian2 and
+    its arrays loaded) it would report this process's peak. Through /usr/bin/time the
+    benchmark is forked from a small process; its peak RSS is then taken from time's %M.
+    """
     cmd = [bench, network, "--t-stop", f"{duration_ms:g}", "--repeat", "1"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.strip()}")
-    return parse_bench_output(proc.stdout)
+    rss_file = None
+    if os.access(TIME_BIN, os.X_OK):
+        fd, rss_file = tempfile.mkstemp(prefix="ionspike_rss_", suffix=".txt")
+        os.close(fd)
+        cmd = [TIME_BIN, "-f", "%M", "-o", rss_file] + cmd
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.strip()}")
+        result = parse_bench_output(proc.stdout)
+        # bench_network prints the rate with two decimals; recompute it from the counts.
+        result["rate_Hz"] = result["spikes"] / (result["neurons"] * duration_ms * 1e-3)
+        if rss_file:
+            with open(rss_file) as f:
+                result["peak_rss_MiB"] = float(f.read().split()[0]) / 1024.0
+    finally:
+        if rss_file:
+            os.remove(rss_file)
+    return result
 
 
 # --------------------------------------------------------------------------- Brian2

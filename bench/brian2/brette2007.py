@@ -26,8 +26,10 @@ Pinned parameter versions (reproduced exactly):
           conditions as cobahh.
 
 All three: 4000 neurons, the first 3200 excitatory, every source connects to every neuron
-(itself included) with p = 0.02, no synaptic delay (Brian applies a spike's increment in
-the time step of the spike), dt = 0.1 ms, single thread (no OpenMP).
+(itself included) with p = 0.02, dt = 0.1 ms, single thread (no OpenMP). No synaptic delay
+is set: Brian applies a spike's increment right after the threshold of the step in which
+the neuron spikes (time t), so it acts from the next state update on (t + dt), an
+effective delay of one step (ionspike's files use min_delay_ms 0.1 for this).
 
 Measurement
   * codegen_compile_s: wall time from model construction to the end of
@@ -52,6 +54,7 @@ The functions build_model() and run_built() are used by bench/compare_brian2.py.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -200,9 +203,12 @@ def build_model(model, duration_ms, seed, build_dir, record_spikes=False):
         raise ValueError(f"unknown model {model!r} (expected one of {', '.join(MODELS)})")
     t0 = time.perf_counter()
     # A fresh standalone device for every build (allows several builds in one process).
+    # (The real device object, not the b2.device proxy: attributes assigned through the
+    # proxy, e.g. by `+=`, stick to the proxy and survive reinit().)
     b2.set_device('cpp_standalone', build_on_run=False)
-    b2.device.reinit()
-    b2.device.activate(build_on_run=False)
+    dev = b2.get_device()
+    dev.reinit()
+    dev.activate(build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = 0
     if os.path.exists(TIME_BIN):
         b2.prefs.devices.cpp_standalone.run_cmd_unix = [TIME_BIN, '-f', '%M', '-o', RSS_FILE, './main']
@@ -215,23 +221,37 @@ def build_model(model, duration_ms, seed, build_dir, record_spikes=False):
     monitor = b2.SpikeMonitor(group, record=bool(record_spikes))
     net = b2.Network(group, *synapses, monitor)
 
-    if '<chrono>' not in b2.device.headers:
-        b2.device.headers += ['<chrono>', '<cstdio>']
+    dev.headers.extend(h for h in ('<chrono>', '<cstdio>') if h not in dev.headers)
     # Wall-clock timer around Network::run in main.cpp (both slots must be filled before
     # net.run(), which copies them into the generated code).
-    b2.device.insert_code('before_network_run',
+    dev.insert_code('before_network_run',
                           'const auto _bench_t0 = std::chrono::steady_clock::now();')
-    b2.device.insert_code('after_network_run', f'''{{
+    dev.insert_code('after_network_run', f'''{{
         const double _bench_wall = std::chrono::duration<double>(
             std::chrono::steady_clock::now() - _bench_t0).count();
         FILE* _bench_f = std::fopen("{RUN_WALL_FILE}", "w");
         if (_bench_f) {{ std::fprintf(_bench_f, "%.9f\\n", _bench_wall); std::fclose(_bench_f); }}
     }}''')
     net.run(duration_ms * ms)
-    b2.device.build(directory=build_dir, compile=True, run=False, with_output=False)
+    with _stdout_to_stderr():  # make's output, if Brian lets it through, stays off stdout
+        dev.build(directory=build_dir, compile=True, run=False, with_output=False)
     codegen_compile_s = time.perf_counter() - t0
     return BuiltModel(model, duration_ms, seed, build_dir, group, synapses, monitor,
                       codegen_compile_s)
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr():
+    """Send file descriptor 1 to 2 (child processes included) for the duration."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _read_float(path):
@@ -250,7 +270,8 @@ def run_built(built, bins_ms=None):
         path = os.path.join(built.build_dir, name)
         if os.path.exists(path):
             os.remove(path)
-    b2.device.run(built.build_dir, with_output=False, run_args=[])
+    dev = b2.get_device()
+    dev.run(built.build_dir, with_output=False, run_args=[])
     run_s = _read_float(os.path.join(built.build_dir, RUN_WALL_FILE))
     rss_kib = _read_float(os.path.join(built.build_dir, RSS_FILE))
 
@@ -286,8 +307,8 @@ def run_built(built, bins_ms=None):
         ns_per_syn_event=(1e9 * run_s / events) if (run_s and events) else None,
         codegen_compile_s=built.codegen_compile_s,
         run_s=run_s,
-        brian_loop_cpu_s=getattr(b2.device, '_last_run_time', None),
-        binary_wall_s=b2.device.timers.get('run_binary'),
+        brian_loop_cpu_s=getattr(dev, '_last_run_time', None),
+        binary_wall_s=dev.timers.get('run_binary'),
         peak_rss_MiB=(rss_kib / 1024.0) if rss_kib is not None else None,
         build_dir=built.build_dir,
         rate_bins_ms=bins_ms,
