@@ -9,10 +9,11 @@
 // synapse count. This counts everything a synapse costs at run time (8-byte synapse, delay
 // groups, row index, allocator overhead), not sizeof.
 #include <malloc.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <string>
 #include <cstdio>
 #include <vector>
 
@@ -33,10 +34,15 @@ std::size_t heap_in_use() {
   return mi.uordblks + mi.hblkhd;
 }
 
+// Peak resident memory of this process: VmHWM from /proc/self/status. (getrusage's
+// ru_maxrss survives exec, so a benchmark launched from a large process, e.g. Python with
+// Brian2 loaded, would report its parent's peak.)
 double peak_rss_MiB() {
-  struct rusage ru {};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // in kB
+  return 0.0;
 }
 
 struct Result {
