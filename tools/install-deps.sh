@@ -13,6 +13,9 @@ packages=(
   catch2                    # unit tests (v2)
   libcli11-dev              # command line
   python3-numpy             # tests read the .npy outputs with numpy (Debian's /usr/bin/python3)
+  python3-brian make        # reference simulator: Brette 2007 benchmarks in Brian2 (C++ standalone)
+  python3-scipy             # (Brian2 imports it)
+  python3-neuron            # reference simulator: NEURON's hh mechanism for Hodgkin-Huxley 1952
 )
 
 missing=()
