@@ -29,15 +29,13 @@
 
 namespace ionspike {
 
-struct AdexModel {
+struct AdexModel : ConductanceInputs<4> {
   static constexpr std::string_view kName = "adex";
   static constexpr WeightUnit kWeightUnit = WeightUnit::nS;
   enum Variable : std::size_t { kV, kW, kGEx, kGIn, kVariables };
   static constexpr bool kResets = true;
   using State = std::array<double, kVariables>;
-  using Synapses = ExpConductances<kGEx, kGIn, kVariables>;
-  static constexpr std::size_t kDecayFrom = kGEx;  // g_ex, g_in decay exponentially
-  static double decay_tau_ms(const auto& p, std::size_t k) { return Synapses::decay_tau_ms(p.synapses, k); }
+  static_assert(kGEx == kDecayFrom && kGIn == kVariables - 1);
 
   struct Parameters {
     double c_m_pF = 281.0;
@@ -67,7 +65,6 @@ struct AdexModel {
     a[kW] = -1.0 / p.tau_w_ms;
     b[kW] = p.a_nS * (y[kV] - p.e_l_mV) / p.tau_w_ms;
   }
-  static void receive(const Parameters&, State& y, double w_nS) { Synapses::receive(y, w_nS); }
   static double threshold_mV(const Parameters& p) { return p.v_peak_mV; }
   static double refractory_ms(const Parameters& p) { return p.t_ref_ms; }
   static void reset(const Parameters& p, State& y) {

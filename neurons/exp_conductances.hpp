@@ -46,4 +46,14 @@ struct ExpConductances {
   }
 };
 
+// What a model with the two conductances as its last state variables (of K) shares: the
+// synapse struct, the decay declaration for the integrator, and receive().
+template <std::size_t K>
+struct ConductanceInputs {
+  using Synapses = ExpConductances<K - 2, K - 1, K>;
+  static constexpr std::size_t kDecayFrom = K - 2;  // g_ex, g_in decay exponentially
+  static double decay_tau_ms(const auto& p, std::size_t k) { return Synapses::decay_tau_ms(p.synapses, k); }
+  static void receive(const auto&, std::array<double, K>& y, double w_nS) { Synapses::receive(y, w_nS); }
+};
+
 }  // namespace ionspike

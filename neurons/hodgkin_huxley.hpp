@@ -81,15 +81,13 @@ class GateRateTable {
 };
 
 template <class Kinetics>
-struct HodgkinHuxleyModel {
+struct HodgkinHuxleyModel : ConductanceInputs<6> {
   static constexpr std::string_view kName = Kinetics::kName;
   static constexpr WeightUnit kWeightUnit = WeightUnit::nS;
   enum Variable : std::size_t { kV, kM, kH, kN, kGEx, kGIn, kVariables };
   static constexpr bool kResets = false;
   using State = std::array<double, kVariables>;
-  using Synapses = ExpConductances<kGEx, kGIn, kVariables>;
-  static constexpr std::size_t kDecayFrom = kGEx;  // g_ex, g_in decay exponentially
-  static double decay_tau_ms(const auto& p, std::size_t k) { return Synapses::decay_tau_ms(p.synapses, k); }
+  static_assert(kGEx == kDecayFrom && kGIn == kVariables - 1);
 
   struct Parameters {
     HhMembrane membrane;
@@ -135,7 +133,6 @@ struct HodgkinHuxleyModel {
     a[kV] = -(g_na + g_k + m.g_l_nS + g_syn) / m.c_m_pF;
     b[kV] = drive_pA / m.c_m_pF;
   }
-  static void receive(const Parameters&, State& y, double w_nS) { Synapses::receive(y, w_nS); }
   static double threshold_mV(const Parameters& p) { return p.membrane.threshold_mV; }
   static double refractory_ms(const Parameters& p) { return p.membrane.t_ref_ms; }
 };

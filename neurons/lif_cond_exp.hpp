@@ -20,15 +20,13 @@
 
 namespace ionspike {
 
-struct LifCondExpModel {
+struct LifCondExpModel : ConductanceInputs<3> {
   static constexpr std::string_view kName = "lif_cond_exp";
   static constexpr WeightUnit kWeightUnit = WeightUnit::nS;
   enum Variable : std::size_t { kV, kGEx, kGIn, kVariables };
   static constexpr bool kResets = true;
   using State = std::array<double, kVariables>;
-  using Synapses = ExpConductances<kGEx, kGIn, kVariables>;
-  static constexpr std::size_t kDecayFrom = kGEx;  // g_ex, g_in decay exponentially
-  static double decay_tau_ms(const auto& p, std::size_t k) { return Synapses::decay_tau_ms(p.synapses, k); }
+  static_assert(kGEx == kDecayFrom && kGIn == kVariables - 1);
 
   struct Parameters {
     double c_m_pF = 200.0;
@@ -49,7 +47,6 @@ struct LifCondExpModel {
     a[kV] = -(p.g_l_nS + g_syn) / p.c_m_pF;
     b[kV] = drive_pA / p.c_m_pF;
   }
-  static void receive(const Parameters&, State& y, double w_nS) { Synapses::receive(y, w_nS); }
   static double threshold_mV(const Parameters& p) { return p.v_th_mV; }
   static double refractory_ms(const Parameters& p) { return p.t_ref_ms; }
   static void reset(const Parameters& p, State& y) { y[kV] = p.v_reset_mV; }
