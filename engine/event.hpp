@@ -5,7 +5,8 @@
 // events were pushed in and however many threads later build or run the network: no
 // sequence numbers assigned at push time take part in the order. At equal time the kinds
 // are processed in the order of the enum below:
-//   current steps, then source spikes, then predicted threshold crossings, then spike
+//   current steps, then source spikes, then predicted threshold crossings, then the delayed
+//   V_post waveforms of time-driven neurons (as their spikes would come), then spike
 //   deliveries, then steps of time-driven populations (so a step ending at t integrates every
 //   input that arrived up to t), then recorder samples (so a sample at t sees every change
 //   made at t).
@@ -22,9 +23,10 @@ enum class EventKind : std::uint8_t {
   CurrentStep = 0,   // object = current source, a = step index
   SourceSpike = 1,   // object = population,     a, b = population-defined
   Threshold = 2,     // object = population,     a = neuron (neurons/crossing_schedule.hpp)
-  Delivery = 3,      // object = projection,     a = pre neuron, b = delay group
-  Step = 4,          // object = population,     a, b = low, high 32 bits of the step index
-  Sample = 5,        // object = state recorder, a = sample index
+  PostWaveform = 3,  // object = population,     a = neuron (V_post start of a time-driven neuron)
+  Delivery = 4,      // object = projection,     a = pre neuron, b = delay group
+  Step = 5,          // object = population,     a, b = low, high 32 bits of the step index
+  Sample = 6,        // object = state recorder, a = sample index
 };
 
 struct Event {

@@ -55,8 +55,8 @@ RunReport make_report(const Simulator& sim, std::string network_file, double bui
   r.mean_rate_Hz = seconds > 0 && neuron_count > 0 ? neuron_spikes / (neuron_count * seconds) : 0.0;
   for (const EisProjection& proj : net.eis_projections)
     r.eis.push_back({proj.name(), proj.synapse_count(),
-                     proj.energy_until(sim.time_ms(), net.spike_histories[proj.pre_population()],
-                                       net.spike_histories[proj.post_population()]),
+                     proj.energy_until(sim.time_ms(), net.pre_history(proj.pre_population()),
+                                       net.post_history(proj.post_population())),
                      proj.parameters().account_energy});
   return r;
 }
@@ -142,8 +142,8 @@ void write_outputs(const Simulator& sim, const std::filesystem::path& dir, RunRe
       add_files(rec.name());
     }
   for (const EisProjection& proj : net.eis_projections) {
-    write_eis_conductances(proj, sim.time_ms(), net.spike_histories[proj.pre_population()],
-                           net.spike_histories[proj.post_population()], dir, f);
+    write_eis_conductances(proj, sim.time_ms(), net.pre_history(proj.pre_population()),
+                           net.post_history(proj.post_population()), dir, f);
     add_files(proj.name() + ".conductance");
   }
   report.files.push_back("summary.json");

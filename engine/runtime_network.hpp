@@ -41,6 +41,16 @@ struct RuntimeNetwork {
   std::vector<EisProjection> eis_projections;
   // Spike histories of populations that emit waveforms (empty for the others).
   std::vector<SpikeHistory> spike_histories;  // index = population id
+  // V_post of a time-driven neuron starts post_waveform_delay_ms (its dt) after its spike,
+  // when the step that found the spike is over; those starts have their own history. Zero
+  // delay (event-driven populations): V_post starts with the spike, in spike_histories.
+  std::vector<double> post_waveform_delay_ms;    // index = population id
+  std::vector<SpikeHistory> delayed_post_histories;
+  // Histories an EIS projection reads: spikes of its pre population, V_post starts of its post.
+  const SpikeHistory& pre_history(std::uint32_t pop) const { return spike_histories[pop]; }
+  const SpikeHistory& post_history(std::uint32_t pop) const {
+    return post_waveform_delay_ms[pop] > 0.0 ? delayed_post_histories[pop] : spike_histories[pop];
+  }
   std::vector<CurrentSource> current_sources;
   std::vector<SpikeRecorder> spike_recorders;
   std::vector<StateRecorder> state_recorders;

@@ -80,12 +80,15 @@ void Simulator::route_emitted_spikes() {
     ++counters_.spikes_per_population[s.population];
     for (std::uint32_t r : spike_recorders_of_[s.population])
       net_.spike_recorders[r].record(s.t_ms, s.population, s.neuron);
-    // EIS synapses onto the firing neuron are brought up to date before its V_post starts.
-    for (std::uint32_t j : eis_incoming_[s.population]) {
-      EisProjection& proj = net_.eis_projections[j];
-      proj.on_post_spike(s.t_ms, s.neuron, net_.spike_histories[proj.pre_population()],
-                         net_.spike_histories[s.population],
-                         static_cast<std::uint32_t>(net_.projections.size()) + j, current_);
+    // EIS synapses onto the firing neuron are brought up to date before its V_post starts:
+    // now, or one step later for a time-driven neuron (its spike is known at the step's end).
+    if (!eis_incoming_[s.population].empty()) {
+      const double post_delay = net_.post_waveform_delay_ms[s.population];
+      if (post_delay > 0.0)
+        queue_.push(Event::make(std::max(s.t_ms + post_delay, current_.t_ms), EventKind::PostWaveform,
+                                s.population, s.neuron));
+      else
+        start_post_waveform(s.population, s.neuron, s.t_ms);
     }
     SpikeHistory& history = net_.spike_histories[s.population];
     if (history.size() > 0) history.add(s.neuron, s.t_ms);
@@ -109,10 +112,19 @@ void Simulator::route_emitted_spikes() {
   ctx_.emitted().clear();
 }
 
+void Simulator::start_post_waveform(std::uint32_t population, std::uint32_t neuron, double t_ms) {
+  for (std::uint32_t j : eis_incoming_[population]) {
+    EisProjection& proj = net_.eis_projections[j];
+    proj.on_post_spike(t_ms, neuron, net_.pre_history(proj.pre_population()), net_.post_history(population),
+                       static_cast<std::uint32_t>(net_.projections.size()) + j, current_);
+  }
+  if (net_.post_waveform_delay_ms[population] > 0.0) net_.delayed_post_histories[population].add(neuron, t_ms);
+}
+
 void Simulator::deliver_eis(const Event& e) {
   EisProjection& proj = net_.eis_projections[e.object() - net_.projections.size()];
-  proj.on_pre_arrival(e.t_ms, e.a, e.b, net_.spike_histories[proj.pre_population()],
-                      net_.spike_histories[proj.post_population()], eis_transmit_);
+  proj.on_pre_arrival(e.t_ms, e.a, e.b, net_.pre_history(proj.pre_population()),
+                      net_.post_history(proj.post_population()), eis_transmit_);
   counters_.synaptic_events += eis_transmit_.size();
   net_.populations[proj.post_population()]->deliver(e.t_ms, eis_transmit_, ctx_);
 }
@@ -133,8 +145,8 @@ void Simulator::handle_sample(const Event& e) {
   double* row = rec.append_row(e.t_ms);
   if (conductance) {
     const EisProjection& proj = net_.eis_projections[rec.population()];
-    const SpikeHistory& pre = net_.spike_histories[proj.pre_population()];
-    const SpikeHistory& post = net_.spike_histories[proj.post_population()];
+    const SpikeHistory& pre = net_.pre_history(proj.pre_population());
+    const SpikeHistory& post = net_.post_history(proj.post_population());
     for (std::uint32_t k : rec.neurons()) *row++ = proj.conductance_at(k, e.t_ms, pre, post);
   } else {
     net_.populations[rec.population()]->sample(rec.variable(), rec.neurons(), e.t_ms, row);
@@ -171,6 +183,9 @@ void Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
         break;
       case EventKind::CurrentStep:
         handle_current_step(e);
+        break;
+      case EventKind::PostWaveform:
+        start_post_waveform(e.object(), e.a, e.t_ms);
         break;
       case EventKind::Sample:
         handle_sample(e);

@@ -49,6 +49,8 @@ class Simulator {
   void route_emitted_spikes();
   void handle_current_step(const Event& e);
   void deliver_eis(const Event& e);
+  // V_post of `neuron` starts at t_ms: its incoming EIS synapses are brought up to date.
+  void start_post_waveform(std::uint32_t population, std::uint32_t neuron, double t_ms);
   void handle_sample(const Event& e);
 
   RuntimeNetwork net_;

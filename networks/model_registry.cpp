@@ -234,4 +234,24 @@ const NeuronModelEntry& neuron_model(pb::Population::ModelCase model) {
   throw std::logic_error("neuron_model: no registered model for this population");
 }
 
+WeightUnit eis_gain_unit(const pb::EisSynapses& eis) {
+  switch (eis.gain_case()) {
+    case pb::EisSynapses::kWeightMVPerNS: return WeightUnit::mV;
+    case pb::EisSynapses::kWeightPAPerNS: return WeightUnit::pA;
+    case pb::EisSynapses::kWeightNSPerNS: return WeightUnit::nS;
+    case pb::EisSynapses::GAIN_NOT_SET: break;
+  }
+  return WeightUnit::None;
+}
+
+double eis_gain(const pb::EisSynapses& eis) {
+  switch (eis.gain_case()) {
+    case pb::EisSynapses::kWeightMVPerNS: return eis.weight_mv_per_ns();
+    case pb::EisSynapses::kWeightPAPerNS: return eis.weight_pa_per_ns();
+    case pb::EisSynapses::kWeightNSPerNS: return eis.weight_ns_per_ns();
+    case pb::EisSynapses::GAIN_NOT_SET: break;
+  }
+  return 0.0;
+}
+
 }  // namespace ionspike

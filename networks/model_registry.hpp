@@ -38,6 +38,9 @@ std::string_view unit_symbol(WeightUnit unit);
 // The weight field a projection sets (WeightUnit::None if it sets none) and its value.
 WeightUnit projection_weight_unit(const pb::Projection& projection);
 const pb::Value& projection_weight(const pb::Projection& projection);
+// The gain an EIS block sets ("weight_mV_per_nS", ...): its unit (None if unset) and value.
+WeightUnit eis_gain_unit(const pb::EisSynapses& eis);
+double eis_gain(const pb::EisSynapses& eis);
 // Entry of the population's model; throws std::logic_error if the model is unset.
 const NeuronModelEntry& neuron_model(pb::Population::ModelCase model);
 

@@ -105,7 +105,7 @@ EisProjection build_eis_projection(const pb::Projection& pr, const ConnectivityI
                                  Waveform(resolve_waveform(post_pop.post_waveform(), false)),
                                  eis.a_pre(),
                                  eis.a_post(),
-                                 eis.has_weight_mv_per_ns() ? eis.weight_mv_per_ns() : eis.weight_pa_per_ns(),
+                                 eis_gain(eis),
                                  eis.account_energy(),
                                  seed};
   return EisProjection(pr.name(), pre, post, in.pre_size, in.post_size, std::move(specs), std::move(params));
@@ -176,11 +176,18 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes) {
   }
   // Populations emitting waveforms keep their recent spikes (engine/spike_history.hpp).
   net.spike_histories.resize(net.populations.size());
+  net.delayed_post_histories.resize(net.populations.size());
+  net.post_waveform_delay_ms.assign(net.populations.size(), 0.0);
+  for (std::uint32_t pop = 0; pop < net.populations.size(); ++pop)
+    net.post_waveform_delay_ms[pop] = net.populations[pop]->spike_report_delay_ms();
   for (const EisProjection& proj : net.eis_projections) {
-    for (const auto& [pop, waveform_ms, delay_ms] :
-         {std::tuple{proj.pre_population(), proj.parameters().pre_waveform.duration_ms(), proj.max_delay_ms()},
-          std::tuple{proj.post_population(), proj.parameters().post_waveform.duration_ms(), 0.0}}) {
-      SpikeHistory& h = net.spike_histories[pop];
+    const std::uint32_t post = proj.post_population();
+    for (const auto& [history, pop, waveform_ms, delay_ms] :
+         {std::tuple{&net.spike_histories, proj.pre_population(), proj.parameters().pre_waveform.duration_ms(),
+                     proj.max_delay_ms()},
+          std::tuple{net.post_waveform_delay_ms[post] > 0.0 ? &net.delayed_post_histories : &net.spike_histories,
+                     post, proj.parameters().post_waveform.duration_ms(), 0.0}}) {
+      SpikeHistory& h = (*history)[pop];
       if (h.size() == 0) h = SpikeHistory(net.populations[pop]->size(), waveform_ms, delay_ms);
       h.widen(waveform_ms, delay_ms);
     }

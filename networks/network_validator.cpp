@@ -206,13 +206,9 @@ class NetworkValidator {
     const pb::EisSynapses& eis = pr.eis();
     if (pr.weight_case() != pb::Projection::WEIGHT_NOT_SET)
       check_.fail(at / std::string(weight_field(projection_weight_unit(pr))),
-                  "an EIS projection's weight is gain * G: set eis.weight_mV_per_nS or eis.weight_pA_per_nS instead");
-    // The V_post waveform of a time-driven neuron would start before the step that finds its
-    // spike has ended, after some of its synapses were already updated past that time.
-    if (target.time_driven)
-      check_.fail(at / "post", "population '" + post.name() + "' is " + std::string(target.name) +
-                                   ", a time-driven model; EIS projections need an event-driven target "
-                                   "(lif_delta or lif_exp) in this version");
+                  "an EIS projection's weight is gain * G: set eis." + std::string(weight_field(target.weight_unit)) +
+                      "_per_nS instead");
+
     if (pr.has_from_list())
       for (int i = 0; i < pr.from_list().connections_size(); ++i)
         if (pr.from_list().connections(i).has_weight())
@@ -229,20 +225,19 @@ class NetworkValidator {
     }
     if (!eis.has_g_init_ns()) check_.fail(eis_at / "g_init_nS", "missing: initial conductance of the devices, in nS");
     check_.value(eis_at / "g_init_nS", eis.g_init_ns(), "nS (within the device's bounds)", g_min, g_max);
-    const bool wants_mV = target.weight_unit == WeightUnit::mV;
-    const char* expected = wants_mV ? "weight_mV_per_nS" : "weight_pA_per_nS";
+    const std::string expected = std::string(weight_field(target.weight_unit)) + "_per_nS";
     if (eis.gain_case() == pb::EisSynapses::GAIN_NOT_SET)
       check_.fail(eis_at / expected, "missing: weight per nS of conductance for target '" + post.name() + "' (" +
                                          std::string(target.name) + ")");
-    const bool is_mV = eis.gain_case() == pb::EisSynapses::kWeightMVPerNS;
-    const FieldPath gain_at = eis_at / (is_mV ? "weight_mV_per_nS" : "weight_pA_per_nS");
-    if (is_mV != wants_mV)
+    const WeightUnit given = eis_gain_unit(eis);
+    const FieldPath gain_at = eis_at / (std::string(weight_field(given)) + "_per_nS");
+    if (given != target.weight_unit)
       check_.fail(gain_at, "wrong unit: the target '" + post.name() + "' is " + std::string(target.name) +
                                ", which takes " + expected);
     // The transmitted weight gain * G is stored as a 32-bit float.
     const double gain_limit = kMaxWeight / std::max(1.0, g_max);
-    check_.in_range(gain_at, is_mV ? eis.weight_mv_per_ns() : eis.weight_pa_per_ns(), -gain_limit, gain_limit,
-                    is_mV ? "mV/nS (gain * g_max must fit a 32-bit float)" : "pA/nS (gain * g_max must fit a 32-bit float)");
+    check_.in_range(gain_at, eis_gain(eis), -gain_limit, gain_limit,
+                    std::string(unit_symbol(given)) + "/nS (gain * g_max must fit a 32-bit float)");
     check_.in_range(eis_at / "a_pre", eis.a_pre(), -100.0, 100.0, "");
     check_.in_range(eis_at / "a_post", eis.a_post(), -100.0, 100.0, "");
     if (pr.has_receptor())

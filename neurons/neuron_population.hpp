@@ -38,6 +38,9 @@ class NeuronPopulation {
   virtual WeightUnit weight_unit() const = 0;
   // Whether current sources may inject into it.
   virtual bool accepts_current() const { return weight_unit() != WeightUnit::None; }
+  // How long after its time a spike may be reported (emitted into the context): 0 for
+  // event-driven models, one step for time-driven ones.
+  virtual double spike_report_delay_ms() const { return 0.0; }
 
   // Schedules the population's first events (source spikes, initial threshold crossings).
   virtual void start(EventContext& ctx) = 0;

@@ -72,6 +72,7 @@ class TimeDrivenPopulation final : public NeuronPopulation {
   static std::vector<std::string> variables() { return Model::variables(); }
   std::vector<std::string> state_variables() const override { return Model::variables(); }
   double dt_ms() const { return dt_ms_; }
+  double spike_report_delay_ms() const override { return dt_ms_; }
   const Parameters& parameters() const { return p_; }
   // Time up to which every neuron has been integrated (the end of the last step).
   double integrated_until_ms() const { return t_last_ms_; }

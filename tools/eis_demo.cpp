@@ -87,8 +87,8 @@ Simulator run_network(const pb::Network& message, const std::filesystem::path& f
 double conductance(const Simulator& sim, std::uint64_t k) {
   const RuntimeNetwork& net = sim.network();
   const EisProjection& proj = net.eis_projections.at(0);
-  return proj.conductance_at(k, sim.time_ms(), net.spike_histories[proj.pre_population()],
-                             net.spike_histories[proj.post_population()]);
+  return proj.conductance_at(k, sim.time_ms(), net.pre_history(proj.pre_population()),
+                             net.post_history(proj.post_population()));
 }
 
 }  // namespace
