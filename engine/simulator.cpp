@@ -38,6 +38,17 @@ Simulator::Simulator(RuntimeNetwork network)
     eis_incoming_[net_.eis_projections[j].post_population()].push_back(j);
   }
   net_.spike_histories.resize(net_.populations.size());
+  net_.delayed_post_histories.resize(net_.populations.size());
+  if (net_.post_waveform_delay_ms.size() != net_.populations.size()) {
+    net_.post_waveform_delay_ms.resize(net_.populations.size());
+    for (std::uint32_t p = 0; p < net_.populations.size(); ++p)
+      net_.post_waveform_delay_ms[p] = net_.populations[p]->spike_report_delay_ms();
+  }
+  // EIS synapses rebuild their gate voltage from these histories (sized by network_builder).
+  for (const EisProjection& proj : net_.eis_projections)
+    if (net_.pre_history(proj.pre_population()).size() == 0 || net_.post_history(proj.post_population()).size() == 0)
+      throw std::invalid_argument("EIS projection '" + proj.name() +
+                                  "' has no spike histories for its populations (build networks with build_network)");
   for (std::uint32_t r = 0; r < net_.spike_recorders.size(); ++r)
     for (std::uint32_t pop : net_.spike_recorders[r].populations())
       spike_recorders_of_[pop].push_back(r);
@@ -84,11 +95,12 @@ void Simulator::route_emitted_spikes() {
     // now, or one step later for a time-driven neuron (its spike is known at the step's end).
     if (!eis_incoming_[s.population].empty()) {
       const double post_delay = net_.post_waveform_delay_ms[s.population];
-      if (post_delay > 0.0)
-        queue_.push(Event::make(std::max(s.t_ms + post_delay, current_.t_ms), EventKind::PostWaveform,
-                                s.population, s.neuron));
-      else
+      if (post_delay == 0.0)
         start_post_waveform(s.population, s.neuron, s.t_ms);
+      else if (s.t_ms + post_delay > current_.t_ms)
+        queue_.push(Event::make(s.t_ms + post_delay, EventKind::PostWaveform, s.population, s.neuron));
+      else  // a spike at the very start of the step: one step later is now (up to rounding)
+        start_post_waveform(s.population, s.neuron, current_.t_ms);
     }
     SpikeHistory& history = net_.spike_histories[s.population];
     if (history.size() > 0) history.add(s.neuron, s.t_ms);
@@ -160,7 +172,13 @@ void Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
     throw std::invalid_argument("run_until: t_stop_ms is before the current time");
   if (!started_) start();
   constexpr std::uint64_t kProgressEvery = 1u << 16;
-  while (!queue_.empty() && queue_.top().t_ms <= t_stop_ms) {
+  // A clocked population's step that ends at t_stop up to the rounding of k * dt (3 * 0.1 is
+  // 0.30000000000000004) belongs to this run: its spikes lie before t_stop.
+  const double step_slack_ms = 1e-12 * std::max(1.0, std::abs(t_stop_ms));
+  const auto due = [&](const Event& e) {
+    return e.t_ms <= t_stop_ms || (e.kind() == EventKind::Step && e.t_ms <= t_stop_ms + step_slack_ms);
+  };
+  while (!queue_.empty() && due(queue_.top())) {
     const Event e = queue_.pop();
     current_ = e;
     ++counters_.events;

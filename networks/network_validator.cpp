@@ -89,7 +89,7 @@ class NetworkValidator {
       const NeuronModelEntry& model = neuron_model(p.model_case());
       model.validate(p, check_, at);
       if (model.time_driven)
-        check_.in_range(at / "dt_ms", p.dt_ms(), 0.0, 100.0, "ms", true);
+        check_.in_range(at / "dt_ms", p.dt_ms(), 1e-4, 100.0, "ms");
       else if (p.has_dt_ms())
         check_.fail(at / "dt_ms", std::string(model.name) +
                                       " is simulated exactly, event by event; dt_ms applies to the time-driven models only");
@@ -141,12 +141,17 @@ class NetworkValidator {
                     : std::string("ms (>= simulation.min_delay_ms)");
     if (pr.has_delay_ms())
       check_.value(at / "delay_ms", pr.delay_ms(), delay_range, min_delay, 1e9);
-    else if (sim_min_delay < min_delay)
+    else if (sim_min_delay < min_delay && !every_connection_has_delay(pr))
       check_.fail(at / "delay_ms", fmt::format("missing: the default delay simulation.min_delay_ms ({}) is shorter "
                                                "than dt_ms {} of the time-driven pre '{}'; give delay_ms >= {}",
                                                format_number(sim_min_delay), format_number(pre.dt_ms()), pre.name(),
                                                format_number(pre.dt_ms())));
     connector(pr, pre, post, at, min_delay, delay_range);
+  }
+
+  static bool every_connection_has_delay(const pb::Projection& pr) {
+    return pr.has_from_list() && std::all_of(pr.from_list().connections().begin(), pr.from_list().connections().end(),
+                                             [](const auto& c) { return c.has_delay_ms(); });
   }
 
   // Synapses keep their weight as a 32-bit float (synapses/static_synapse.hpp): every draw

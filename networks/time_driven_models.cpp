@@ -230,7 +230,7 @@ std::unique_ptr<NeuronPopulation> make_adex(const pb::Population& pop, std::uint
 void validate_izhikevich(const pb::Population& pop, const Checker& check, const FieldPath& at) {
   const pb::Izhikevich& m = pop.izhikevich();
   const FieldPath model = at / "izhikevich";
-  check.finite(model / "a_per_ms", m.a_per_ms(), "1/ms");
+  check.non_negative(model / "a_per_ms", m.a_per_ms(), "1/ms (a recovery rate)");
   check.finite(model / "b_per_ms", m.b_per_ms(), "1/ms");
   check.finite(model / "v_peak_mV", m.v_peak_mv(), "mV");
   check.in_range(model / "c_mV", m.c_mv(), -std::numeric_limits<double>::infinity(), m.v_peak_mv(),

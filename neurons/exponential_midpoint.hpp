@@ -10,7 +10,7 @@
 //   2. freeze A, B at y_mid and move every variable exactly over h from y_n:  y_{n+1}
 // where "exactly" is  y(h) = y + h (A y + B) phi1(A h),  phi1(z) = (e^z - 1) / z.
 //
-// Properties: second order in h (tests/test_time_driven_models.cpp measures it); exact for
+// Properties: second order in h (the model tests, e.g. tests/test_lif_cond_exp.cpp, measure it); exact for
 // linear variables (conductances decay exactly for any h); unconditionally stable for the
 // stiff gates (their update is a convex combination of the old value and the steady state),
 // which classical RK4 is not at dt = 0.1 ms for Traub–Miles sodium activation (|A| h > 2.8).

@@ -36,8 +36,11 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "neurons/exponential_midpoint.hpp"
 #include "neurons/neuron_population.hpp"
@@ -187,24 +190,35 @@ class TimeDrivenPopulation final : public NeuronPopulation {
       const double t_next = std::min(t_input, t_all);
       if (!(t_next <= t_end)) break;
       if (t_next > t) {
-        advance(y, c, t, t_next, emit);
+        advance(n, y, c, t, t_next, emit);
         t = t_next;
       }
       if (t_input <= t_all) {
         const Input& in = inputs_[k];
-        if (in.kind == InputKind::Spike)
+        if (in.kind == InputKind::Spike) {
+          const double v_before = y[Model::kV];
           Model::receive(p_, y, in.value);
-        else
+          // The membrane is clamped while refractory: voltage jumps arriving then are lost
+          // (as in NEST); conductance inputs still add to the conductances.
+          if (Model::kResets && t < c.refractory_until_ms) y[Model::kV] = v_before;
+        } else {
           c.i_inj_pA += in.value;
+        }
         k = in.next;
       } else {
         c.i_inj_pA += all_neuron_currents_[g++].delta_pA;
       }
-      // A jump may carry a resetting model over threshold: it fires at once.
-      if constexpr (Model::kResets)
-        if (t >= c.refractory_until_ms && !(y[Model::kV] < Model::threshold_mV(p_))) fire_and_reset(y, c, t, emit);
+      // Jumps may carry a resetting model over threshold: it fires at once, after every input
+      // of this same time has been applied (two simultaneous inputs make one spike).
+      if constexpr (Model::kResets) {
+        const double next_input = k != kNone ? inputs_[k].t_ms : kInf;
+        const double next_all = g < all_neuron_currents_.size() ? all_neuron_currents_[g].t_ms : kInf;
+        if (std::min(next_input, next_all) != t && t >= c.refractory_until_ms &&
+            !(y[Model::kV] < Model::threshold_mV(p_)))
+          fire_and_reset(y, c, t, emit);
+      }
     }
-    if (t_end > t) advance(y, c, t, t_end, emit);
+    if (t_end > t) advance(n, y, c, t, t_end, emit);
   }
 
   template <class Emit>
@@ -271,9 +285,23 @@ class TimeDrivenPopulation final : public NeuronPopulation {
     return hi;
   }
 
+  // A state the equations cannot leave (NaN, or a variable at infinity other than a resetting
+  // membrane running away to +inf within a step) means the model diverged: an error, never
+  // silently carried on (a NaN membrane would otherwise look like a spike every step).
+  void require_finite(std::uint32_t n, const State& y, double t_ms) const {
+    for (std::size_t k = 0; k < K; ++k) {
+      const bool runaway_membrane = Model::kResets && k == Model::kV && y[k] == std::numeric_limits<double>::infinity();
+      if (!std::isfinite(y[k]) && !runaway_membrane)
+        throw std::runtime_error(fmt::format(
+            "neuron {} of population '{}' ({}) diverged at t = {} ms: state variable {} became {}; check the "
+            "model's parameters and inputs, or reduce dt_ms",
+            n, name(), Model::kName, t_ms, Model::variables()[k], y[k]));
+    }
+  }
+
   // Advances y from t_a to t_b (no inputs in between), firing as the model says.
   template <class Emit>
-  void advance(State& y, NeuronClock& c, double t_a, double t_b, const Emit& emit) const {
+  void advance(std::uint32_t n, State& y, NeuronClock& c, double t_a, double t_b, const Emit& emit) const {
     const double threshold = Model::threshold_mV(p_);
     while (t_a < t_b) {
       if constexpr (Model::kResets) {
@@ -290,6 +318,7 @@ class TimeDrivenPopulation final : public NeuronPopulation {
       }
       const State before = y;
       step(y, c.i_inj_pA, t_b - t_a, false);
+      require_finite(n, y, t_b);
       const double v0 = before[Model::kV], v1 = y[Model::kV];
       if (!(v0 < threshold) || v1 < threshold) {  // no upward crossing in (t_a, t_b]
         t_a = t_b;

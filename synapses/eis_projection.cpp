@@ -126,15 +126,14 @@ void EisProjection::on_pre_arrival(double t_ms, std::uint32_t pre, std::uint32_t
 void EisProjection::on_post_spike(double t_ms, std::uint32_t post, const SpikeHistory& pre_spikes,
                                   const SpikeHistory& post_spikes, std::uint32_t self_object,
                                   const Event& current) {
-  const bool in_delivery_at_t = current.kind() == EventKind::Delivery && current.t_ms == t_ms;
+  const bool at_t = current.t_ms == t_ms;
   for (std::uint64_t i = incoming_begin_[post]; i < incoming_begin_[post + 1]; ++i) {
     const Incoming& in = incoming_[i];
     const std::uint32_t g = group_of(in.synapse);
     // A spike arriving exactly at t has already touched this synapse if its delivery event
-    // (t, Delivery, self_object, pre, g) came before, or is, the event being handled.
-    const bool arrival_done = in_delivery_at_t && Event::make(t_ms, EventKind::Delivery, self_object, in.pre, g) <
-                                                      Event::make(t_ms, EventKind::Delivery, current.object(),
-                                                                  current.a, current.b + 1);
+    // (t, Delivery, self_object, pre, g) came before, or is, the event being handled (a
+    // Step or Sample event at t comes after every delivery at t).
+    const bool arrival_done = at_t && !(current < Event::make(t_ms, EventKind::Delivery, self_object, in.pre, g));
     touch(in.synapse, in.pre, groups_[g].delay_ms, t_ms, pre_spikes, post_spikes, arrival_done);
   }
 }

@@ -83,8 +83,8 @@ class EisProjection {
   void on_pre_arrival(double t_ms, std::uint32_t pre, std::uint32_t group, const SpikeHistory& pre_spikes,
                       const SpikeHistory& post_spikes, std::vector<StaticSynapse>& transmit);
   // Neuron `post` fires at t_ms (called before the spike enters post_spikes), while the
-  // engine handles event `current`; self_object is this projection's id in Delivery events
-  // (it tells which arrivals at exactly t_ms have already been handled).
+  // engine handles event `current` (of any kind); self_object is this projection's id in
+  // Delivery events (it tells which arrivals at exactly t_ms have already been handled).
   void on_post_spike(double t_ms, std::uint32_t post, const SpikeHistory& pre_spikes,
                      const SpikeHistory& post_spikes, std::uint32_t self_object, const Event& current);
   // Conductance of synapse k at t_ms (after every event at t_ms), without changing state.

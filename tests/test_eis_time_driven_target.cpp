@@ -70,3 +70,30 @@ TEST_CASE("EIS onto a time-driven target: V_post starts one step after the spike
     }
   }
 }
+
+TEST_CASE("EIS onto a time-driven target: a spike at a step's start starts V_post once, at the step's end",
+          "[eis][time_driven]") {
+  // The Izhikevich neuron starts above threshold and fires at t = 0, reported at the end of
+  // the first step (0.1 ms), which is also when its V_post starts. A pre arrival at exactly
+  // 0.1 ms is handled before that start; the final G must be continuous in the arrival time.
+  const auto final_g = [](double second_pre_ms) {
+    const std::string text =
+        "format_version: 1 simulation { min_delay_ms: 0.05 }\n"
+        "populations { name: 'pre' size: 1 spike_source_array { trains { times_ms: [0, " + test::num(second_pre_ms) +
+        "] } } pre_waveform { preset: 'antisymmetric' } }\n"
+        "populations { name: 'post' size: 1 izhikevich { v_init_mV { constant: 40 } } post_waveform { preset: "
+        "'antisymmetric' } }\n"
+        "projections { name: 'syn' pre: 'pre' post: 'post' one_to_one {} delay_ms { constant: 0.05 }\n"
+        "  eis { device_preset: 'protonic_wo3_ysz_14nm' g_init_nS { constant: 1000 } weight_mV_per_nS: 0 "
+        "device_spread_sigma: 0 cycle_noise_sigma: 0 } }\n";
+    Simulator sim(test::build_text(text));
+    sim.run_until(1000.0);
+    const RuntimeNetwork& net = sim.network();
+    const EisProjection& proj = net.eis_projections.at(0);
+    return proj.conductance_at(0, sim.time_ms(), net.pre_history(proj.pre_population()),
+                               net.post_history(proj.post_population()));
+  };
+  const double below = final_g(0.05 - 1e-8), at = final_g(0.05), above = final_g(0.05 + 1e-8);
+  CHECK(at == Approx(below).epsilon(1e-6));
+  CHECK(at == Approx(above).epsilon(1e-6));
+}

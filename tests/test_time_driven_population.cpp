@@ -108,7 +108,13 @@ TEST_CASE("time-driven: validation of dt_ms, delays and EIS targets", "[time_dri
   CHECK_THROWS_WITH(build_text("format_version: 1 populations { name: 'lif' size: 2 lif_exp {} dt_ms: 0.1 }"),
                     Catch::Contains("populations[0].dt_ms") && Catch::Contains("event by event"));
   CHECK_THROWS_WITH(build_text("format_version: 1 populations { name: 'hh' size: 2 hh_1952 {} dt_ms: 0 }"),
-                    Catch::Contains("populations[0].dt_ms") && Catch::Contains("(0, 100]"));
+                    Catch::Contains("populations[0].dt_ms") && Catch::Contains("[0.0001, 100]"));
+  // A from_list whose every connection has its own delay needs no default delay.
+  CHECK_NOTHROW(build_text(base + "projections { name: 'p' pre: 'hh' post: 'lif' from_list { connections { pre: 0 "
+                                  "post: 1 weight: 1 delay_ms: 0.5 } } weight_pA { constant: 1 } }"));
+  // Izhikevich's recovery rate is a rate.
+  CHECK_THROWS_WITH(build_text("format_version: 1 populations { name: 'i' size: 1 izhikevich { a_per_ms: -10 } }"),
+                    Catch::Contains("izhikevich.a_per_ms"));
   // Weights in the target's unit: nS for conductance-based models.
   CHECK_THROWS_WITH(build_text(base + "projections { name: 'p' pre: 'lif' post: 'hh' all_to_all {} weight_pA { "
                                       "constant: 1 } }"),
@@ -117,4 +123,43 @@ TEST_CASE("time-driven: validation of dt_ms, delays and EIS targets", "[time_dri
   CHECK_THROWS_WITH(build_text("format_version: 1 populations { name: 'hh' size: 2 hh_1952 { membrane { m_init { "
                                "constant: 1.5 } } } }"),
                     Catch::Contains("populations[0].hh_1952.membrane.m_init.constant") && Catch::Contains("[0, 1]"));
+}
+
+TEST_CASE("time-driven: a diverging model is an error naming neuron, time and variable, not a hang", "[time_driven]") {
+  // -500 nA into a 10000 um^2 HH membrane drives V to about -12000 mV, where the rates overflow.
+  const std::string text =
+      "format_version: 1 simulation { t_stop_ms: 50 } populations { name: 'hh' size: 1 hh_1952 { membrane { "
+      "i_e_pA: -500000 } } } spike_recorders { name: 's' }";
+  CHECK_THROWS_WITH(run_text(text, 50.0), Catch::Contains("neuron 0 of population 'hh' (hh_1952) diverged at t =") &&
+                                              Catch::Contains("became"));
+}
+
+TEST_CASE("time-driven: the step ending at t_stop up to rounding belongs to the run", "[time_driven]") {
+  // 3 * 0.1 = 0.30000000000000004 > 0.3: the spike at 0.25 ms must still be in a 0.3 ms run.
+  const std::string text =
+      "format_version: 1 simulation { t_stop_ms: 0.3 } populations { name: 'a_in' size: 1 spike_source_array { "
+      "trains { times_ms: [0.15] } } } populations { name: 'cell' size: 1 izhikevich {} } "
+      "projections { name: 'p' pre: 'a_in' post: 'cell' one_to_one {} weight_mV { constant: 120 } } "
+      "spike_recorders { name: 's' populations: ['cell'] }";
+  const auto spikes = spike_times(run_text(text, 0.3), 1, 0);
+  REQUIRE(spikes.size() == 1);
+  CHECK(spikes[0] == Approx(0.25));
+}
+
+TEST_CASE("time-driven: simultaneous jumps act together; jumps during refractoriness are lost", "[time_driven]") {
+  // Two 120 mV inputs at the same time: one spike (not an error for firing twice at once).
+  const std::string two =
+      "format_version: 1 simulation { t_stop_ms: 20 } populations { name: 'a_in' size: 2 spike_source_array { "
+      "trains { times_ms: [10] } } } populations { name: 'cell' size: 1 izhikevich {} } "
+      "projections { name: 'p' pre: 'a_in' post: 'cell' all_to_all {} weight_mV { constant: 120 } } "
+      "spike_recorders { name: 's' populations: ['cell'] }";
+  CHECK(spike_times(run_text(two, 20.0), 1, 0).size() == 1);
+  // With t_ref 5 ms, a jump 2 ms after the spike does not make the neuron fire when the
+  // refractory period ends.
+  const std::string refractory =
+      "format_version: 1 simulation { t_stop_ms: 30 } populations { name: 'a_in' size: 1 spike_source_array { "
+      "trains { times_ms: [10, 12] } } } populations { name: 'cell' size: 1 izhikevich { t_ref_ms: 5 } } "
+      "projections { name: 'p' pre: 'a_in' post: 'cell' all_to_all {} weight_mV { constant: 120 } } "
+      "spike_recorders { name: 's' populations: ['cell'] }";
+  CHECK(spike_times(run_text(refractory, 30.0), 1, 0).size() == 1);
 }
