@@ -79,6 +79,20 @@ RSS_FILE = "results/bench_peak_rss_kib.txt"
 
 # --------------------------------------------------------------------------- models
 
+def _conductance_synapses_and_init(P, ns):
+    """COBA and COBAHH share their wiring and initialisation (Brette's Dec 2007 scripts):
+    E -> all and I -> all with p = 0.02, conductance jumps we / wi, random V, ge, gi."""
+    Pe, Pi = P[:N_EXC], P[N_EXC:]
+    Ce = b2.Synapses(Pe, P, on_pre='ge += we', namespace=ns)
+    Ci = b2.Synapses(Pi, P, on_pre='gi += wi', namespace=ns)
+    Ce.connect(p=P_CONNECT)
+    Ci.connect(p=P_CONNECT)
+    P.v = 'El + (randn() * 5 - 5)*mV'
+    P.ge = '(randn() * 1.5 + 4) * 10.*nS'
+    P.gi = '(randn() * 12 + 20) * 10.*nS'
+    return P, [Ce, Ci]
+
+
 def _cobahh():
     area = 20000 * umetre ** 2
     ns = dict(
@@ -111,15 +125,7 @@ def _cobahh():
     ''')
     P = b2.NeuronGroup(N_NEURONS, model=eqs, threshold='v>-20*mV', refractory=3 * ms,
                        method='exponential_euler', namespace=ns)
-    Pe, Pi = P[:N_EXC], P[N_EXC:]
-    Ce = b2.Synapses(Pe, P, on_pre='ge+=we', namespace=ns)
-    Ci = b2.Synapses(Pi, P, on_pre='gi+=wi', namespace=ns)
-    Ce.connect(p=P_CONNECT)
-    Ci.connect(p=P_CONNECT)
-    P.v = 'El + (randn() * 5 - 5)*mV'
-    P.ge = '(randn() * 1.5 + 4) * 10.*nS'
-    P.gi = '(randn() * 12 + 20) * 10.*nS'
-    return P, [Ce, Ci]
+    return _conductance_synapses_and_init(P, ns)
 
 
 def _cuba():
@@ -152,15 +158,7 @@ def _coba():
     '''
     P = b2.NeuronGroup(N_NEURONS, eqs, threshold='v>Vt', reset='v = Vr', refractory=5 * ms,
                        method='euler', namespace=ns)
-    Pe, Pi = P[:N_EXC], P[N_EXC:]
-    Ce = b2.Synapses(Pe, P, on_pre='ge += we', namespace=ns)
-    Ci = b2.Synapses(Pi, P, on_pre='gi += wi', namespace=ns)
-    Ce.connect(p=P_CONNECT)
-    Ci.connect(p=P_CONNECT)
-    P.v = 'El + (randn() * 5 - 5)*mV'
-    P.ge = '(randn() * 1.5 + 4) * 10.*nS'
-    P.gi = '(randn() * 12 + 20) * 10.*nS'
-    return P, [Ce, Ci]
+    return _conductance_synapses_and_init(P, ns)
 
 
 _BUILDERS = {"coba": _coba, "cuba": _cuba, "cobahh": _cobahh}
