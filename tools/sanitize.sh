@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds ionspike and its unit tests with AddressSanitizer + UndefinedBehaviorSanitizer (in
+# build-sanitize/), runs the unit tests, and feeds every bad network file of the corpus to
+# `ionspike validate`: each must be refused with exit code 2 and no sanitizer report.
+# Run after tools/install-deps.sh (tools/test-all.sh does that); .ci/run calls it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=build-sanitize
+flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="$flags" \
+      -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DPython3_EXECUTABLE=/usr/bin/python3 > /dev/null
+cmake --build "$build" --target ionspike_tests ionspike
+export ASAN_OPTIONS=detect_leaks=1:exitcode=97 UBSAN_OPTIONS=print_stacktrace=1:exitcode=98
+"$build/tests/ionspike_tests"
+failures=0
+for network in tests/bad_networks/*.pbtxt; do
+  status=0
+  "$build/ionspike" validate "$network" > /dev/null 2> "$build/sanitize-validate.log" || status=$?
+  if [[ $status -ne 2 ]]; then
+    echo "sanitize: $network: exit $status (expected 2)" >&2
+    cat "$build/sanitize-validate.log" >&2
+    failures=$((failures + 1))
+  fi
+done
+if ((failures > 0)); then
+  echo "sanitize: $failures bad network file(s) not refused cleanly" >&2
+  exit 1
+fi
+echo "sanitize: unit tests and $(ls tests/bad_networks/*.pbtxt | wc -l) bad network files clean under ASan + UBSan"
