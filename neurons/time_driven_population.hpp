@@ -184,9 +184,12 @@ class TimeDrivenPopulation final : public NeuronPopulation {
     std::uint32_t k = head_[n];
     std::size_t g = 0;
     constexpr double kInf = std::numeric_limits<double>::infinity();
+    // Times of the neuron's next queued input and of the next population-wide current change.
+    const auto next_input_ms = [&] { return k != kNone ? inputs_[k].t_ms : kInf; };
+    const auto next_all_ms = [&] { return g < all_neuron_currents_.size() ? all_neuron_currents_[g].t_ms : kInf; };
     for (;;) {
-      const double t_input = k != kNone ? inputs_[k].t_ms : kInf;
-      const double t_all = g < all_neuron_currents_.size() ? all_neuron_currents_[g].t_ms : kInf;
+      const double t_input = next_input_ms();
+      const double t_all = next_all_ms();
       const double t_next = std::min(t_input, t_all);
       if (!(t_next <= t_end)) break;
       if (t_next > t) {
@@ -211,9 +214,7 @@ class TimeDrivenPopulation final : public NeuronPopulation {
       // Jumps may carry a resetting model over threshold: it fires at once, after every input
       // of this same time has been applied (two simultaneous inputs make one spike).
       if constexpr (Model::kResets) {
-        const double next_input = k != kNone ? inputs_[k].t_ms : kInf;
-        const double next_all = g < all_neuron_currents_.size() ? all_neuron_currents_[g].t_ms : kInf;
-        if (std::min(next_input, next_all) != t && t >= c.refractory_until_ms &&
+        if (std::min(next_input_ms(), next_all_ms()) != t && t >= c.refractory_until_ms &&
             !(y[Model::kV] < Model::threshold_mV(p_)))
           fire_and_reset(y, c, t, emit);
       }
