@@ -23,7 +23,7 @@ enum class EventKind : std::uint8_t {
   CurrentStep = 0,   // object = current source, a = step index
   SourceSpike = 1,   // object = population,     a, b = population-defined
   Threshold = 2,     // object = population,     a = neuron (neurons/crossing_schedule.hpp)
-  PostWaveform = 3,  // object = population,     a = neuron (V_post start of a time-driven neuron)
+  PostWaveform = 3,  // object = population,     a = neuron (a time-driven neuron's spike reaches its plastic synapses)
   Delivery = 4,      // object = projection,     a = pre neuron, b = delay group
   Step = 5,          // object = population,     a, b = low, high 32 bits of the step index
   Sample = 6,        // object = state recorder, a = sample index

@@ -122,6 +122,35 @@ void write_eis_conductances(const EisProjection& proj, double t_ms, const SpikeH
                       rows.data(), rows.size());
 }
 
+// Weights of an STDP projection at the end of the run, in storage order:
+// <name>.weights.csv "pre,post,delay_ms,weight_<unit>" and .npy (pre <u4, post <u4,
+// delay_ms <f8, weight_<unit> <f8); weights are signed (inhibitory negative).
+void write_stdp_weights(const StdpProjection& proj, WeightUnit unit, const std::filesystem::path& dir,
+                        const OutputFormats& formats) {
+#pragma pack(push, 1)
+  struct Row {
+    std::uint32_t pre, post;
+    double delay_ms, weight;
+  };
+#pragma pack(pop)
+  const std::vector<std::uint32_t> pre = proj.presynaptic_indices();
+  const std::vector<double> delay = proj.delays_ms();
+  std::vector<Row> rows(proj.synapse_count());
+  for (std::uint64_t k = 0; k < rows.size(); ++k)
+    rows[k] = {pre[k], proj.synapses()[k].post, delay[k], proj.weight(k)};
+  const std::string column = std::string("weight_") + (unit == WeightUnit::mV ? "mV" : unit == WeightUnit::pA ? "pA" : "nS");
+  const std::string stem = proj.name() + ".weights";
+  if (formats.csv) {
+    AtomicFile file(dir / (stem + ".csv"));
+    file.stream() << "pre,post,delay_ms," << column << "\n";
+    for (const Row& r : rows) file.stream() << fmt::format("{},{},{:.17g},{:.9g}\n", r.pre, r.post, r.delay_ms, r.weight);
+    file.commit();
+  }
+  if (formats.npy)
+    write_npy_records(dir / (stem + ".npy"), {{"pre", "<u4"}, {"post", "<u4"}, {"delay_ms", "<f8"}, {column, "<f8"}},
+                      rows.data(), rows.size());
+}
+
 void write_outputs(const Simulator& sim, const std::filesystem::path& dir, RunReport& report) {
   std::filesystem::create_directories(dir);
   const RuntimeNetwork& net = sim.network();
@@ -145,6 +174,10 @@ void write_outputs(const Simulator& sim, const std::filesystem::path& dir, RunRe
     write_eis_conductances(proj, sim.time_ms(), net.pre_history(proj.pre_population()),
                            net.post_history(proj.post_population()), dir, f);
     add_files(proj.name() + ".conductance");
+  }
+  for (const StdpProjection& proj : net.stdp_projections) {
+    write_stdp_weights(proj, net.populations[proj.post_population()]->weight_unit(), dir, f);
+    add_files(proj.name() + ".weights");
   }
   report.files.push_back("summary.json");
   AtomicFile summary(dir / "summary.json");

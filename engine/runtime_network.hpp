@@ -13,6 +13,7 @@
 #include "neurons/neuron_population.hpp"
 #include "synapses/eis_projection.hpp"
 #include "synapses/static_projection.hpp"
+#include "synapses/stdp_projection.hpp"
 
 namespace ionspike {
 
@@ -39,6 +40,9 @@ struct RuntimeNetwork {
   std::vector<StaticProjection> projections;                   // index = projection id
   // EIS projections; in events their id is projections.size() + index.
   std::vector<EisProjection> eis_projections;
+  // Projections learning by trace STDP; in events their id is
+  // projections.size() + eis_projections.size() + index.
+  std::vector<StdpProjection> stdp_projections;
   // Spike histories of populations that emit waveforms (empty for the others).
   std::vector<SpikeHistory> spike_histories;  // index = population id
   // V_post of a time-driven neuron starts post_waveform_delay_ms (its dt) after its spike,

@@ -15,6 +15,7 @@ std::uint64_t RuntimeNetwork::synapse_count() const {
   std::uint64_t n = 0;
   for (const auto& p : projections) n += p.synapse_count();
   for (const auto& p : eis_projections) n += p.synapse_count();
+  for (const auto& p : stdp_projections) n += p.synapse_count();
   return n;
 }
 
@@ -29,6 +30,7 @@ Simulator::Simulator(RuntimeNetwork network)
       ctx_(queue_),
       outgoing_(net_.populations.size()),
       eis_incoming_(net_.populations.size()),
+      stdp_incoming_(net_.populations.size()),
       spike_recorders_of_(net_.populations.size()) {
   for (std::uint32_t j = 0; j < net_.projections.size(); ++j)
     outgoing_[net_.projections[j].pre_population()].push_back(j);
@@ -36,6 +38,11 @@ Simulator::Simulator(RuntimeNetwork network)
   for (std::uint32_t j = 0; j < net_.eis_projections.size(); ++j) {
     outgoing_[net_.eis_projections[j].pre_population()].push_back(n_static + j);
     eis_incoming_[net_.eis_projections[j].post_population()].push_back(j);
+  }
+  const auto n_static_eis = static_cast<std::uint32_t>(n_static + net_.eis_projections.size());
+  for (std::uint32_t j = 0; j < net_.stdp_projections.size(); ++j) {
+    outgoing_[net_.stdp_projections[j].pre_population()].push_back(n_static_eis + j);
+    stdp_incoming_[net_.stdp_projections[j].post_population()].push_back(j);
   }
   net_.spike_histories.resize(net_.populations.size());
   net_.delayed_post_histories.resize(net_.populations.size());
@@ -55,7 +62,7 @@ Simulator::Simulator(RuntimeNetwork network)
   counters_.spikes_per_population.assign(net_.populations.size(), 0);
   if (net_.populations.size() >= Event::kMaxObjects || net_.projections.size() >= Event::kMaxObjects ||
       net_.state_recorders.size() + net_.conductance_recorders.size() >= Event::kMaxObjects ||
-      net_.projections.size() + net_.eis_projections.size() >= Event::kMaxObjects ||
+      net_.projections.size() + net_.eis_projections.size() + net_.stdp_projections.size() >= Event::kMaxObjects ||
       net_.current_sources.size() >= Event::kMaxObjects)
     throw std::length_error("more than 2^24 populations, projections, sources or recorders");
 }
@@ -66,6 +73,7 @@ Simulator::Simulator(Simulator&& other)
       ctx_(queue_),  // never other.ctx_: it schedules into other.queue_
       outgoing_(std::move(other.outgoing_)),
       eis_incoming_(std::move(other.eis_incoming_)),
+      stdp_incoming_(std::move(other.stdp_incoming_)),
       spike_recorders_of_(std::move(other.spike_recorders_of_)),
       counters_(std::move(other.counters_)),
       current_(other.current_),
@@ -91,16 +99,17 @@ void Simulator::route_emitted_spikes() {
     ++counters_.spikes_per_population[s.population];
     for (std::uint32_t r : spike_recorders_of_[s.population])
       net_.spike_recorders[r].record(s.t_ms, s.population, s.neuron);
-    // EIS synapses onto the firing neuron are brought up to date before its V_post starts:
-    // now, or one step later for a time-driven neuron (its spike is known at the step's end).
-    if (!eis_incoming_[s.population].empty()) {
+    // Plastic synapses onto the firing neuron (EIS: its V_post starts; STDP: potentiation)
+    // see the spike now, or one step later for a time-driven neuron (its spike is known
+    // only at the end of the step that found it).
+    if (!eis_incoming_[s.population].empty() || !stdp_incoming_[s.population].empty()) {
       const double post_delay = net_.post_waveform_delay_ms[s.population];
       if (post_delay == 0.0)
-        start_post_waveform(s.population, s.neuron, s.t_ms);
+        post_spike_reaches_synapses(s.population, s.neuron, s.t_ms);
       else if (s.t_ms + post_delay > current_.t_ms)
         queue_.push(Event::make(s.t_ms + post_delay, EventKind::PostWaveform, s.population, s.neuron));
       else  // a spike at the very start of the step: one step later is now (up to rounding)
-        start_post_waveform(s.population, s.neuron, current_.t_ms);
+        post_spike_reaches_synapses(s.population, s.neuron, current_.t_ms);
     }
     SpikeHistory& history = net_.spike_histories[s.population];
     if (history.size() > 0) history.add(s.neuron, s.t_ms);
@@ -114,23 +123,36 @@ void Simulator::route_emitted_spikes() {
                                 s.neuron, g));
     };
     const auto n_static = static_cast<std::uint32_t>(net_.projections.size());
+    const auto n_static_eis = static_cast<std::uint32_t>(n_static + net_.eis_projections.size());
     for (std::uint32_t j : outgoing_[s.population]) {
       if (j < n_static)
         schedule_row(net_.projections[j], j);
-      else
+      else if (j < n_static_eis)
         schedule_row(net_.eis_projections[j - n_static], j);
+      else
+        schedule_row(net_.stdp_projections[j - n_static_eis], j);
     }
   }
   ctx_.emitted().clear();
 }
 
-void Simulator::start_post_waveform(std::uint32_t population, std::uint32_t neuron, double t_ms) {
+void Simulator::post_spike_reaches_synapses(std::uint32_t population, std::uint32_t neuron, double t_ms) {
   for (std::uint32_t j : eis_incoming_[population]) {
     EisProjection& proj = net_.eis_projections[j];
     proj.on_post_spike(t_ms, neuron, net_.pre_history(proj.pre_population()), net_.post_history(population),
                        static_cast<std::uint32_t>(net_.projections.size()) + j, current_);
   }
-  if (net_.post_waveform_delay_ms[population] > 0.0) net_.delayed_post_histories[population].add(neuron, t_ms);
+  for (std::uint32_t j : stdp_incoming_[population]) net_.stdp_projections[j].on_post_spike(t_ms, neuron);
+  if (!eis_incoming_[population].empty() && net_.post_waveform_delay_ms[population] > 0.0)
+    net_.delayed_post_histories[population].add(neuron, t_ms);
+}
+
+void Simulator::deliver_stdp(const Event& e) {
+  StdpProjection& proj = net_.stdp_projections[e.object() - net_.projections.size() - net_.eis_projections.size()];
+  const auto synapses = proj.group_synapses(e.b);
+  counters_.synaptic_events += synapses.size();
+  net_.populations[proj.post_population()]->deliver(e.t_ms, synapses, ctx_);
+  proj.after_pre_arrival(e.t_ms, e.b);
 }
 
 void Simulator::deliver_eis(const Event& e) {
@@ -189,8 +211,10 @@ void Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
           const auto synapses = proj.group_synapses(e.b);
           counters_.synaptic_events += synapses.size();
           net_.populations[proj.post_population()]->deliver(e.t_ms, synapses, ctx_);
-        } else {
+        } else if (e.object() < net_.projections.size() + net_.eis_projections.size()) {
           deliver_eis(e);
+        } else {
+          deliver_stdp(e);
         }
         break;
       }
@@ -203,7 +227,7 @@ void Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
         handle_current_step(e);
         break;
       case EventKind::PostWaveform:
-        start_post_waveform(e.object(), e.a, e.t_ms);
+        post_spike_reaches_synapses(e.object(), e.a, e.t_ms);
         break;
       case EventKind::Sample:
         handle_sample(e);

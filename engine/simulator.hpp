@@ -49,8 +49,10 @@ class Simulator {
   void route_emitted_spikes();
   void handle_current_step(const Event& e);
   void deliver_eis(const Event& e);
-  // V_post of `neuron` starts at t_ms: its incoming EIS synapses are brought up to date.
-  void start_post_waveform(std::uint32_t population, std::uint32_t neuron, double t_ms);
+  void deliver_stdp(const Event& e);
+  // A spike of `neuron` reaches its incoming plastic synapses at t_ms: EIS synapses are
+  // brought up to date before its V_post starts, STDP synapses are potentiated.
+  void post_spike_reaches_synapses(std::uint32_t population, std::uint32_t neuron, double t_ms);
   void handle_sample(const Event& e);
 
   RuntimeNetwork net_;
@@ -58,6 +60,7 @@ class Simulator {
   EventContext ctx_;
   std::vector<std::vector<std::uint32_t>> outgoing_;         // population -> projections
   std::vector<std::vector<std::uint32_t>> eis_incoming_;     // population -> EIS projections into it
+  std::vector<std::vector<std::uint32_t>> stdp_incoming_;    // population -> STDP projections into it
   std::vector<StaticSynapse> eis_transmit_;                  // scratch: weights of one EIS group
   std::vector<std::vector<std::uint32_t>> spike_recorders_of_;  // population -> recorders
   RunCounters counters_;

@@ -16,6 +16,7 @@
 #include "networks/eis_resolve.hpp"
 #include "networks/model_registry.hpp"
 #include "networks/network_validator.hpp"
+#include "networks/stdp_resolve.hpp"
 
 namespace ionspike {
 namespace {
@@ -171,6 +172,9 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes) {
                                pre == post, sim.min_delay_ms(), sim.seed()};
     if (pr.has_eis())
       net.eis_projections.push_back(build_eis_projection(pr, in, pre, post, loaded, msg));
+    else if (pr.has_stdp())
+      net.stdp_projections.emplace_back(pr.name(), pre, post, in.pre_size, in.post_size, generate_synapses(in),
+                                        resolve_stdp_rule(pr.stdp()), pr.receptor() == pb::INHIBITORY);
     else
       net.projections.emplace_back(pr.name(), pre, post, net.populations[pre]->size(), generate_synapses(in));
   }

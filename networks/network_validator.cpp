@@ -12,6 +12,7 @@
 #include "engine/event.hpp"
 #include "networks/checks.hpp"
 #include "networks/eis_resolve.hpp"
+#include "networks/stdp_resolve.hpp"
 #include "synapses/eis_device.hpp"
 #include "synapses/waveform.hpp"
 #include "networks/memory_estimate.hpp"
@@ -127,10 +128,13 @@ class NetworkValidator {
     if (target.weight_unit == WeightUnit::None)
       check_.fail(at / "post", "population '" + post.name() + "' is a " + std::string(target.name) +
                                    ", which cannot receive spikes");
+    if (pr.has_eis() && pr.has_stdp())
+      check_.fail(at / "stdp", "a projection is either EIS (device physics) or STDP (a rule), not both");
     if (pr.has_eis())
       eis_projection(pr, pre, post, target, at);
     else
       static_weight(pr, post, target, at);
+    if (pr.has_stdp()) stdp_projection(pr, post, target, at);
     // A time-driven source finds a spike up to one step after its time (neurons/time_driven_population.hpp).
     const double sim_min_delay = msg_.simulation().min_delay_ms();
     const bool clocked_pre = neuron_model(pre.model_case()).time_driven;
@@ -201,6 +205,45 @@ class NetworkValidator {
       check_.value(w, projection_weight(pr), unit);
       float_weight(w, projection_weight(pr), unit);
     }
+  }
+
+  // An STDP projection: time constants, amplitudes, weight bounds in the target's unit, and
+  // initial weight magnitudes within the bounds (the receptor gives the sign).
+  void stdp_projection(const pb::Projection& pr, const pb::Population& post, const NeuronModelEntry& target,
+                       const FieldPath& at) const {
+    const FieldPath stdp_at = at / "stdp";
+    const pb::StdpSynapses& stdp = pr.stdp();
+    for (const auto& [field, tau] : {std::pair{"tau_plus_ms", stdp.tau_plus_ms()},
+                                     std::pair{"tau_minus_ms", stdp.tau_minus_ms()},
+                                     std::pair{"tau_x_ms", stdp.tau_x_ms()}, std::pair{"tau_y_ms", stdp.tau_y_ms()}})
+      check_.in_range(stdp_at / field, tau, 0.0, 1e7, "ms", true);
+    for (const auto& [field, a] : {std::pair{"a2_plus", stdp.a2_plus()}, std::pair{"a2_minus", stdp.a2_minus()},
+                                   std::pair{"a3_plus", stdp.a3_plus()}, std::pair{"a3_minus", stdp.a3_minus()}})
+      check_.in_range(stdp_at / field, a, 0.0, 1.0, "(fraction of w_max per pairing)");
+    const std::string unit(unit_symbol(target.weight_unit));
+    const std::string expected_max = "w_max_" + unit;
+    if (stdp.w_max_case() == pb::StdpSynapses::W_MAX_NOT_SET)
+      check_.fail(stdp_at / expected_max, "missing: largest weight magnitude, in " + unit + " (the target '" +
+                                              post.name() + "' is " + std::string(target.name) + ")");
+    for (const auto& [given, field] : {std::pair{stdp_w_min_unit(stdp), "w_min_"},
+                                       std::pair{stdp_w_max_unit(stdp), "w_max_"}})
+      if (given != WeightUnit::None && given != target.weight_unit)
+        check_.fail(stdp_at / (field + std::string(unit_symbol(given))),
+                    "wrong unit: the target '" + post.name() + "' is " + std::string(target.name) + ", which takes " +
+                        field + unit);
+    const double w_min = stdp_w_min(stdp), w_max = stdp_w_max(stdp);
+    check_.in_range(stdp_at / ("w_min_" + unit), w_min, 0.0, kMaxWeight, unit + " (a magnitude)");
+    check_.in_range(stdp_at / expected_max, w_max, w_min, kMaxWeight,
+                    unit + " (> w_min_" + unit + " = " + format_number(w_min) + ")", true);
+    const std::string bounds = fmt::format("{} (within the STDP bounds [{}, {}]; the receptor gives the sign)", unit,
+                                           format_number(w_min), format_number(w_max));
+    if (pr.weight_case() != pb::Projection::WEIGHT_NOT_SET)
+      check_.value(at / std::string(weight_field(target.weight_unit)), projection_weight(pr), bounds, w_min, w_max);
+    if (pr.has_from_list())
+      for (int i = 0; i < pr.from_list().connections_size(); ++i)
+        if (pr.from_list().connections(i).has_weight())
+          check_.in_range((at / "from_list").at("connections", i) / "weight", pr.from_list().connections(i).weight(),
+                          w_min, w_max, bounds);
   }
 
   // An EIS projection: device, initial conductance, gain in the target's unit, waveforms of

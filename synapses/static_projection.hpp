@@ -53,6 +53,10 @@ class StaticProjection {
             static_cast<std::size_t>(groups_[group + 1].first - groups_[group].first)};
   }
   std::span<const StaticSynapse> synapses() const { return synapses_; }
+  // For plastic projections built on this table (synapses/stdp_projection.hpp).
+  std::span<StaticSynapse> mutable_synapses() { return synapses_; }
+  std::uint32_t group_count() const { return static_cast<std::uint32_t>(groups_.size() - 1); }
+  std::uint64_t group_first(std::uint32_t group) const { return groups_[group].first; }
   // Presynaptic neuron of every synapse, in storage order (for export; O(synapses)).
   std::vector<std::uint32_t> presynaptic_indices() const;
   std::vector<double> delays_ms() const;

@@ -1,0 +1,74 @@
+#include "synapses/stdp_projection.hpp"
+
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+
+namespace ionspike {
+
+StdpProjection::StdpProjection(std::string name, std::uint32_t pre_population, std::uint32_t post_population,
+                               std::uint32_t pre_size, std::uint32_t post_size, std::vector<SynapseSpec> specs,
+                               StdpRule rule, bool inhibitory)
+    : table_(std::move(name), pre_population, post_population, pre_size, std::move(specs)),
+      rule_(rule),
+      sign_(inhibitory ? -1.0 : 1.0),
+      tau_x_ms_(rule.has_triplet_terms() ? rule.tau_x_ms : 0.0),
+      tau_y_ms_(rule.has_triplet_terms() ? rule.tau_y_ms : 0.0),
+      pre_traces_(table_.group_count()),
+      post_traces_(post_size) {
+  if (table_.synapse_count() >= std::numeric_limits<std::uint32_t>::max())
+    throw std::length_error("STDP projection '" + table_.name() + "' has 2^32 synapses or more");
+  // By-target index: for each target, its synapses in storage order with their group.
+  const auto synapses = table_.synapses();
+  incoming_begin_.assign(static_cast<std::size_t>(post_size) + 1, 0);
+  for (const StaticSynapse& s : synapses) ++incoming_begin_[s.post + 1];
+  std::partial_sum(incoming_begin_.begin(), incoming_begin_.end(), incoming_begin_.begin());
+  incoming_.resize(synapses.size());
+  std::vector<std::uint64_t> cursor(incoming_begin_.begin(), incoming_begin_.end() - 1);
+  for (std::uint32_t g = 0; g < table_.group_count(); ++g)
+    for (std::uint64_t k = table_.group_first(g); k < table_.group_first(g + 1); ++k)
+      incoming_[cursor[synapses[k].post]++] = {static_cast<std::uint32_t>(k), g};
+}
+
+void StdpProjection::after_pre_arrival(double t_ms, std::uint32_t group) {
+  const std::span<StaticSynapse> synapses = table_.mutable_synapses();
+  StdpTraces& pre = pre_traces_[group];
+  const double r2_before = tau_x_ms_ > 0.0 ? pre.triplet_at(t_ms, tau_x_ms_) : 0.0;
+  for (std::uint64_t k = table_.group_first(group), end = table_.group_first(group + 1); k < end; ++k) {
+    StaticSynapse& s = synapses[k];
+    const double o1 = post_traces_[s.post].pair_at(t_ms, rule_.tau_minus_ms);
+    s.weight = static_cast<float>(sign_ * rule_.depress(magnitude(s), o1, r2_before));
+  }
+  pre.spike(t_ms, rule_.tau_plus_ms, tau_x_ms_, rule_.pairing);
+}
+
+void StdpProjection::on_post_spike(double t_ms, std::uint32_t post) {
+  const std::span<StaticSynapse> synapses = table_.mutable_synapses();
+  StdpTraces& own = post_traces_[post];
+  const double o2_before = tau_y_ms_ > 0.0 ? own.triplet_at(t_ms, tau_y_ms_) : 0.0;
+  for (std::uint64_t i = incoming_begin_[post], end = incoming_begin_[post + 1]; i < end; ++i) {
+    StaticSynapse& s = synapses[incoming_[i].synapse];
+    const double r1 = pre_traces_[incoming_[i].group].pair_at(t_ms, rule_.tau_plus_ms);
+    s.weight = static_cast<float>(sign_ * rule_.potentiate(magnitude(s), r1, o2_before));
+  }
+  own.spike(t_ms, rule_.tau_minus_ms, tau_y_ms_, rule_.pairing);
+}
+
+void StdpProjection::set_weight(std::uint64_t k, double signed_weight) {
+  if (k >= synapse_count())
+    throw std::out_of_range("STDP projection '" + name() + "': no synapse " + std::to_string(k));
+  const double m = sign_ * signed_weight;
+  if (!(m >= rule_.w_min && m <= rule_.w_max))
+    throw std::invalid_argument("STDP projection '" + name() + "': weight " + std::to_string(signed_weight) +
+                                " of synapse " + std::to_string(k) + " is outside its bounds [" +
+                                std::to_string(sign_ * rule_.w_min) + ", " + std::to_string(sign_ * rule_.w_max) + "]");
+  table_.mutable_synapses()[k].weight = static_cast<float>(signed_weight);
+}
+
+std::vector<std::uint64_t> StdpProjection::incoming_synapses(std::uint32_t post) const {
+  std::vector<std::uint64_t> out;
+  for (std::uint64_t i = incoming_begin_[post]; i < incoming_begin_[post + 1]; ++i) out.push_back(incoming_[i].synapse);
+  return out;
+}
+
+}  // namespace ionspike

@@ -1,0 +1,89 @@
+// Run-time storage and updates of a projection whose synapses learn by trace STDP
+// (learning/stdp_rule.hpp).
+//
+// Layout: the synapses are a StaticProjection (CSR by presynaptic neuron, rows split into
+// delay groups, 8-byte synapses {target, weight}), so an arriving spike is transmitted
+// exactly as a static one, from the same contiguous run. Plasticity adds
+//   - presynaptic traces per delay group (a group is one presynaptic neuron and one delay:
+//     every synapse in it sees the same arrivals, so the trace is shared, not per synapse);
+//   - postsynaptic traces per target neuron;
+//   - a by-target index {synapse, group} (8 bytes per synapse) for postsynaptic spikes.
+// 16 bytes per synapse in all, plus 24 bytes per delay group and per target neuron.
+//
+// Weights are stored signed (inhibitory projections negative, as static synapses); the rule
+// acts on the magnitude. Updates are exact in continuous time: traces are decayed to the
+// event's time with exp(), nothing is stepped.
+//
+// Timing. Presynaptic spikes act at their arrival (spike time + axonal delay). A postsynaptic
+// spike acts when the engine calls on_post_spike: at the spike time for event-driven targets,
+// one step (dt) later for time-driven targets, whose spikes are known only when the step that
+// found them ends (the same rule as the start of V_post for EIS synapses, engine/simulator).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "learning/stdp_rule.hpp"
+#include "synapses/static_projection.hpp"
+
+namespace ionspike {
+
+class StdpProjection {
+ public:
+  // specs: initial weights signed, magnitudes within [rule.w_min, rule.w_max] (validated).
+  StdpProjection(std::string name, std::uint32_t pre_population, std::uint32_t post_population,
+                 std::uint32_t pre_size, std::uint32_t post_size, std::vector<SynapseSpec> specs, StdpRule rule,
+                 bool inhibitory);
+
+  const std::string& name() const { return table_.name(); }
+  std::uint32_t pre_population() const { return table_.pre_population(); }
+  std::uint32_t post_population() const { return table_.post_population(); }
+  std::uint64_t synapse_count() const { return table_.synapse_count(); }
+  const StdpRule& rule() const { return rule_; }
+  bool inhibitory() const { return sign_ < 0.0; }
+
+  std::uint32_t row_begin(std::uint32_t pre) const { return table_.row_begin(pre); }
+  std::uint32_t row_end(std::uint32_t pre) const { return table_.row_end(pre); }
+  double group_delay_ms(std::uint32_t group) const { return table_.group_delay_ms(group); }
+  // The synapses of a group, with the weights an arrival at this moment transmits.
+  std::span<const StaticSynapse> group_synapses(std::uint32_t group) const { return table_.group_synapses(group); }
+
+  // After a spike arriving at t_ms through `group` has been transmitted: depression of the
+  // group's synapses, then the jump of the group's presynaptic traces.
+  void after_pre_arrival(double t_ms, std::uint32_t group);
+  // Postsynaptic neuron `post` fires (its spike acting at t_ms): potentiation of its incoming
+  // synapses, then the jump of its postsynaptic traces.
+  void on_post_spike(double t_ms, std::uint32_t post);
+
+  // Storage order (the order of <name>.weights.csv): presynaptic neuron, target, delay,
+  // signed weight of every synapse.
+  std::span<const StaticSynapse> synapses() const { return table_.synapses(); }
+  std::vector<std::uint32_t> presynaptic_indices() const { return table_.presynaptic_indices(); }
+  std::vector<double> delays_ms() const { return table_.delays_ms(); }
+  // Signed weight of synapse k; set_weight takes a signed weight whose magnitude must lie
+  // within the rule's bounds (for drivers, e.g. weight normalisation between runs).
+  double weight(std::uint64_t k) const { return table_.synapses()[k].weight; }
+  void set_weight(std::uint64_t k, double signed_weight);
+  // Incoming synapses of target `post`, as storage indices.
+  std::vector<std::uint64_t> incoming_synapses(std::uint32_t post) const;
+
+ private:
+  struct Incoming {
+    std::uint32_t synapse;
+    std::uint32_t group;
+  };
+  double magnitude(const StaticSynapse& s) const { return sign_ * s.weight; }
+
+  StaticProjection table_;
+  StdpRule rule_;
+  double sign_;               // +1 excitatory, -1 inhibitory
+  double tau_x_ms_, tau_y_ms_;  // triplet trace time constants, 0 when the rule has no triplet terms
+  std::vector<StdpTraces> pre_traces_;   // per delay group
+  std::vector<StdpTraces> post_traces_;  // per target neuron
+  std::vector<std::uint64_t> incoming_begin_;  // by target: incoming_[incoming_begin_[j] ..)
+  std::vector<Incoming> incoming_;
+};
+
+}  // namespace ionspike
