@@ -189,6 +189,13 @@ void Simulator::handle_sample(const Event& e) {
   queue_.push(Event::make(next * rec.interval_ms(), EventKind::Sample, e.object(), next));
 }
 
+void Simulator::modify_population(std::uint32_t population,
+                                  const std::function<void(NeuronPopulation&, EventContext&, double)>& change) {
+  if (!started_) start();
+  change(*net_.populations.at(population), ctx_, now_ms_);
+  if (!ctx_.emitted().empty()) route_emitted_spikes();
+}
+
 void Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
   if (t_stop_ms < now_ms_)
     throw std::invalid_argument("run_until: t_stop_ms is before the current time");

@@ -38,6 +38,11 @@ class Simulator {
   Simulator& operator=(Simulator&&) = delete;
 
   void run_until(double t_stop_ms, const ProgressFn& progress = {});
+  // Between runs: lets `change` act on population `population` at the current time with an
+  // event context (e.g. PoissonSourcePopulation::set_rates), starting the network first if
+  // needed; spikes it emits are routed as usual. For drivers of learning studies.
+  void modify_population(std::uint32_t population,
+                         const std::function<void(NeuronPopulation&, EventContext&, double now_ms)>& change);
   double time_ms() const { return now_ms_; }
   const RuntimeNetwork& network() const { return net_; }
   RuntimeNetwork& network() { return net_; }

@@ -1,6 +1,7 @@
 #include "neurons/spike_sources.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace ionspike {
@@ -26,19 +27,56 @@ PoissonSourcePopulation::PoissonSourcePopulation(std::string name, std::uint32_t
       total_rate_per_ms_(params.rate_Hz * 1e-3 * size),
       stream_(seed, "poisson:" + name) {}
 
+std::uint32_t PoissonSourcePopulation::draw_neuron() {
+  if (cumulative_rate_per_ms_.empty()) return static_cast<std::uint32_t>(stream_.below(size()));
+  // Neuron i owns [C_{i-1}, C_i) of [0, C_N); zero-rate neurons own an empty interval.
+  const double u = stream_.uniform01() * cumulative_rate_per_ms_.back();
+  const auto it = std::upper_bound(cumulative_rate_per_ms_.begin(), cumulative_rate_per_ms_.end(), u);
+  return static_cast<std::uint32_t>(std::min<std::ptrdiff_t>(it - cumulative_rate_per_ms_.begin(), size() - 1));
+}
+
 void PoissonSourcePopulation::schedule_after(double t_ms, EventContext& ctx) {
   if (!(total_rate_per_ms_ > 0.0)) return;
   const double next_ms = t_ms + stream_.exponential(total_rate_per_ms_);
   if (next_ms >= p_.stop_ms) return;
-  const auto neuron = static_cast<std::uint32_t>(stream_.below(size()));
-  ctx.schedule(Event::make(next_ms, EventKind::SourceSpike, id(), neuron));
+  ctx.schedule(Event::make(next_ms, EventKind::SourceSpike, id(), draw_neuron(), generation_));
 }
 
 void PoissonSourcePopulation::start(EventContext& ctx) { schedule_after(p_.start_ms, ctx); }
 
 void PoissonSourcePopulation::on_own_event(const Event& e, EventContext& ctx) {
+  if (e.b != generation_) return;  // superseded by a change of rates
   ctx.emit_spike(id(), e.a, e.t_ms);
   schedule_after(e.t_ms, ctx);
+}
+
+void PoissonSourcePopulation::set_rates(std::span<const double> rates_Hz, double t_ms, EventContext& ctx) {
+  if (rates_Hz.size() != size())
+    throw std::invalid_argument("poisson source '" + name() + "': " + std::to_string(rates_Hz.size()) +
+                                " rates for " + std::to_string(size()) + " neurons");
+  std::vector<double> cumulative(size());
+  double sum = 0.0;
+  for (std::uint32_t i = 0; i < size(); ++i) {
+    if (!(rates_Hz[i] >= 0.0 && std::isfinite(rates_Hz[i])))
+      throw std::invalid_argument("poisson source '" + name() + "': rate of neuron " + std::to_string(i) +
+                                  " must be a finite number >= 0 Hz, got " + std::to_string(rates_Hz[i]));
+    sum += rates_Hz[i] * 1e-3;
+    cumulative[i] = sum;
+  }
+  cumulative_rate_per_ms_ = std::move(cumulative);
+  total_rate_per_ms_ = sum;
+  ++generation_;
+  schedule_after(std::max(t_ms, p_.start_ms), ctx);
+}
+
+void PoissonSourcePopulation::set_rate(double rate_Hz, double t_ms, EventContext& ctx) {
+  set_rates(std::vector<double>(size(), rate_Hz), t_ms, ctx);
+}
+
+double PoissonSourcePopulation::rate_Hz(std::uint32_t neuron) const {
+  if (cumulative_rate_per_ms_.empty()) return p_.rate_Hz;
+  const double below = neuron > 0 ? cumulative_rate_per_ms_[neuron - 1] : 0.0;
+  return (cumulative_rate_per_ms_[neuron] - below) * 1e3;
 }
 
 SpikeSourceArrayPopulation::SpikeSourceArrayPopulation(

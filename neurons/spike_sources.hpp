@@ -6,6 +6,11 @@
 // N r whose events belong to a uniformly chosen neuron. Intervals are drawn exactly from
 // the exponential distribution (no time grid), and the population holds a single pending
 // event whatever its size. Its random stream is ("poisson:" + name, seed).
+// Rates may be set per neuron between runs (set_rates, e.g. an image's pixel intensities):
+// the merged process then has rate sum(r_i) and its events belong to neuron i with
+// probability r_i / sum(r_j) (binary search in the cumulative rates). A Poisson process is
+// memoryless, so the pending event is redrawn from the time of the change; the superseded
+// event stays in the queue and is recognised by its generation (Event::b) and dropped.
 //
 // SpikeSourceArrayPopulation: each neuron fires at its listed times (one train per neuron,
 // or one train shared by all). The trains are merged once into a time-sorted list (ties by
@@ -14,6 +19,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,10 +54,20 @@ class PoissonSourcePopulation final : public SpikeSourcePopulation {
   void start(EventContext& ctx) override;
   void on_own_event(const Event& e, EventContext& ctx) override;
 
+  // From t_ms on, neuron i fires at rates_Hz[i] (one finite rate >= 0 per neuron), within
+  // [start_ms, stop_ms) as before. Call between runs, through Simulator::modify_population.
+  void set_rates(std::span<const double> rates_Hz, double t_ms, EventContext& ctx);
+  // The same rate for every neuron.
+  void set_rate(double rate_Hz, double t_ms, EventContext& ctx);
+  double rate_Hz(std::uint32_t neuron) const;
+
  private:
   void schedule_after(double t_ms, EventContext& ctx);
+  std::uint32_t draw_neuron();
   PoissonSourceParameters p_;
   double total_rate_per_ms_;
+  std::vector<double> cumulative_rate_per_ms_;  // empty: every neuron at p_.rate_Hz
+  std::uint32_t generation_ = 0;                // of the pending event (Event::b)
   RandomStream stream_;
 };
 

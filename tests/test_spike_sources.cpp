@@ -224,3 +224,31 @@ spike_recorders { name: "spikes" }
   CHECK(sim.network().spike_recorders[0].spikes().size() == 5);
   CHECK(sim.pending_events() == 0);
 }
+
+TEST_CASE("Poisson rates set per neuron between runs: counts follow the rates, old events are dropped",
+          "[sources][poisson]") {
+  const std::string text = R"(format_version: 1
+populations { name: 'in' size: 4 poisson_source { rate_Hz: 50 } }
+spike_recorders { name: 'spikes' })";
+  Simulator sim(test::build_text(text));
+  sim.run_until(1000.0);
+  const std::vector<double> rates = {0.0, 100.0, 300.0, 0.0};
+  const auto in = sim.network().population_id("in");
+  sim.modify_population(in, [&](NeuronPopulation& pop, EventContext& ctx, double now) {
+    dynamic_cast<PoissonSourcePopulation&>(pop).set_rates(rates, now, ctx);
+  });
+  sim.run_until(201000.0);  // 200 s at the new rates
+  std::vector<double> before(4, 0.0), after(4, 0.0);
+  for (const SpikeRecord& s : sim.network().spike_recorders[0].spikes()) (s.t_ms <= 1000.0 ? before : after)[s.neuron] += 1;
+  for (int i = 0; i < 4; ++i) CHECK(before[i] > 20);  // 50 expected each
+  CHECK(after[0] == 0);
+  CHECK(after[3] == 0);
+  // 20000 and 60000 expected; 5 standard deviations
+  CHECK(std::abs(after[1] - 20000.0) < 5 * std::sqrt(20000.0));
+  CHECK(std::abs(after[2] - 60000.0) < 5 * std::sqrt(60000.0));
+  CHECK(dynamic_cast<const PoissonSourcePopulation&>(*sim.network().populations[in]).rate_Hz(2) == Approx(300.0));
+  // Setting rates of the wrong count or negative rates is refused.
+  CHECK_THROWS_WITH(sim.modify_population(in, [&](NeuronPopulation& pop, EventContext& ctx, double now) {
+    dynamic_cast<PoissonSourcePopulation&>(pop).set_rates(std::vector<double>{1.0, -2.0, 0.0, 0.0}, now, ctx);
+  }), Catch::Contains("rate of neuron 1"));
+}
