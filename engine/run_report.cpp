@@ -1,5 +1,6 @@
 #include "engine/run_report.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -187,9 +188,13 @@ void write_outputs(const Simulator& sim, const std::filesystem::path& dir, RunRe
 
 std::string format_report(const RunReport& r, const std::filesystem::path& dir) {
   std::string s = fmt::format("ionspike {}: {}\n", IONSPIKE_VERSION, r.network_file);
-  s += fmt::format("  {:<16} {:<18} {:>10} {:>10} {:>9}\n", "population", "model", "size", "spikes", "rate_Hz");
+  // The model column is 18 wide, wider only for a longer model name (lif_cond_exp_adaptive).
+  std::size_t model_width = 18;
+  for (const auto& p : r.populations) model_width = std::max(model_width, p.model.size());
+  s += fmt::format("  {:<16} {:<{}} {:>10} {:>10} {:>9}\n", "population", "model", model_width, "size", "spikes",
+                   "rate_Hz");
   for (const auto& p : r.populations)
-    s += fmt::format("  {:<16} {:<18} {:>10} {:>10} {:>9.2f}\n", p.name, p.model, p.size, p.spikes,
+    s += fmt::format("  {:<16} {:<{}} {:>10} {:>10} {:>9.2f}\n", p.name, p.model, model_width, p.size, p.spikes,
                      p.rate_Hz);
   s += fmt::format("  neurons {}, synapses {}, simulated {:g} ms, seed {}\n", r.neurons, r.synapses,
                    r.simulated_ms, r.seed);

@@ -16,6 +16,7 @@
 #include "neurons/hh_traub_miles.hpp"
 #include "neurons/izhikevich.hpp"
 #include "neurons/lif_cond_exp.hpp"
+#include "neurons/lif_cond_exp_adaptive.hpp"
 
 namespace ionspike {
 
@@ -178,6 +179,8 @@ const NeuronModelEntry kModels[] = {
     {pb::Population::kSpikeSourceArray, "spike_source_array", WeightUnit::None, false, &no_variables,
      &validate_spike_source_array, &make_spike_source_array},
     time_driven<LifCondExpModel>(pb::Population::kLifCondExp, &validate_lif_cond_exp, &make_lif_cond_exp),
+    time_driven<LifCondExpAdaptiveModel>(pb::Population::kLifCondExpAdaptive, &validate_lif_cond_exp_adaptive,
+                                         &make_lif_cond_exp_adaptive),
     time_driven<Hh1952Model>(pb::Population::kHh1952, &validate_hh_1952, &make_hh_1952),
     time_driven<HhTraubMilesModel>(pb::Population::kHhTraubMiles, &validate_hh_traub_miles, &make_hh_traub_miles),
     time_driven<AdexModel>(pb::Population::kAdex, &validate_adex, &make_adex),

@@ -11,6 +11,7 @@
 #include "neurons/hh_traub_miles.hpp"
 #include "neurons/izhikevich.hpp"
 #include "neurons/lif_cond_exp.hpp"
+#include "neurons/lif_cond_exp_adaptive.hpp"
 #include "neurons/time_driven_population.hpp"
 
 namespace ionspike {
@@ -56,11 +57,13 @@ std::unique_ptr<NeuronPopulation> make_population(const pb::Population& pop, std
 
 }  // namespace
 
-// ---- lif_cond_exp ----
+// ---- lif_cond_exp, lif_cond_exp_adaptive ----
 
-void validate_lif_cond_exp(const pb::Population& pop, const Checker& check, const FieldPath& at) {
-  const pb::LifCondExp& m = pop.lif_cond_exp();
-  const FieldPath model = at / "lif_cond_exp";
+namespace {
+
+// The conductance-based LIF membrane fields both messages share (LifCondExp, LifCondExpAdaptive).
+template <class Msg>
+void validate_cond_lif_membrane(const Msg& m, const Checker& check, const FieldPath& model) {
   check.positive(model / "c_m_pF", m.c_m_pf(), "pF");
   check.non_negative(model / "g_l_nS", m.g_l_ns(), "nS");
   check.finite(model / "e_l_mV", m.e_l_mv(), "mV");
@@ -73,6 +76,12 @@ void validate_lif_cond_exp(const pb::Population& pop, const Checker& check, cons
   if (m.has_v_init_mv()) check.value(model / "v_init_mV", m.v_init_mv(), "mV");
 }
 
+}  // namespace
+
+void validate_lif_cond_exp(const pb::Population& pop, const Checker& check, const FieldPath& at) {
+  validate_cond_lif_membrane(pop.lif_cond_exp(), check, at / "lif_cond_exp");
+}
+
 std::unique_ptr<NeuronPopulation> make_lif_cond_exp(const pb::Population& pop, std::uint32_t id,
                                                     std::uint64_t seed) {
   using M = LifCondExpModel;
@@ -83,6 +92,37 @@ std::unique_ptr<NeuronPopulation> make_lif_cond_exp(const pb::Population& pop, s
   y[M::kV] = initial_column(pop, m.has_v_init_mv(), m.v_init_mv(), m.e_l_mv(), seed, "v_init");
   initial_conductances(y, M::kGEx, M::kGIn, pop, m.synapses(), seed);
   return make_population<M>(pop, id, p, std::move(y));
+}
+
+void validate_lif_cond_exp_adaptive(const pb::Population& pop, const Checker& check, const FieldPath& at) {
+  const pb::LifCondExpAdaptive& m = pop.lif_cond_exp_adaptive();
+  const FieldPath model = at / "lif_cond_exp_adaptive";
+  validate_cond_lif_membrane(m, check, model);
+  check.positive(model / "tau_theta_ms", m.tau_theta_ms(), "ms");
+  check.non_negative(model / "theta_plus_mV", m.theta_plus_mv(), "mV");
+  if (m.has_theta_init_mv()) check.value(model / "theta_init_mV", m.theta_init_mv(), "mV", 0.0);
+}
+
+std::unique_ptr<NeuronPopulation> make_lif_cond_exp_adaptive(const pb::Population& pop, std::uint32_t id,
+                                                             std::uint64_t seed) {
+  using M = LifCondExpAdaptiveModel;
+  const pb::LifCondExpAdaptive& m = pop.lif_cond_exp_adaptive();
+  M::Parameters p;
+  p.c_m_pF = m.c_m_pf();
+  p.g_l_nS = m.g_l_ns();
+  p.e_l_mV = m.e_l_mv();
+  p.v_th_mV = m.v_th_mv();
+  p.v_reset_mV = m.v_reset_mv();
+  p.t_ref_ms = m.t_ref_ms();
+  p.i_e_pA = m.i_e_pa();
+  p.tau_theta_ms = m.tau_theta_ms();
+  p.theta_plus_mV = m.theta_plus_mv();
+  p.synapses = conductance_parameters(m.synapses());
+  LifCondExpAdaptivePopulation::Columns y;
+  y[M::kV] = initial_column(pop, m.has_v_init_mv(), m.v_init_mv(), m.e_l_mv(), seed, "v_init");
+  y[M::kTheta] = initial_column(pop, m.has_theta_init_mv(), m.theta_init_mv(), 0.0, seed, "theta_init");
+  initial_conductances(y, M::kGEx, M::kGIn, pop, m.synapses(), seed);
+  return std::make_unique<LifCondExpAdaptivePopulation>(pop.name(), id, p, pop.dt_ms(), std::move(y));
 }
 
 // ---- Hodgkin-Huxley (hh_1952, hh_traub_miles) ----

@@ -14,6 +14,10 @@ namespace ionspike {
 void validate_lif_cond_exp(const pb::Population& pop, const Checker& check, const FieldPath& at);
 std::unique_ptr<NeuronPopulation> make_lif_cond_exp(const pb::Population& pop, std::uint32_t id, std::uint64_t seed);
 
+void validate_lif_cond_exp_adaptive(const pb::Population& pop, const Checker& check, const FieldPath& at);
+std::unique_ptr<NeuronPopulation> make_lif_cond_exp_adaptive(const pb::Population& pop, std::uint32_t id,
+                                                             std::uint64_t seed);
+
 void validate_hh_1952(const pb::Population& pop, const Checker& check, const FieldPath& at);
 std::unique_ptr<NeuronPopulation> make_hh_1952(const pb::Population& pop, std::uint32_t id, std::uint64_t seed);
 

@@ -8,6 +8,9 @@
 //   kDecayFrom and decay_tau_ms(p, k) (variables from kDecayFrom on decay exponentially),
 //   Parameters, variables(), linearize(p, i_pA, y, A, B), receive(p, y, weight),
 //   threshold_mV(p), refractory_ms(p), reset(p, y) (models with kResets).
+// A model whose threshold depends on its state (an adaptive threshold,
+// neurons/lif_cond_exp_adaptive.hpp) defines threshold_mV(p, y) instead; the population
+// then looks for crossings of V - threshold_mV(p, y(t)) along the solution (model_threshold_mV).
 //
 // Design note: how a clocked group meets exact event times.
 // - The engine pops one Step event per population and step (EventKind::Step, after every
@@ -20,7 +23,8 @@
 //   integration resumes. A neuron without input takes one full step.
 // - Outgoing spikes. Models with kResets (integrate-and-fire types) fire when V reaches
 //   threshold_mV; the crossing time is located on the integrator's own solution within the
-//   (sub)step (crossing_delay: second order, also where V diverges), the neuron is
+//   (sub)step (crossing_delay: second order, also where V diverges; with a state-dependent
+//   threshold, the root of V - threshold along the same solution), the neuron is
 //   re-integrated to that time, reset, and
 //   held for refractory_ms with V clamped, after which the step continues. Models without a
 //   reset (Hodgkin–Huxley) fire on an upward crossing of threshold_mV, located the same
@@ -48,8 +52,19 @@
 
 namespace ionspike {
 
+// Threshold of a time-driven model in state y: threshold_mV(p, y) where the model defines it
+// (a state-dependent threshold), threshold_mV(p) otherwise.
 template <class Model>
-class TimeDrivenPopulation final : public NeuronPopulation {
+double model_threshold_mV(const typename Model::Parameters& p, const typename Model::State& y) {
+  if constexpr (requires { Model::threshold_mV(p, y); })
+    return Model::threshold_mV(p, y);
+  else
+    return Model::threshold_mV(p);
+}
+
+// Not final: a model may add a driver-facing API in a subclass (LifCondExpAdaptivePopulation).
+template <class Model>
+class TimeDrivenPopulation : public NeuronPopulation {
  public:
   static constexpr std::size_t K = Model::kVariables;
   using State = std::array<double, K>;
@@ -123,12 +138,24 @@ class TimeDrivenPopulation final : public NeuronPopulation {
     for (std::uint32_t n : neurons) *out++ = state_at(n, t_ms)[variable];
   }
 
+  // State variable `variable` (index into variables()) of neuron n at integrated_until_ms(),
+  // and its change there (between runs, by a driver; the next step starts from it).
+  double state_variable(std::size_t variable, std::uint32_t n) const { return y_.at(variable).at(n); }
+  void set_state_variable(std::size_t variable, std::uint32_t n, double value) { y_.at(variable).at(n) = value; }
+
   // State of neuron n at t_ms (>= integrated_until_ms()), from a copy.
   State state_at(std::uint32_t n, double t_ms) const {
     State y = load(n);
     NeuronClock c{refractory_until_ms_[n], i_inj_pA_[n]};
     integrate(n, y, c, t_ms, [](double) {});
     return y;
+  }
+
+ protected:
+  // Replaces the parameters (between runs); the decay factors of a full step follow them.
+  void set_parameters(const Parameters& p) {
+    p_ = p;
+    step_decay_ = decay_factors(dt_ms_);
   }
 
  private:
@@ -215,12 +242,14 @@ class TimeDrivenPopulation final : public NeuronPopulation {
       // of this same time has been applied (two simultaneous inputs make one spike).
       if constexpr (Model::kResets) {
         if (std::min(next_input_ms(), next_all_ms()) != t && t >= c.refractory_until_ms &&
-            !(y[Model::kV] < Model::threshold_mV(p_)))
+            !(y[Model::kV] < threshold_mV(y)))
           fire_and_reset(y, c, t, emit);
       }
     }
     if (t_end > t) advance(n, y, c, t, t_end, emit);
   }
+
+  double threshold_mV(const State& y) const { return model_threshold_mV<Model>(p_, y); }
 
   template <class Emit>
   void fire_and_reset(State& y, NeuronClock& c, double t_ms, const Emit& emit) const {
@@ -250,20 +279,20 @@ class TimeDrivenPopulation final : public NeuronPopulation {
   }
 
   // Time tau in (0, h] at which the integrator's own solution from `before` reaches
-  // threshold, given that it is below at 0 and at or above (v_h) at h: the root of
-  // V(tau) - threshold where V(tau) is one step of length tau. Bisection while the end value
+  // threshold, given that it is below at 0 and at or above at h (state `after`): the root of
+  // V(tau) - threshold(y(tau)) where y(tau) is one step of length tau (the threshold is
+  // constant for most models, the model's own state otherwise). Bisection while the end value
   // is not finite (a runaway membrane), then the Illinois variant of regula falsi, to 1e-9 ms.
   // Locating the crossing on the solution itself keeps spike times second order even where V
   // diverges within the step (AdEx, Izhikevich), where a linear interpolation is first order.
-  double crossing_delay(const State& before, double i_pA, double h, double v_h) const {
-    const double threshold = Model::threshold_mV(p_);
+  double crossing_delay(const State& before, double i_pA, double h, const State& after) const {
     const auto excess = [&](double tau) {
       State y = before;
       step(y, i_pA, tau, false);
-      return y[Model::kV] - threshold;
+      return y[Model::kV] - threshold_mV(y);
     };
-    double lo = 0.0, f_lo = before[Model::kV] - threshold;
-    double hi = h, f_hi = v_h - threshold;
+    double lo = 0.0, f_lo = before[Model::kV] - threshold_mV(before);
+    double hi = h, f_hi = after[Model::kV] - threshold_mV(after);
     int side = 0;
     for (int i = 0; i < 100 && hi - lo > 1e-9; ++i) {
       double tau;
@@ -303,7 +332,6 @@ class TimeDrivenPopulation final : public NeuronPopulation {
   // Advances y from t_a to t_b (no inputs in between), firing as the model says.
   template <class Emit>
   void advance(std::uint32_t n, State& y, NeuronClock& c, double t_a, double t_b, const Emit& emit) const {
-    const double threshold = Model::threshold_mV(p_);
     while (t_a < t_b) {
       if constexpr (Model::kResets) {
         if (t_a < c.refractory_until_ms) {  // clamped at reset until the refractory period ends
@@ -312,7 +340,7 @@ class TimeDrivenPopulation final : public NeuronPopulation {
           t_a = t_free;
           continue;
         }
-        if (!(y[Model::kV] < threshold)) {  // e.g. an initial state above threshold
+        if (!(y[Model::kV] < threshold_mV(y))) {  // e.g. an initial state above threshold
           fire_and_reset(y, c, t_a, emit);
           continue;
         }
@@ -320,12 +348,11 @@ class TimeDrivenPopulation final : public NeuronPopulation {
       const State before = y;
       step(y, c.i_inj_pA, t_b - t_a, false);
       require_finite(n, y, t_b);
-      const double v0 = before[Model::kV], v1 = y[Model::kV];
-      if (!(v0 < threshold) || v1 < threshold) {  // no upward crossing in (t_a, t_b]
-        t_a = t_b;
+      if (!(before[Model::kV] < threshold_mV(before)) || y[Model::kV] < threshold_mV(y)) {
+        t_a = t_b;  // no upward crossing in (t_a, t_b]
         continue;
       }
-      const double tau = crossing_delay(before, c.i_inj_pA, t_b - t_a, v1);
+      const double tau = crossing_delay(before, c.i_inj_pA, t_b - t_a, y);
       const double t_cross = t_a + tau;
       if constexpr (Model::kResets) {
         y = before;

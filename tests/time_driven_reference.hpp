@@ -2,6 +2,7 @@
 // engine's integrator: the model's equations dy/dt = A(y) y + B(y) integrated by adaptive
 // Dormand–Prince 5(4) (synapses/dormand_prince.hpp) at tolerance 1e-11, spike times located
 // by bisection to ~1e-12 ms, resets and refractory clamps applied as the model defines them.
+// A state-dependent threshold (model_threshold_mV) is evaluated on the reference's own state.
 #pragma once
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <limits>
 #include <vector>
 
+#include "neurons/time_driven_population.hpp"
 #include "synapses/dormand_prince.hpp"
 
 namespace ionspike::test {
@@ -48,7 +50,8 @@ ReferenceRun<Model> reference_run(const typename Model::Parameters& p, typename 
     };
     return dopri5_integrate<K>(f, 0.0, h, from, tol, no_projection);
   };
-  const double threshold = Model::threshold_mV(p);
+  // V - threshold: negative below threshold.
+  const auto excess = [&](const State& s) { return s[Model::kV] - model_threshold_mV<Model>(p, s); };
   ReferenceRun<Model> run;
   double t = 0.0;
   double refractory_until = -std::numeric_limits<double>::infinity();
@@ -57,7 +60,7 @@ ReferenceRun<Model> reference_run(const typename Model::Parameters& p, typename 
     while (next_input < inputs.size() && inputs[next_input].t_ms <= t) {
       Model::receive(p, y, inputs[next_input++].weight);
       if constexpr (Model::kResets)
-        if (t >= refractory_until && !(y[Model::kV] < threshold)) {
+        if (t >= refractory_until && !(excess(y) < 0.0)) {
           run.spikes_ms.push_back(t);
           Model::reset(p, y);
           refractory_until = t + Model::refractory_ms(p);
@@ -68,11 +71,11 @@ ReferenceRun<Model> reference_run(const typename Model::Parameters& p, typename 
     if (clamped) h = std::min(h, refractory_until - t);
     if (next_input < inputs.size()) h = std::min(h, inputs[next_input].t_ms - t);
     const State next = solve(y, h, clamped);
-    if (!clamped && y[Model::kV] < threshold && !(next[Model::kV] < threshold)) {
+    if (!clamped && excess(y) < 0.0 && !(excess(next) < 0.0)) {
       double lo = 0.0, hi = h;  // bisection on the crossing time within the window
       for (int i = 0; i < 60 && hi - lo > 1e-13; ++i) {
         const double mid = 0.5 * (lo + hi);
-        (solve(y, mid, false)[Model::kV] < threshold ? lo : hi) = mid;
+        (excess(solve(y, mid, false)) < 0.0 ? lo : hi) = mid;
       }
       const double t_cross = t + hi;
       if constexpr (Model::kResets) {
