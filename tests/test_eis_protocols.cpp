@@ -74,7 +74,7 @@ void check_canonical(const EisDevice& d, const Pair& w, double scale) {
 
 }  // namespace
 
-TEST_CASE("Fig. 2: 2 -> 4 V speeds up ~60x, 2 -> 6 V ~1000x; dG ~ linear in pulse length", "[eis][protocols]") {
+TEST_CASE("Fig. 2: 2 -> 4 V speeds up ~60x, 2 -> 6 V ~1000x, dG ~ linear in pulse length", "[eis][protocols]") {
   const EisDevice d = device_of("protonic_wo3_ysz_14nm");
   // Pulse lengths chosen so that every dG is ~1 nS (small changes, as in the paper's fits).
   const double v[] = {2.0, 4.0, 6.0};

@@ -72,7 +72,7 @@ TEST_CASE("lif_cond_exp: off-grid inputs act at their times, second-order conver
   CHECK(errors[1] / errors[2] > 3.0);
 }
 
-TEST_CASE("lif_cond_exp: spike times under input match the reference; refractory clamp", "[lif_cond_exp]") {
+TEST_CASE("lif_cond_exp: spike times under input match the reference, refractory clamp", "[lif_cond_exp]") {
   std::vector<double> times;
   for (int k = 0; k < 60; ++k) times.push_back(0.37 + 0.83 * k);  // a strong, off-grid drive
   const double w = 20.0;

@@ -142,7 +142,7 @@ TEST_CASE("portable 128-bit multiply agrees with the native one", "[random]") {
 // Reproducibility and independence
 // ---------------------------------------------------------------------------------------------
 
-TEST_CASE("same triple gives the same sequence; any differing component gives another", "[random]") {
+TEST_CASE("same triple gives the same sequence, any differing component gives another", "[random]") {
   const auto base = first_u64(RandomStream(12345, "connect:ee", 7), 1000);
   REQUIRE(first_u64(RandomStream(12345, "connect:ee", 7), 1000) == base);
   REQUIRE(first_u64(RandomStream(12345, std::string("connect:") + "ee", 7), 1000) == base);

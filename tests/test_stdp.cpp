@@ -146,7 +146,7 @@ TEST_CASE("STDP equals direct enumeration of all pairs, nearest pairs and triple
   }
 }
 
-TEST_CASE("Additive STDP clips at the bounds; inhibitory synapses keep their sign", "[stdp][engine]") {
+TEST_CASE("Additive STDP clips at the bounds, inhibitory synapses keep their sign", "[stdp][engine]") {
   // Many causal pairings drive the weight to w_max and no further; acausal ones to w_min.
   std::vector<double> pre_t, post_t, pre_late;
   for (int i = 0; i < 40; ++i) {

@@ -79,7 +79,7 @@ TEST_CASE("time-driven: an HH spike reaches an event-driven target exactly one d
   for (std::size_t i = 0; i < hh.size(); ++i) CHECK(lif[i] == hh[i] + 1.37);
 }
 
-TEST_CASE("time-driven: running in pieces equals one run; sampling never changes the dynamics", "[time_driven]") {
+TEST_CASE("time-driven: running in pieces equals one run, sampling never changes the dynamics", "[time_driven]") {
   Simulator pieces(build_text(mixed_network(400.0)));
   for (double t : {33.33, 100.0, 250.05, 400.0}) pieces.run_until(t);
   const Simulator whole = run_text(mixed_network(400.0), 400.0);
@@ -146,7 +146,7 @@ TEST_CASE("time-driven: the step ending at t_stop up to rounding belongs to the 
   CHECK(spikes[0] == Approx(0.25));
 }
 
-TEST_CASE("time-driven: simultaneous jumps act together; jumps during refractoriness are lost", "[time_driven]") {
+TEST_CASE("time-driven: simultaneous jumps act together, jumps during refractoriness are lost", "[time_driven]") {
   // Two 120 mV inputs at the same time: one spike (not an error for firing twice at once).
   const std::string two =
       "format_version: 1 simulation { t_stop_ms: 20 } populations { name: 'a_in' size: 2 spike_source_array { "
