@@ -58,7 +58,9 @@ void generate_block(const ConnectivityInput& in, const SynapseMaker& make, std::
     switch (pr.connector_case()) {
       case pb::Projection::kAllToAll:
         for (std::uint32_t pre = 0; pre < in.pre_size; ++pre)
-          if (!excluded(pre, post, pr.all_to_all().allow_autapses())) make.add(out, rng, pre, post);
+          if (!excluded(pre, post, pr.all_to_all().allow_autapses()) &&
+              !(pr.all_to_all().skip_same_index() && pre == post))
+            make.add(out, rng, pre, post);
         break;
       case pb::Projection::kOneToOne:
         make.add(out, rng, post, post);

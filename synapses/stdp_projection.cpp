@@ -65,6 +65,16 @@ void StdpProjection::set_weight(std::uint64_t k, double signed_weight) {
   table_.mutable_synapses()[k].weight = static_cast<float>(signed_weight);
 }
 
+void StdpProjection::set_rule(const StdpRule& rule) {
+  if (rule.w_min != rule_.w_min || rule.w_max != rule_.w_max || rule.tau_plus_ms != rule_.tau_plus_ms ||
+      rule.tau_minus_ms != rule_.tau_minus_ms || rule.tau_x_ms != rule_.tau_x_ms || rule.tau_y_ms != rule_.tau_y_ms ||
+      rule.pairing != rule_.pairing || rule.has_triplet_terms() != rule_.has_triplet_terms() ||
+      !(rule.a2_plus >= 0.0 && rule.a2_minus >= 0.0 && rule.a3_plus >= 0.0 && rule.a3_minus >= 0.0))
+    throw std::invalid_argument("STDP projection '" + name() +
+                                "': set_rule may change amplitudes (>= 0) and the weight dependence only");
+  rule_ = rule;
+}
+
 std::vector<std::uint64_t> StdpProjection::incoming_synapses(std::uint32_t post) const {
   std::vector<std::uint64_t> out;
   for (std::uint64_t i = incoming_begin_[post]; i < incoming_begin_[post + 1]; ++i) out.push_back(incoming_[i].synapse);

@@ -66,6 +66,9 @@ class StdpProjection {
   // within the rule's bounds (for drivers, e.g. weight normalisation between runs).
   double weight(std::uint64_t k) const { return table_.synapses()[k].weight; }
   void set_weight(std::uint64_t k, double signed_weight);
+  // Replaces the rule between runs (e.g. amplitudes 0 to freeze learning for a test phase);
+  // the weight bounds and time constants must stay the same (the traces carry over).
+  void set_rule(const StdpRule& rule);
   // Incoming synapses of target `post`, as storage indices.
   std::vector<std::uint64_t> incoming_synapses(std::uint32_t post) const;
 
