@@ -17,6 +17,9 @@ packages=(
   python3-scipy             # (Brian2 imports it)
   python3-neuron            # reference simulator: NEURON's hh mechanism for Hodgkin-Huxley 1952
   python3-matplotlib        # plots (PNG) of the learning studies (tools/studies/)
+  zlib1g-dev                # reading gzip-compressed datasets (learning/datasets.cpp)
+  python3-sklearn           # data: scikit-learn's 8x8 digits (sklearn/datasets/data/digits.csv.gz)
+  dataset-fashion-mnist     # data: Fashion-MNIST, gzipped IDX in /usr/share/datasets/fashion-mnist
 )
 
 missing=()
