@@ -68,10 +68,11 @@ void StdpProjection::set_weight(std::uint64_t k, double signed_weight) {
 void StdpProjection::set_rule(const StdpRule& rule) {
   if (rule.w_min != rule_.w_min || rule.w_max != rule_.w_max || rule.tau_plus_ms != rule_.tau_plus_ms ||
       rule.tau_minus_ms != rule_.tau_minus_ms || rule.tau_x_ms != rule_.tau_x_ms || rule.tau_y_ms != rule_.tau_y_ms ||
-      rule.pairing != rule_.pairing || rule.has_triplet_terms() != rule_.has_triplet_terms() ||
+      rule.pairing != rule_.pairing || (rule.has_triplet_terms() && tau_x_ms_ == 0.0) ||
       !(rule.a2_plus >= 0.0 && rule.a2_minus >= 0.0 && rule.a3_plus >= 0.0 && rule.a3_minus >= 0.0))
     throw std::invalid_argument("STDP projection '" + name() +
-                                "': set_rule may change amplitudes (>= 0) and the weight dependence only");
+                                "': set_rule may change amplitudes (>= 0; triplet terms only if the projection was built with them) "
+                                "and the weight dependence only");
   rule_ = rule;
 }
 

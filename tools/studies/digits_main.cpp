@@ -59,6 +59,7 @@ struct Options {
   double weight_sum_nS = 0.0;    // 0: 0.1 nS per input pixel x 784/pixels^(1/2)... see below
   double present_ms = 350.0, rest_ms = 150.0;
   std::uint32_t min_spikes = 5;
+  double stdp_scale = 1.0;       // multiplies the STDP amplitudes of the network file
   std::uint64_t seed = 1;
   std::string out = "out/digits";
 };
@@ -144,6 +145,14 @@ int run(const Options& o) {
   // Diehl & Cook normalise to 78 for 784 pixels (0.1 per input). With fewer pixels the
   // input is sparser; the default budget keeps the mean drive per image comparable.
   const double weight_sum = o.weight_sum_nS > 0 ? o.weight_sum_nS : 0.1 * pixels * std::sqrt(784.0 / pixels);
+  if (o.stdp_scale != 1.0) {
+    StdpRule scaled = plastic.rule();
+    scaled.a2_plus *= o.stdp_scale;
+    scaled.a2_minus *= o.stdp_scale;
+    scaled.a3_plus *= o.stdp_scale;
+    scaled.a3_minus *= o.stdp_scale;
+    plastic.set_rule(scaled);
+  }
   Presenter presenter{sim, input, exc, o};
 
   std::filesystem::create_directories(o.out);
@@ -283,6 +292,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--weight-sum", o.weight_sum_nS, "sum of each neuron's input weights, nS (0: 0.1 x sqrt(784 x pixels))")
       ->check(CLI::Range(0.0, 1e6));
+  app.add_option("--stdp-scale", o.stdp_scale, "multiplies the STDP amplitudes of the network file")
+      ->check(CLI::Range(0.0, 1000.0))->capture_default_str();
   app.add_option("--seed", o.seed, "seed (network streams and the train/test split)")->capture_default_str();
   app.add_option("--out", o.out, "output directory")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
