@@ -16,6 +16,7 @@ packages=(
   python3-brian make        # reference simulator: Brette 2007 benchmarks in Brian2 (C++ standalone)
   python3-scipy             # (Brian2 imports it)
   python3-neuron            # reference simulator: NEURON's hh mechanism for Hodgkin-Huxley 1952
+  python3-matplotlib        # PNG plots of the learning studies (tools/studies/)
 )
 
 missing=()
