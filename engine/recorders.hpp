@@ -38,6 +38,8 @@ class SpikeRecorder {
     spikes_.push_back({t_ms, population, neuron});
   }
   const std::vector<SpikeRecord>& spikes() const { return spikes_; }
+  // Forgets the spikes recorded so far (drivers that consume spikes between runs).
+  void clear() { spikes_.clear(); }
   // Writes the recorded spikes; population_names indexed by population id.
   void write(const std::filesystem::path& dir, const OutputFormats& formats,
              const std::vector<std::string>& population_names) const;

@@ -126,8 +126,9 @@ void write_eis_conductances(const EisProjection& proj, double t_ms, const SpikeH
 // Weights of an STDP projection at the end of the run, in storage order:
 // <name>.weights.csv "pre,post,delay_ms,weight_<unit>" and .npy (pre <u4, post <u4,
 // delay_ms <f8, weight_<unit> <f8); weights are signed (inhibitory negative).
+// Dopamine-modulated weights are read out exactly at the current time (weight_at).
 void write_stdp_weights(const StdpProjection& proj, WeightUnit unit, const std::filesystem::path& dir,
-                        const OutputFormats& formats) {
+                        const OutputFormats& formats, const Neuromodulator* da, double t_ms) {
 #pragma pack(push, 1)
   struct Row {
     std::uint32_t pre, post;
@@ -138,7 +139,7 @@ void write_stdp_weights(const StdpProjection& proj, WeightUnit unit, const std::
   const std::vector<double> delay = proj.delays_ms();
   std::vector<Row> rows(proj.synapse_count());
   for (std::uint64_t k = 0; k < rows.size(); ++k)
-    rows[k] = {pre[k], proj.synapses()[k].post, delay[k], proj.weight(k)};
+    rows[k] = {pre[k], proj.synapses()[k].post, delay[k], da ? proj.weight_at(k, t_ms, *da) : proj.weight(k)};
   const std::string column = std::string("weight_") + (unit == WeightUnit::mV ? "mV" : unit == WeightUnit::pA ? "pA" : "nS");
   const std::string stem = proj.name() + ".weights";
   if (formats.csv) {
@@ -177,7 +178,9 @@ void write_outputs(const Simulator& sim, const std::filesystem::path& dir, RunRe
     add_files(proj.name() + ".conductance");
   }
   for (const StdpProjection& proj : net.stdp_projections) {
-    write_stdp_weights(proj, net.populations[proj.post_population()]->weight_unit(), dir, f);
+    write_stdp_weights(proj, net.populations[proj.post_population()]->weight_unit(), dir, f,
+                       proj.modulated() ? &net.neuromodulators[proj.dopamine()->neuromodulator] : nullptr,
+                       sim.time_ms());
     add_files(proj.name() + ".weights");
   }
   report.files.push_back("summary.json");

@@ -10,6 +10,7 @@
 
 #include "engine/recorders.hpp"
 #include "engine/spike_history.hpp"
+#include "learning/neuromodulator.hpp"
 #include "neurons/neuron_population.hpp"
 #include "synapses/eis_projection.hpp"
 #include "synapses/static_projection.hpp"
@@ -43,6 +44,9 @@ struct RuntimeNetwork {
   // Projections learning by trace STDP; in events their id is
   // projections.size() + eis_projections.size() + index.
   std::vector<StdpProjection> stdp_projections;
+  // Network-level neuromodulators (dopamine), released by the spikes of their source
+  // populations; modulated STDP projections name one by index (DopamineModulation).
+  std::vector<Neuromodulator> neuromodulators;
   // Spike histories of populations that emit waveforms (empty for the others).
   std::vector<SpikeHistory> spike_histories;  // index = population id
   // V_post of a time-driven neuron starts post_waveform_delay_ms (its dt) after its spike,

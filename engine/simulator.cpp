@@ -31,7 +31,14 @@ Simulator::Simulator(RuntimeNetwork network)
       outgoing_(net_.populations.size()),
       eis_incoming_(net_.populations.size()),
       stdp_incoming_(net_.populations.size()),
-      spike_recorders_of_(net_.populations.size()) {
+      spike_recorders_of_(net_.populations.size()),
+      modulators_of_(net_.populations.size()) {
+  for (std::uint32_t m = 0; m < net_.neuromodulators.size(); ++m)
+    modulators_of_.at(net_.neuromodulators[m].source_population()).push_back(m);
+  for (const StdpProjection& proj : net_.stdp_projections)
+    if (proj.modulated() && proj.dopamine()->neuromodulator >= net_.neuromodulators.size())
+      throw std::invalid_argument("STDP projection '" + proj.name() + "' names neuromodulator " +
+                                  std::to_string(proj.dopamine()->neuromodulator) + ", which does not exist");
   for (std::uint32_t j = 0; j < net_.projections.size(); ++j)
     outgoing_[net_.projections[j].pre_population()].push_back(j);
   const auto n_static = static_cast<std::uint32_t>(net_.projections.size());
@@ -75,6 +82,7 @@ Simulator::Simulator(Simulator&& other)
       eis_incoming_(std::move(other.eis_incoming_)),
       stdp_incoming_(std::move(other.stdp_incoming_)),
       spike_recorders_of_(std::move(other.spike_recorders_of_)),
+      modulators_of_(std::move(other.modulators_of_)),
       counters_(std::move(other.counters_)),
       current_(other.current_),
       now_ms_(other.now_ms_),
@@ -99,6 +107,9 @@ void Simulator::route_emitted_spikes() {
     ++counters_.spikes_per_population[s.population];
     for (std::uint32_t r : spike_recorders_of_[s.population])
       net_.spike_recorders[r].record(s.t_ms, s.population, s.neuron);
+    // A time-driven source's spike is known at the end of its step: it releases then (no
+    // synapse has been brought past that time yet, so every integral sees the release).
+    for (std::uint32_t m : modulators_of_[s.population]) release_neuromodulator(m, std::max(s.t_ms, current_.t_ms));
     // Plastic synapses onto the firing neuron (EIS: its V_post starts; STDP: potentiation)
     // see the spike now, or one step later for a time-driven neuron (its spike is known
     // only at the end of the step that found it).
@@ -142,17 +153,41 @@ void Simulator::post_spike_reaches_synapses(std::uint32_t population, std::uint3
     proj.on_post_spike(t_ms, neuron, net_.pre_history(proj.pre_population()), net_.post_history(population),
                        static_cast<std::uint32_t>(net_.projections.size()) + j, current_);
   }
-  for (std::uint32_t j : stdp_incoming_[population]) net_.stdp_projections[j].on_post_spike(t_ms, neuron);
+  for (std::uint32_t j : stdp_incoming_[population]) {
+    StdpProjection& proj = net_.stdp_projections[j];
+    if (proj.modulated())
+      proj.on_post_spike(t_ms, neuron, net_.neuromodulators[proj.dopamine()->neuromodulator]);
+    else
+      proj.on_post_spike(t_ms, neuron);
+  }
   if (!eis_incoming_[population].empty() && net_.post_waveform_delay_ms[population] > 0.0)
     net_.delayed_post_histories[population].add(neuron, t_ms);
 }
 
 void Simulator::deliver_stdp(const Event& e) {
   StdpProjection& proj = net_.stdp_projections[e.object() - net_.projections.size() - net_.eis_projections.size()];
+  if (proj.modulated()) {  // exact weights first, then the arrival transmits them
+    const Neuromodulator& da = net_.neuromodulators[proj.dopamine()->neuromodulator];
+    proj.advance_group(e.t_ms, e.b, da);
+    const auto synapses = proj.group_synapses(e.b);
+    counters_.synaptic_events += synapses.size();
+    net_.populations[proj.post_population()]->deliver(e.t_ms, synapses, ctx_);
+    proj.after_pre_arrival(e.t_ms, e.b, da);
+    return;
+  }
   const auto synapses = proj.group_synapses(e.b);
   counters_.synaptic_events += synapses.size();
   net_.populations[proj.post_population()]->deliver(e.t_ms, synapses, ctx_);
   proj.after_pre_arrival(e.t_ms, e.b);
+}
+
+void Simulator::release_neuromodulator(std::uint32_t modulator, double t_ms) {
+  Neuromodulator& da = net_.neuromodulators[modulator];
+  da.release(t_ms);
+  if (!da.history_full()) return;
+  for (StdpProjection& proj : net_.stdp_projections)
+    if (proj.modulated() && proj.dopamine()->neuromodulator == modulator) proj.catch_up(t_ms, da);
+  da.forget_before(t_ms);
 }
 
 void Simulator::deliver_eis(const Event& e) {

@@ -59,6 +59,9 @@ class Simulator {
   // brought up to date before its V_post starts, STDP synapses are potentiated.
   void post_spike_reaches_synapses(std::uint32_t population, std::uint32_t neuron, double t_ms);
   void handle_sample(const Event& e);
+  // A spike of a neuromodulator's source population releases it at t_ms; a long history is
+  // then folded after every modulated synapse has been brought up to t_ms.
+  void release_neuromodulator(std::uint32_t modulator, double t_ms);
 
   RuntimeNetwork net_;
   EventQueue queue_;
@@ -68,6 +71,7 @@ class Simulator {
   std::vector<std::vector<std::uint32_t>> stdp_incoming_;    // population -> STDP projections into it
   std::vector<StaticSynapse> eis_transmit_;                  // scratch: weights of one EIS group
   std::vector<std::vector<std::uint32_t>> spike_recorders_of_;  // population -> recorders
+  std::vector<std::vector<std::uint32_t>> modulators_of_;       // population -> neuromodulators it releases
   RunCounters counters_;
   // The event being handled (spikes emitted in start() see a non-delivery placeholder).
   Event current_ = Event::make(0.0, EventKind::CurrentStep, 0);

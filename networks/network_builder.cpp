@@ -165,6 +165,13 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes) {
     net.populations.push_back(neuron_model(p.model_case()).make(p, static_cast<std::uint32_t>(v), sim.seed()));
   }
 
+  std::map<std::string, std::uint32_t> modulator_of;
+  for (int m : indices_by_name(msg.neuromodulators())) {
+    const pb::Neuromodulator& nm = msg.neuromodulators(m);
+    modulator_of[nm.name()] = static_cast<std::uint32_t>(net.neuromodulators.size());
+    net.neuromodulators.emplace_back(nm.name(), id_of.at(nm.source()),
+                                     NeuromodulatorParameters{nm.release_um(), nm.tau_d_ms(), nm.baseline_um()});
+  }
   for (int j : indices_by_name(msg.projections())) {
     const pb::Projection& pr = msg.projections(j);
     const std::uint32_t pre = id_of.at(pr.pre()), post = id_of.at(pr.post());
@@ -174,7 +181,12 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes) {
       net.eis_projections.push_back(build_eis_projection(pr, in, pre, post, loaded, msg));
     else if (pr.has_stdp())
       net.stdp_projections.emplace_back(pr.name(), pre, post, in.pre_size, in.post_size, generate_synapses(in),
-                                        resolve_stdp_rule(pr.stdp()), pr.receptor() == pb::INHIBITORY);
+                                        resolve_stdp_rule(pr.stdp()), pr.receptor() == pb::INHIBITORY,
+                                        pr.stdp().has_dopamine()
+                                            ? std::optional<DopamineModulation>(DopamineModulation{
+                                                  modulator_of.at(pr.stdp().dopamine().neuromodulator()),
+                                                  pr.stdp().dopamine().tau_c_ms()})
+                                            : std::nullopt);
     else
       net.projections.emplace_back(pr.name(), pre, post, net.populations[pre]->size(), generate_synapses(in));
   }

@@ -42,6 +42,7 @@ class NetworkValidator {
     simulation();
     counts();
     populations();
+    neuromodulators();
     for (int j = 0; j < msg_.projections_size(); ++j) projection(j);
     for (int k = 0; k < msg_.current_sources_size(); ++k) current_source(k);
     recorders();
@@ -96,6 +97,22 @@ class NetworkValidator {
                                       " is simulated exactly, event by event; dt_ms applies to the time-driven models only");
       if (p.has_pre_waveform()) waveform_ref(at / "pre_waveform", p.pre_waveform(), true);
       if (p.has_post_waveform()) waveform_ref(at / "post_waveform", p.post_waveform(), false);
+    }
+  }
+
+  // Neuromodulators: unique names, a known source, finite non-negative amounts, tau_d > 0.
+  void neuromodulators() {
+    for (int m = 0; m < msg_.neuromodulators_size(); ++m) {
+      const pb::Neuromodulator& nm = msg_.neuromodulators(m);
+      const FieldPath at = FieldPath::root().at("neuromodulators", m);
+      check_.name(at / "name", nm.name());
+      if (!neuromodulator_names_.insert(nm.name()).second)
+        check_.fail(at / "name", "duplicate neuromodulator name '" + nm.name() + "'");
+      if (!nm.has_source()) check_.fail(at / "source", "missing: the population whose spikes release it");
+      population_ref(at / "source", nm.source());
+      check_.in_range(at / "release_uM", nm.release_um(), 0.0, 1e6, "uM");
+      check_.in_range(at / "tau_d_ms", nm.tau_d_ms(), 0.0, 1e7, "ms", true);
+      check_.in_range(at / "baseline_uM", nm.baseline_um(), 0.0, 1e6, "uM");
     }
   }
 
@@ -235,6 +252,21 @@ class NetworkValidator {
     check_.in_range(stdp_at / ("w_min_" + unit), w_min, 0.0, kMaxWeight, unit + " (a magnitude)");
     check_.in_range(stdp_at / expected_max, w_max, w_min, kMaxWeight,
                     unit + " (> w_min_" + unit + " = " + format_number(w_min) + ")", true);
+    if (stdp.has_dopamine()) {
+      const FieldPath da_at = stdp_at / "dopamine";
+      const std::string& name = stdp.dopamine().neuromodulator();
+      if (!neuromodulator_names_.contains(name)) {
+        std::string known;
+        for (const auto& n : neuromodulator_names_) known += (known.empty() ? "" : ", ") + n;
+        check_.fail(da_at / "neuromodulator", "unknown neuromodulator '" + name + "' (known: " +
+                                                  (known.empty() ? "none; add a neuromodulators { ... } entry" : known) +
+                                                  ")");
+      }
+      check_.in_range(da_at / "tau_c_ms", stdp.dopamine().tau_c_ms(), 0.0, 1e7, "ms", true);
+      if (stdp.weight_dependence() != pb::StdpSynapses::ADDITIVE)
+        check_.fail(stdp_at / "weight_dependence",
+                    "dopamine-modulated STDP needs ADDITIVE (its updates go to the eligibility trace, F = w_max)");
+    }
     const std::string bounds = fmt::format("{} (within the STDP bounds [{}, {}]; the receptor gives the sign)", unit,
                                            format_number(w_min), format_number(w_max));
     if (pr.weight_case() != pb::Projection::WEIGHT_NOT_SET)
@@ -492,6 +524,7 @@ class NetworkValidator {
   Checker check_;
   std::map<std::string, int> population_index_;
   std::set<std::string> projection_names_;
+  std::set<std::string> neuromodulator_names_;
   std::set<std::string> current_source_names_;
 };
 

@@ -103,4 +103,10 @@ void SpikeSourceArrayPopulation::on_own_event(const Event& e, EventContext& ctx)
   schedule(index + 1, ctx);
 }
 
+void SpikeSourceArrayPopulation::fire(std::uint32_t neuron, double t_ms, EventContext& ctx) {
+  if (neuron >= size())
+    throw std::out_of_range("spike_source_array '" + name() + "': no neuron " + std::to_string(neuron));
+  ctx.emit_spike(id(), neuron, t_ms);
+}
+
 }  // namespace ionspike

@@ -79,6 +79,10 @@ class SpikeSourceArrayPopulation final : public SpikeSourcePopulation {
   std::string_view model_name() const override { return "spike_source_array"; }
   void start(EventContext& ctx) override;
   void on_own_event(const Event& e, EventContext& ctx) override;
+  // Emits a spike of `neuron` at t_ms, the current time, besides the listed ones: for drivers
+  // that decide at run time (e.g. a reward that releases dopamine), through
+  // Simulator::modify_population.
+  void fire(std::uint32_t neuron, double t_ms, EventContext& ctx);
 
  private:
   void schedule(std::size_t index, EventContext& ctx);

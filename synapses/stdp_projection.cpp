@@ -1,5 +1,6 @@
 #include "synapses/stdp_projection.hpp"
 
+#include <cmath>
 #include <limits>
 #include <numeric>
 #include <stdexcept>
@@ -8,14 +9,15 @@ namespace ionspike {
 
 StdpProjection::StdpProjection(std::string name, std::uint32_t pre_population, std::uint32_t post_population,
                                std::uint32_t pre_size, std::uint32_t post_size, std::vector<SynapseSpec> specs,
-                               StdpRule rule, bool inhibitory)
+                               StdpRule rule, bool inhibitory, std::optional<DopamineModulation> dopamine)
     : table_(std::move(name), pre_population, post_population, pre_size, std::move(specs)),
       rule_(rule),
       sign_(inhibitory ? -1.0 : 1.0),
       tau_x_ms_(rule.has_triplet_terms() ? rule.tau_x_ms : 0.0),
       tau_y_ms_(rule.has_triplet_terms() ? rule.tau_y_ms : 0.0),
       pre_traces_(table_.group_count()),
-      post_traces_(post_size) {
+      post_traces_(post_size),
+      dopamine_(dopamine) {
   if (table_.synapse_count() >= std::numeric_limits<std::uint32_t>::max())
     throw std::length_error("STDP projection '" + table_.name() + "' has 2^32 synapses or more");
   // By-target index: for each target, its synapses in storage order with their group.
@@ -28,6 +30,13 @@ StdpProjection::StdpProjection(std::string name, std::uint32_t pre_population, s
   for (std::uint32_t g = 0; g < table_.group_count(); ++g)
     for (std::uint64_t k = table_.group_first(g); k < table_.group_first(g + 1); ++k)
       incoming_[cursor[synapses[k].post]++] = {static_cast<std::uint32_t>(k), g};
+  if (dopamine_) {
+    if (rule_.dependence != StdpWeightDependence::Additive)
+      throw std::invalid_argument("STDP projection '" + table_.name() +
+                                  "': dopamine modulation needs the additive weight dependence");
+    eligibility_.reserve(synapses.size());
+    for (const StaticSynapse& s : synapses) eligibility_.push_back({magnitude(s), 0.0, 0.0});
+  }
 }
 
 void StdpProjection::after_pre_arrival(double t_ms, std::uint32_t group) {
@@ -54,7 +63,70 @@ void StdpProjection::on_post_spike(double t_ms, std::uint32_t post) {
   own.spike(t_ms, rule_.tau_minus_ms, tau_y_ms_, rule_.pairing);
 }
 
+void StdpProjection::advance(std::uint64_t k, double t_ms, const Neuromodulator& da) {
+  Eligibility& e = eligibility_[k];
+  if (t_ms > e.t_ms) {
+    if (e.c != 0.0) {
+      e.w = rule_.bound(e.w + da.eligibility_integral(e.t_ms, t_ms, e.c, dopamine_->tau_c_ms));
+      e.c *= std::exp(-(t_ms - e.t_ms) / dopamine_->tau_c_ms);
+      table_.mutable_synapses()[k].weight = static_cast<float>(sign_ * e.w);
+    }
+    e.t_ms = t_ms;
+  }
+}
+
+void StdpProjection::advance_group(double t_ms, std::uint32_t group, const Neuromodulator& da) {
+  for (std::uint64_t k = table_.group_first(group), end = table_.group_first(group + 1); k < end; ++k)
+    advance(k, t_ms, da);
+}
+
+// The rule's additive increments (F = w_max) go to c; potentiation and depression as in the
+// unmodulated path, at the same moments and with the same traces.
+void StdpProjection::after_pre_arrival(double t_ms, std::uint32_t group, const Neuromodulator& da) {
+  StdpTraces& pre = pre_traces_[group];
+  const double r2_before = tau_x_ms_ > 0.0 ? pre.triplet_at(t_ms, tau_x_ms_) : 0.0;
+  const double amplitude = rule_.w_max * (rule_.a2_minus + rule_.a3_minus * r2_before);
+  const auto synapses = table_.synapses();
+  for (std::uint64_t k = table_.group_first(group), end = table_.group_first(group + 1); k < end; ++k) {
+    advance(k, t_ms, da);
+    eligibility_[k].c -= amplitude * post_traces_[synapses[k].post].pair_at(t_ms, rule_.tau_minus_ms);
+  }
+  pre.spike(t_ms, rule_.tau_plus_ms, tau_x_ms_, rule_.pairing);
+}
+
+void StdpProjection::on_post_spike(double t_ms, std::uint32_t post, const Neuromodulator& da) {
+  StdpTraces& own = post_traces_[post];
+  const double o2_before = tau_y_ms_ > 0.0 ? own.triplet_at(t_ms, tau_y_ms_) : 0.0;
+  const double amplitude = rule_.w_max * (rule_.a2_plus + rule_.a3_plus * o2_before);
+  for (std::uint64_t i = incoming_begin_[post], end = incoming_begin_[post + 1]; i < end; ++i) {
+    const std::uint32_t k = incoming_[i].synapse;
+    advance(k, t_ms, da);
+    eligibility_[k].c += amplitude * pre_traces_[incoming_[i].group].pair_at(t_ms, rule_.tau_plus_ms);
+  }
+  own.spike(t_ms, rule_.tau_minus_ms, tau_y_ms_, rule_.pairing);
+}
+
+void StdpProjection::catch_up(double t_ms, const Neuromodulator& da) {
+  for (std::uint64_t k = 0; k < eligibility_.size(); ++k) advance(k, t_ms, da);
+}
+
+double StdpProjection::weight_at(std::uint64_t k, double t_ms, const Neuromodulator& da) const {
+  if (!dopamine_) return weight(k);
+  const Eligibility& e = eligibility_.at(k);
+  if (!(t_ms > e.t_ms)) return sign_ * e.w;
+  return sign_ * rule_.bound(e.w + da.eligibility_integral(e.t_ms, t_ms, e.c, dopamine_->tau_c_ms));
+}
+
+double StdpProjection::eligibility_at(std::uint64_t k, double t_ms) const {
+  if (!dopamine_) return 0.0;
+  const Eligibility& e = eligibility_.at(k);
+  return e.c * std::exp(-(t_ms - e.t_ms) / dopamine_->tau_c_ms);
+}
+
 void StdpProjection::set_weight(std::uint64_t k, double signed_weight) {
+  if (dopamine_)
+    throw std::logic_error("STDP projection '" + name() +
+                           "' is dopamine-modulated: its weights follow dw/dt = c d and cannot be set");
   if (k >= synapse_count())
     throw std::out_of_range("STDP projection '" + name() + "': no synapse " + std::to_string(k));
   const double m = sign_ * signed_weight;

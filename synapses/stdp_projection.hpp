@@ -10,6 +10,18 @@
 //   - a by-target index {synapse, group} (8 bytes per synapse) for postsynaptic spikes.
 // 16 bytes per synapse in all, plus 24 bytes per delay group and per target neuron.
 //
+// Dopamine-modulated STDP (Izhikevich 2007; docs/dopamine.md). With a DopamineModulation the
+// rule's updates go to a per-synapse eligibility trace c (decaying with tau_c_ms) instead of
+// the weight, and the weight magnitude obeys dw/dt = c(t) d(t) (d: the neuromodulator's
+// concentration in uM, c in weight units per (uM ms)), clipped to [w_min, w_max]. Each
+// synapse is brought up to date lazily, exactly, at its own events (before it transmits, at
+// postsynaptic spikes), in catch_up, and read-only by weight_at: between its events c and d
+// are sums of exponentials (Neuromodulator::eligibility_integral), and the integrand has the
+// sign of c (d > 0), so w is monotone between events and clipping once at the end of the
+// interval is the exact clipped solution. Only the additive dependence (F = w_max) is
+// allowed. Extra state: {w (double), c (double), t of the last update (double)}, 24 bytes per
+// synapse, 40 bytes per synapse in all. The unmodulated path is unchanged.
+//
 // Weights are stored signed (inhibitory projections negative, as static synapses); the rule
 // acts on the magnitude. Updates are exact in continuous time: traces are decayed to the
 // event's time with exp(), nothing is stepped.
@@ -21,21 +33,29 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "learning/neuromodulator.hpp"
 #include "learning/stdp_rule.hpp"
 #include "synapses/static_projection.hpp"
 
 namespace ionspike {
+
+// Which neuromodulator gates a projection's weights, and the eligibility time constant.
+struct DopamineModulation {
+  std::uint32_t neuromodulator = 0;  // index in RuntimeNetwork::neuromodulators
+  double tau_c_ms = 1000.0;          // Izhikevich 2007: 1 s
+};
 
 class StdpProjection {
  public:
   // specs: initial weights signed, magnitudes within [rule.w_min, rule.w_max] (validated).
   StdpProjection(std::string name, std::uint32_t pre_population, std::uint32_t post_population,
                  std::uint32_t pre_size, std::uint32_t post_size, std::vector<SynapseSpec> specs, StdpRule rule,
-                 bool inhibitory);
+                 bool inhibitory, std::optional<DopamineModulation> dopamine = std::nullopt);
 
   const std::string& name() const { return table_.name(); }
   std::uint32_t pre_population() const { return table_.pre_population(); }
@@ -57,13 +77,30 @@ class StdpProjection {
   // synapses, then the jump of its postsynaptic traces.
   void on_post_spike(double t_ms, std::uint32_t post);
 
+  // Dopamine modulation (nullopt: plain STDP). The overloads taking a Neuromodulator are the
+  // modulated path; the engine calls them for modulated projections only.
+  const std::optional<DopamineModulation>& dopamine() const { return dopamine_; }
+  bool modulated() const { return dopamine_.has_value(); }
+  // Brings the synapses of `group` up to t_ms, so that group_synapses() transmits exact weights.
+  void advance_group(double t_ms, std::uint32_t group, const Neuromodulator& da);
+  void after_pre_arrival(double t_ms, std::uint32_t group, const Neuromodulator& da);
+  void on_post_spike(double t_ms, std::uint32_t post, const Neuromodulator& da);
+  // Every synapse up to t_ms (then the neuromodulator may forget its history before t_ms).
+  void catch_up(double t_ms, const Neuromodulator& da);
+  // Signed weight of synapse k at t_ms (>= its last update), without changing anything.
+  double weight_at(std::uint64_t k, double t_ms, const Neuromodulator& da) const;
+  // Eligibility c of synapse k at t_ms (acts on the magnitude; weight unit per uM ms).
+  double eligibility_at(std::uint64_t k, double t_ms) const;
+
   // Storage order (the order of <name>.weights.csv): presynaptic neuron, target, delay,
   // signed weight of every synapse.
   std::span<const StaticSynapse> synapses() const { return table_.synapses(); }
   std::vector<std::uint32_t> presynaptic_indices() const { return table_.presynaptic_indices(); }
   std::vector<double> delays_ms() const { return table_.delays_ms(); }
   // Signed weight of synapse k; set_weight takes a signed weight whose magnitude must lie
-  // within the rule's bounds (for drivers, e.g. weight normalisation between runs).
+  // within the rule's bounds (for drivers, e.g. weight normalisation between runs). For a
+  // modulated projection weight() is the weight at the synapse's last update (use weight_at)
+  // and set_weight is refused.
   double weight(std::uint64_t k) const { return table_.synapses()[k].weight; }
   void set_weight(std::uint64_t k, double signed_weight);
   // Replaces the rule between runs (e.g. amplitudes 0 to freeze learning for a test phase);
@@ -78,6 +115,12 @@ class StdpProjection {
     std::uint32_t group;
   };
   double magnitude(const StaticSynapse& s) const { return sign_ * s.weight; }
+  struct Eligibility {
+    double w;     // weight magnitude at t_ms
+    double c;     // eligibility at t_ms
+    double t_ms;  // last update
+  };
+  void advance(std::uint64_t k, double t_ms, const Neuromodulator& da);
 
   StaticProjection table_;
   StdpRule rule_;
@@ -87,6 +130,8 @@ class StdpProjection {
   std::vector<StdpTraces> post_traces_;  // per target neuron
   std::vector<std::uint64_t> incoming_begin_;  // by target: incoming_[incoming_begin_[j] ..)
   std::vector<Incoming> incoming_;
+  std::optional<DopamineModulation> dopamine_;
+  std::vector<Eligibility> eligibility_;  // per synapse, modulated projections only
 };
 
 }  // namespace ionspike
