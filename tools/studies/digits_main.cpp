@@ -62,6 +62,8 @@ struct Options {
   double stdp_scale = 1.0;       // multiplies the STDP amplitudes of the network file
   std::uint64_t seed = 1;
   std::string out = "out/digits";
+  double check_min_accuracy = -1.0;  // exit 1 if the test accuracy is lower (tests)
+  double check_max_accuracy = 2.0;   // exit 1 if it is higher (control runs in tests)
 };
 
 struct Presenter {
@@ -264,6 +266,11 @@ int run(const Options& o) {
                            train.name, o.neurons, o.epochs, train.size(), 100.0 * accuracy, test.size(), train_s,
                            1e3 * train_s / std::max<double>(1.0, double(total_images)), test_s);
   std::cout << "outputs in " << o.out << "/: summary.json training.csv confusion.csv labels.csv weights.npy thetas.npy\n";
+  if (accuracy < o.check_min_accuracy || accuracy > o.check_max_accuracy) {
+    std::cout << fmt::format("CHECK FAILED: test accuracy {:.4f} outside [{}, {}]\n", accuracy, o.check_min_accuracy,
+                             o.check_max_accuracy);
+    return 1;
+  }
   return 0;
 }
 
@@ -296,6 +303,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1000.0))->capture_default_str();
   app.add_option("--seed", o.seed, "seed (network streams and the train/test split)")->capture_default_str();
   app.add_option("--out", o.out, "output directory")->capture_default_str();
+  app.add_option("--check-min-accuracy", o.check_min_accuracy, "exit 1 if the test accuracy is below (0..1)");
+  app.add_option("--check-max-accuracy", o.check_max_accuracy, "exit 1 if the test accuracy is above (0..1)");
   CLI11_PARSE(app, argc, argv);
   try {
     return run(o);
