@@ -54,7 +54,6 @@ The functions build_model() and run_built() are used by bench/compare_brian2.py.
 """
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
@@ -65,6 +64,8 @@ import time
 import numpy as np
 
 import brian2 as b2
+
+from standalone_util import read_float, stdout_to_stderr
 from brian2 import ms, mV, nS, pF, siemens, msiemens, ufarad, umetre, cm
 
 MODELS = ("coba", "cuba", "cobahh")
@@ -231,33 +232,11 @@ def build_model(model, duration_ms, seed, build_dir, record_spikes=False):
         if (_bench_f) {{ std::fprintf(_bench_f, "%.9f\\n", _bench_wall); std::fclose(_bench_f); }}
     }}''')
     net.run(duration_ms * ms)
-    with _stdout_to_stderr():  # make's output, if Brian lets it through, stays off stdout
+    with stdout_to_stderr():  # make's output, if Brian lets it through, stays off stdout
         dev.build(directory=build_dir, compile=True, run=False, with_output=False)
     codegen_compile_s = time.perf_counter() - t0
     return BuiltModel(model, duration_ms, seed, build_dir, group, synapses, monitor,
                       codegen_compile_s)
-
-
-@contextlib.contextmanager
-def _stdout_to_stderr():
-    """Send file descriptor 1 to 2 (child processes included) for the duration."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def _read_float(path):
-    try:
-        with open(path) as f:
-            return float(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 def run_built(built, bins_ms=None):
@@ -270,8 +249,8 @@ def run_built(built, bins_ms=None):
             os.remove(path)
     dev = b2.get_device()
     dev.run(built.build_dir, with_output=False, run_args=[])
-    run_s = _read_float(os.path.join(built.build_dir, RUN_WALL_FILE))
-    rss_kib = _read_float(os.path.join(built.build_dir, RSS_FILE))
+    run_s = read_float(os.path.join(built.build_dir, RUN_WALL_FILE))
+    rss_kib = read_float(os.path.join(built.build_dir, RSS_FILE))
 
     counts = np.asarray(built.monitor.count[:], dtype=np.int64)
     deg = built.out_degree()

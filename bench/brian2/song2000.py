@@ -68,7 +68,6 @@ The functions build_model() and run_built() can be used by a comparison driver.
 """
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
@@ -79,6 +78,8 @@ import time
 import numpy as np
 
 import brian2 as b2
+
+from standalone_util import read_float, stdout_to_stderr
 from brian2 import ms, mV, Hz, second
 
 N_INPUTS = 1000
@@ -210,33 +211,11 @@ def build_model(duration_s, seed, build_dir, count_input_spikes=False, snapshot_
         if (_bench_f) {{ std::fprintf(_bench_f, "%.9f\\n", _bench_wall); std::fclose(_bench_f); }}
     }}''')
     net.run(duration_s * second)
-    with _stdout_to_stderr():
+    with stdout_to_stderr():
         dev.build(directory=build_dir, compile=True, run=False, with_output=False)
     codegen_compile_s = time.perf_counter() - t0
     return BuiltModel(duration_s, seed, build_dir, inputs, neuron, syn, out_mon, in_mon,
                       w_mon, snapshot_s, codegen_compile_s, drive)
-
-
-@contextlib.contextmanager
-def _stdout_to_stderr():
-    """Send file descriptor 1 to 2 (child processes included) for the duration."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def _read_float(path):
-    try:
-        with open(path) as f:
-            return float(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 def weight_stats(wn):
@@ -262,8 +241,8 @@ def run_built(built, bin_s=10.0):
             os.remove(path)
     dev = b2.get_device()
     dev.run(built.build_dir, with_output=False, run_args=[])
-    run_s = _read_float(os.path.join(built.build_dir, RUN_WALL_FILE))
-    rss_kib = _read_float(os.path.join(built.build_dir, RSS_FILE))
+    run_s = read_float(os.path.join(built.build_dir, RUN_WALL_FILE))
+    rss_kib = read_float(os.path.join(built.build_dir, RSS_FILE))
 
     T = built.duration_s
     t_out = np.asarray(built.out_mon.t[:] / second, dtype=np.float64)
