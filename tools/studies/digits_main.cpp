@@ -56,7 +56,7 @@ struct Options {
   std::size_t block = 100;       // training accuracy block
   double test_fraction = 0.25;   // digits only (Fashion-MNIST has its own test set)
   double max_rate_Hz = 63.75;
-  double weight_sum_nS = 0.0;    // 0: 0.1 nS per input pixel x 784/pixels^(1/2)... see below
+  double weight_sum_nS = 0.0;    // 0: 0.1 nS x sqrt(784 x pixels) (Diehl & Cook: 78 for 784 pixels)
   double present_ms = 350.0, rest_ms = 150.0;
   std::uint32_t min_spikes = 5;
   double stdp_scale = 1.0;       // multiplies the STDP amplitudes of the network file
