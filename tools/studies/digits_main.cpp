@@ -53,6 +53,7 @@ struct Options {
   std::size_t train_limit = 0;  // 0: all
   std::size_t test_limit = 0;
   std::size_t label_images = 0;  // 0: the last epoch
+  bool label_pass = false;       // label with the frozen network instead
   std::size_t block = 100;       // training accuracy block
   double test_fraction = 0.25;   // digits only (Fashion-MNIST has its own test set)
   double max_rate_Hz = 63.75;
@@ -193,14 +194,29 @@ int run(const Options& o) {
   }
   std::fprintf(stderr, "\n");
   const double train_s = std::chrono::duration<double>(clock::now() - t_train).count();
-  const std::vector<std::int32_t> labels = label_responses.assign_labels();
 
-  // Test phase: learning off.
+  // Learning off from here on.
   StdpRule frozen = plastic.rule();
   frozen.a2_plus = frozen.a2_minus = frozen.a3_plus = frozen.a3_minus = 0.0;
   plastic.set_rule(frozen);
   exc_pop.set_adaptation(ThetaAdaptation::Held);
   normalise_incoming_weights(plastic, o.neurons, weight_sum);
+  // Labels: from the responses during the last training presentations (Diehl & Cook), or
+  // from a pass over the training images with the final, frozen network (--label-pass).
+  const auto t_label = clock::now();
+  if (o.label_pass) {
+    label_responses.clear();
+    for (std::size_t i = 0; i < train.size(); ++i) {
+      label_responses.add(presenter.present(train.image(i)), train.labels[i]);
+      if ((i + 1) % 100 == 0 || i + 1 == train.size())
+        std::fprintf(stderr, "\rlabelling: image %zu/%zu      ", i + 1, train.size());
+    }
+    std::fprintf(stderr, "\n");
+  }
+  const double label_s = std::chrono::duration<double>(clock::now() - t_label).count();
+  const std::vector<std::int32_t> labels = label_responses.assign_labels();
+
+  // Test phase.
   std::vector<std::uint32_t> confusion(train.classes * train.classes, 0);
   std::size_t correct = 0, unanswered = 0;
   const auto t_test = clock::now();
@@ -249,13 +265,14 @@ int run(const Options& o) {
   const double total_s = std::chrono::duration<double>(clock::now() - t_begin).count();
   const std::string summary = fmt::format(
       "{{\n  \"dataset\": \"{}\",\n  \"rows\": {},\n  \"cols\": {},\n  \"train_images\": {},\n  \"test_images\": {},\n"
-      "  \"epochs\": {},\n  \"neurons\": {},\n  \"seed\": {},\n  \"weight_sum_nS\": {:.6g},\n"
+      "  \"epochs\": {},\n  \"neurons\": {},\n  \"seed\": {},\n  \"weight_sum_nS\": {:.6g},\n  \"label_pass\": {},\n"
       "  \"labelled_neurons\": {},\n  \"test_accuracy\": {:.6f},\n  \"test_unanswered\": {},\n"
-      "  \"simulated_s\": {:.3f},\n  \"train_wall_s\": {:.3f},\n  \"test_wall_s\": {:.3f},\n  \"total_wall_s\": {:.3f},\n"
+      "  \"simulated_s\": {:.3f},\n  \"train_wall_s\": {:.3f},\n  \"label_wall_s\": {:.3f},\n  \"test_wall_s\": {:.3f},\n  \"total_wall_s\": {:.3f},\n"
       "  \"train_wall_s_per_image\": {:.5f}\n}}\n",
       train.name, train.rows, train.cols, train.size(), test.size(), o.epochs, o.neurons, o.seed, weight_sum,
+      o.label_pass,
       std::count_if(labels.begin(), labels.end(), [](std::int32_t l) { return l != kNoLabel; }), accuracy, unanswered,
-      sim.time_ms() * 1e-3, train_s, test_s, total_s, train_s / std::max<double>(1.0, double(total_images)));
+      sim.time_ms() * 1e-3, train_s, label_s, test_s, total_s, train_s / std::max<double>(1.0, double(total_images)));
   {
     AtomicFile f(std::filesystem::path(o.out) / "summary.json");
     f.stream() << summary;
@@ -291,6 +308,7 @@ int main(int argc, char** argv) {
   app.add_option("--train-limit", o.train_limit, "use only the first N training images (0: all)");
   app.add_option("--test-limit", o.test_limit, "use only the first N test images (0: all)");
   app.add_option("--label-images", o.label_images, "label neurons on the last N training presentations (0: last epoch)");
+  app.add_flag("--label-pass", o.label_pass, "label neurons in an extra pass over the training images, learning off");
   app.add_option("--block", o.block, "images per block of the training accuracy")->check(CLI::Range(1ul, 1000000ul))
       ->capture_default_str();
   app.add_option("--test-fraction", o.test_fraction, "held-out part of the 8x8 digits")->check(CLI::Range(0.01, 0.99))
