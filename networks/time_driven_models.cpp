@@ -78,6 +78,13 @@ void validate_cond_lif_membrane(const Msg& m, const Checker& check, const FieldP
 
 }  // namespace
 
+// The conductance-based LIF membrane and synapses of LifCondExp or LifCondExpAdaptive.
+template <class Msg>
+LifCondExpModel::Parameters cond_lif_parameters(const Msg& m) {
+  return {m.c_m_pf(), m.g_l_ns(),   m.e_l_mv(), m.v_th_mv(), m.v_reset_mv(),
+          m.t_ref_ms(), m.i_e_pa(), conductance_parameters(m.synapses())};
+}
+
 void validate_lif_cond_exp(const pb::Population& pop, const Checker& check, const FieldPath& at) {
   validate_cond_lif_membrane(pop.lif_cond_exp(), check, at / "lif_cond_exp");
 }
@@ -86,8 +93,7 @@ std::unique_ptr<NeuronPopulation> make_lif_cond_exp(const pb::Population& pop, s
                                                     std::uint64_t seed) {
   using M = LifCondExpModel;
   const pb::LifCondExp& m = pop.lif_cond_exp();
-  const M::Parameters p{m.c_m_pf(),     m.g_l_ns(),   m.e_l_mv(), m.v_th_mv(), m.v_reset_mv(),
-                        m.t_ref_ms(),   m.i_e_pa(),   conductance_parameters(m.synapses())};
+  const M::Parameters p = cond_lif_parameters(m);
   TimeDrivenPopulation<M>::Columns y;
   y[M::kV] = initial_column(pop, m.has_v_init_mv(), m.v_init_mv(), m.e_l_mv(), seed, "v_init");
   initial_conductances(y, M::kGEx, M::kGIn, pop, m.synapses(), seed);
@@ -107,17 +113,7 @@ std::unique_ptr<NeuronPopulation> make_lif_cond_exp_adaptive(const pb::Populatio
                                                              std::uint64_t seed) {
   using M = LifCondExpAdaptiveModel;
   const pb::LifCondExpAdaptive& m = pop.lif_cond_exp_adaptive();
-  M::Parameters p;
-  p.c_m_pF = m.c_m_pf();
-  p.g_l_nS = m.g_l_ns();
-  p.e_l_mV = m.e_l_mv();
-  p.v_th_mV = m.v_th_mv();
-  p.v_reset_mV = m.v_reset_mv();
-  p.t_ref_ms = m.t_ref_ms();
-  p.i_e_pA = m.i_e_pa();
-  p.tau_theta_ms = m.tau_theta_ms();
-  p.theta_plus_mV = m.theta_plus_mv();
-  p.synapses = conductance_parameters(m.synapses());
+  const M::Parameters p{cond_lif_parameters(m), m.tau_theta_ms(), m.theta_plus_mv()};
   LifCondExpAdaptivePopulation::Columns y;
   y[M::kV] = initial_column(pop, m.has_v_init_mv(), m.v_init_mv(), m.e_l_mv(), seed, "v_init");
   y[M::kTheta] = initial_column(pop, m.has_theta_init_mv(), m.theta_init_mv(), 0.0, seed, "theta_init");

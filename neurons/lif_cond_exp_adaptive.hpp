@@ -51,6 +51,7 @@
 #include <fmt/format.h>
 
 #include "neurons/exp_conductances.hpp"
+#include "neurons/lif_cond_exp.hpp"
 #include "neurons/neuron_population.hpp"
 #include "neurons/time_driven_population.hpp"
 
@@ -66,17 +67,10 @@ struct LifCondExpAdaptiveModel : ConductanceInputs<4> {
   static constexpr std::size_t kDecayFrom = kTheta;
   static_assert(kGEx == ConductanceInputs<4>::kDecayFrom && kGIn == kVariables - 1);
 
-  struct Parameters {
-    double c_m_pF = 200.0;
-    double g_l_nS = 10.0;
-    double e_l_mV = -60.0;
-    double v_th_mV = -50.0;
-    double v_reset_mV = -60.0;
-    double t_ref_ms = 5.0;
-    double i_e_pA = 0.0;
+  // lif_cond_exp's membrane and synapses, plus the threshold's adaptation.
+  struct Parameters : LifCondExpModel::Parameters {
     double tau_theta_ms = 1e7;     // may be +inf: theta held constant
     double theta_plus_mV = 0.05;   // added to theta at each spike
-    ExpConductanceParameters synapses;
   };
 
   static std::vector<std::string> variables() { return {"v_mV", "theta_mV", "g_ex_nS", "g_in_nS"}; }
