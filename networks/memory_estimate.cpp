@@ -11,6 +11,18 @@
 
 namespace ionspike {
 
+double bytes_per_synapse(const pb::Projection& pr) {
+  double bytes = kBuildBytesPerSynapse;
+  if (pr.has_stdp()) {
+    bytes += kPlasticIndexBytesPerSynapse;
+    if (pr.stdp().has_dopamine()) bytes += kEligibilityBytesPerSynapse;
+  } else if (pr.has_eis()) {
+    bytes += kPlasticIndexBytesPerSynapse + kEisExtraBytesPerSynapse;
+    if (pr.eis().account_energy()) bytes += kEisEnergyBytesPerSynapse;
+  }
+  return bytes;
+}
+
 MemoryEstimate estimate_memory(const pb::Network& net) {
   MemoryEstimate est;
   std::map<std::string, double> sizes;
@@ -69,7 +81,7 @@ MemoryEstimate estimate_memory(const pb::Network& net) {
     }
     est.synapses += count;
     synapses_of[pr.name()] = count;
-    account("projections", j, kBuildBytesPerSynapse * count);
+    account("projections", j, bytes_per_synapse(pr) * count);
   }
   // Recorded spikes of sources (the counts of neurons are not known before the run).
   for (int r = 0; r < net.spike_recorders_size(); ++r) {

@@ -61,6 +61,7 @@ struct Options {
   double present_ms = 350.0, rest_ms = 150.0;
   std::uint32_t min_spikes = 5;
   double stdp_scale = 1.0;       // multiplies the STDP amplitudes of the network file
+  double theta_plus_mV = -1.0;   // < 0: the network file's theta_plus_mV of 'exc'
   std::uint64_t seed = 1;
   std::string out = "out/digits";
   double check_min_accuracy = -1.0;  // exit 1 if the test accuracy is lower (tests)
@@ -136,6 +137,11 @@ int run(const Options& o) {
   for (auto& p : *loaded.message.mutable_populations()) {
     if (p.name() == "input") p.set_size(pixels);
     if (p.name() == "exc" || p.name() == "inh") p.set_size(o.neurons);
+    if (p.name() == "exc" && o.theta_plus_mV >= 0) {
+      if (!p.has_lif_cond_exp_adaptive())
+        throw std::invalid_argument(o.network + ": --theta-plus needs 'exc' to be lif_cond_exp_adaptive");
+      p.mutable_lif_cond_exp_adaptive()->set_theta_plus_mv(o.theta_plus_mV);
+    }
   }
   loaded.message.mutable_simulation()->set_seed(o.seed);
   loaded.message.mutable_simulation()->set_t_stop_ms(1e12);
@@ -319,6 +325,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1e6));
   app.add_option("--stdp-scale", o.stdp_scale, "multiplies the STDP amplitudes of the network file")
       ->check(CLI::Range(0.0, 1000.0))->capture_default_str();
+  app.add_option("--theta-plus", o.theta_plus_mV, "threshold increase per spike of 'exc', mV (default: the network file's)")
+      ->check(CLI::Range(0.0, 100.0));
   app.add_option("--seed", o.seed, "seed (network streams and the train/test split)")->capture_default_str();
   app.add_option("--out", o.out, "output directory")->capture_default_str();
   app.add_option("--check-min-accuracy", o.check_min_accuracy, "exit 1 if the test accuracy is below (0..1)");
