@@ -1,6 +1,7 @@
 // Labelling neurons by class responses, voting, and weight normalisation (learning/).
 #include <catch2/catch.hpp>
 
+#include <random>
 #include <vector>
 
 #include "learning/class_labelling.hpp"
@@ -26,7 +27,7 @@ TEST_CASE("neurons get the class they respond to most, images the class their ne
   CHECK_THROWS(table.add(std::vector<std::uint32_t>{1, 2, 3, 4}, 3));
 }
 
-TEST_CASE("weight normalisation scales each neuron's inputs to the target sum, clipping at w_max", "[learning]") {
+TEST_CASE("weight normalisation scales each neuron's inputs to the target sum exactly, within w_max", "[learning]") {
   std::vector<SynapseSpec> specs;
   const std::vector<float> w = {0.1f, 0.2f, 0.3f, 0.4f, 0.9f, 0.05f, 0.05f, 0.0f};
   for (std::uint32_t pre = 0; pre < 4; ++pre)
@@ -35,15 +36,49 @@ TEST_CASE("weight normalisation scales each neuron's inputs to the target sum, c
   rule.w_max = 1.0;
   StdpProjection proj("p", 0, 1, 4, 2, specs, rule, false);
   normalise_incoming_weights(proj, 2, 2.0);
-  std::vector<double> sum(2, 0.0), max(2, 0.0);
-  for (std::uint64_t k = 0; k < proj.synapse_count(); ++k) {
-    sum[proj.synapses()[k].post] += proj.weight(k);
-    max[proj.synapses()[k].post] = std::max(max[proj.synapses()[k].post], proj.weight(k));
+  std::vector<std::vector<double>> by_post(2);
+  for (std::uint64_t k = 0; k < proj.synapse_count(); ++k) by_post[proj.synapses()[k].post].push_back(proj.weight(k));
+  // neuron 0: 0.1 0.3 0.9 0.05; x 2/1.35 would take 0.9 to 1.33: it stops at 1 and the others
+  // share the remaining 1 in proportion: x 1/0.45
+  CHECK_THAT(by_post[0], Catch::Approx(std::vector<double>{0.1 / 0.45, 0.3 / 0.45, 1.0, 0.05 / 0.45}).epsilon(1e-6));
+  // neuron 1: 0.2 0.4 0.05 0: 0.4 stops at 1, the others x 1/0.25
+  CHECK_THAT(by_post[1], Catch::Approx(std::vector<double>{0.8, 1.0, 0.2, 0.0}).epsilon(1e-6));
+}
+
+TEST_CASE("scale_to_sum: one factor, bounds respected, exact sum, impossible targets refused", "[learning]") {
+  SECTION("a value pushed below the lower bound stays there; the rest shares the sum") {
+    std::vector<double> g = {10.0, 400.0, 1000.0, 1600.0};  // an EIS device's nS, bounds [10, 1990]
+    scale_to_sum(g, 1500.0, 10.0, 1990.0);
+    CHECK(g[0] == 10.0);
+    CHECK(g[1] + g[2] + g[3] == Approx(1490.0).epsilon(1e-14));
+    CHECK(g[2] / g[1] == Approx(2.5).epsilon(1e-14));
+    CHECK(g[3] / g[1] == Approx(4.0).epsilon(1e-14));
   }
-  // neuron 0: 0.1 0.3 0.9 0.05 scaled by 2/1.35, 0.9 -> 1.33 clipped to 1
-  CHECK(max[0] == Approx(1.0));
-  CHECK(sum[0] == Approx(0.45 * 2.0 / 1.35 + 1.0).epsilon(1e-6));
-  // neuron 1: 0.2 0.4 0.05 0 scaled by 2/0.65, 0.4 -> 1.23 clipped to 1
-  CHECK(max[1] == Approx(1.0));
-  CHECK(sum[1] == Approx(0.25 * 2.0 / 0.65 + 1.0).epsilon(1e-6));
+  SECTION("random values: the sum is met and the order kept") {
+    std::mt19937_64 rng(5);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    for (int trial = 0; trial < 200; ++trial) {
+      std::vector<double> v(64);
+      for (double& x : v) x = u(rng) * u(rng);
+      const double target = 1.0 + 50.0 * u(rng);
+      std::vector<double> scaled = v;
+      scale_to_sum(scaled, target, 0.0, 1.0);
+      double sum = 0.0;
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        sum += scaled[i];
+        REQUIRE(scaled[i] >= 0.0);
+        REQUIRE(scaled[i] <= 1.0);
+        for (std::size_t j = 0; j < v.size(); ++j)
+          if (v[i] < v[j]) REQUIRE(scaled[i] <= scaled[j]);
+      }
+      REQUIRE(sum == Approx(target).epsilon(1e-12));
+    }
+  }
+  SECTION("targets outside [n lo, n hi] are refused with the allowed range") {
+    std::vector<double> v = {0.5, 0.5};
+    CHECK_THROWS_WITH(scale_to_sum(v, 2.5, 0.0, 1.0), Catch::Contains("allowed: [0.000000, 2.000000]"));
+    CHECK_THROWS_WITH(scale_to_sum(v, 0.1, 0.1, 1.0), Catch::Contains("cannot be reached"));
+    std::vector<double> zeros = {0.0, 0.0};
+    CHECK_THROWS_WITH(scale_to_sum(zeros, 1.0, 0.0, 1.0), Catch::Contains("sum to 0"));
+  }
 }
