@@ -231,10 +231,36 @@ void Simulator::modify_population(std::uint32_t population,
   if (!ctx_.emitted().empty()) route_emitted_spikes();
 }
 
+std::uint32_t Simulator::eis_projection_index(const std::string& name) const {
+  for (std::uint32_t j = 0; j < net_.eis_projections.size(); ++j)
+    if (net_.eis_projections[j].name() == name) return j;
+  throw std::out_of_range("no EIS projection named '" + name + "'");
+}
+
+void Simulator::modify_eis_projection(std::uint32_t projection, const EisChangeFn& change) {
+  if (projection >= net_.eis_projections.size())
+    throw std::out_of_range("modify_eis_projection: no EIS projection " + std::to_string(projection) + " (there are " +
+                            std::to_string(net_.eis_projections.size()) + ")");
+  if (!started_) start();
+  EisProjection& proj = net_.eis_projections[projection];
+  const SpikeHistory& pre = net_.pre_history(proj.pre_population());
+  const SpikeHistory& post = net_.post_history(proj.post_population());
+  // A clocked population's step may end up to rounding after now (run_until's slack): the
+  // control time is then that step's end, so no synapse is written before its last touch.
+  const double now = std::max(now_ms_, current_.t_ms);
+  proj.synchronise(now, pre, post);
+  change(proj, pre, post, now);
+}
+
+void Simulator::modify_eis_projection(const std::string& projection, const EisChangeFn& change) {
+  modify_eis_projection(eis_projection_index(projection), change);
+}
+
 void Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
   if (t_stop_ms < now_ms_)
     throw std::invalid_argument("run_until: t_stop_ms is before the current time");
   if (!started_) start();
+  for (EisProjection& proj : net_.eis_projections) proj.end_control();
   constexpr std::uint64_t kProgressEvery = 1u << 16;
   // A clocked population's step that ends at t_stop up to the rounding of k * dt (3 * 0.1 is
   // 0.30000000000000004) belongs to this run: its spikes lie before t_stop.

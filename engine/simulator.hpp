@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "engine/event_context.hpp"
@@ -43,6 +44,17 @@ class Simulator {
   // needed; spikes it emits are routed as usual. For drivers of learning studies.
   void modify_population(std::uint32_t population,
                          const std::function<void(NeuronPopulation&, EventContext&, double now_ms)>& change);
+  // Between runs: lets `change` read and modify EIS projection `projection` (index in
+  // network().eis_projections, or its name) at the current time. The projection is first
+  // synchronised at now (EisProjection::synchronise, which integrates nothing): inside
+  // `change`, conductance(), set_conductance(), set_gate_factors() and set_frozen() act at
+  // now. The network is started first if needed. For drivers of learning studies.
+  using EisChangeFn = std::function<void(EisProjection&, const SpikeHistory& pre, const SpikeHistory& post,
+                                         double now_ms)>;
+  void modify_eis_projection(std::uint32_t projection, const EisChangeFn& change);
+  void modify_eis_projection(const std::string& projection, const EisChangeFn& change);
+  // Index of the EIS projection with this name; throws std::out_of_range if none.
+  std::uint32_t eis_projection_index(const std::string& name) const;
   double time_ms() const { return now_ms_; }
   const RuntimeNetwork& network() const { return net_; }
   RuntimeNetwork& network() { return net_; }

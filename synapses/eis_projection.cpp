@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 #include <numeric>
+#include <sstream>
+#include <utility>
 #include <stdexcept>
 
 namespace ionspike {
@@ -40,6 +42,7 @@ EisProjection::EisProjection(std::string name, std::uint32_t pre_population,
   row_begin_[pre_size] = static_cast<std::uint32_t>(groups_.size());
   groups_.push_back({0.0, synapses_.size()});
   if (p_.account_energy) synapse_energy_fJ_.assign(synapses_.size(), 0.0);
+  epochs_.push_back({-std::numeric_limits<double>::infinity(), p_.a_pre, p_.a_post});
 
   // By-target index for postsynaptic touches.
   incoming_begin_.assign(static_cast<std::size_t>(post_size) + 1, 0);
@@ -68,11 +71,12 @@ double EisProjection::integrate(std::uint64_t k, std::uint32_t pre, double delay
                                 const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
                                 bool arrival_at_t_done, EisEnergy* energy) const {
   const EisSynapse& s = synapses_[k];
+  if (frozen_) return s.g_nS;
   const std::vector<double>& pre_times = pre_spikes.spikes(pre);
   const std::vector<double>& post_times = post_spikes.spikes(s.post);
   // Last touch: latest arrival before t (or at t, for read-outs after all events at t),
-  // latest postsynaptic spike at or before t.
-  double t_prev = 0.0;
+  // latest postsynaptic spike at or before t; the floor for a floored synapse.
+  double t_prev = std::signbit(s.prefactor) ? floor_ms_ : 0.0;
   for (auto it = pre_times.rbegin(); it != pre_times.rend(); ++it)
     if (*it + delay_ms < t_ms || (arrival_at_t_done && *it + delay_ms == t_ms)) {
       t_prev = std::max(t_prev, *it + delay_ms);
@@ -88,16 +92,18 @@ double EisProjection::integrate(std::uint64_t k, std::uint32_t pre, double delay
   const double d_pre = p_.pre_waveform.duration_ms(), d_post = p_.post_waveform.duration_ms();
   for (double e : pre_times) {
     const double start = e + delay_ms;
-    if (start < t_ms && start + d_pre > t_prev) copies_.push_back({&p_.pre_waveform, start, p_.a_pre, +1});
+    if (start < t_ms && start + d_pre > t_prev)
+      copies_.push_back({&p_.pre_waveform, start, epoch_of(e).a_pre, +1});
   }
   for (double p : post_times)
-    if (p < t_ms && p + d_post > t_prev) copies_.push_back({&p_.post_waveform, p, p_.a_post, -1});
-  return p_.device.advance(s.g_nS, t_prev, t_ms, copies_, s.prefactor, energy);
+    if (p < t_ms && p + d_post > t_prev) copies_.push_back({&p_.post_waveform, p, epoch_of(p).a_post, -1});
+  return p_.device.advance(s.g_nS, t_prev, t_ms, copies_, std::fabs(s.prefactor), energy);
 }
 
 void EisProjection::touch(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
                           const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
                           bool arrival_at_t_done) {
+  if (frozen_) return;  // G held; the synapse stays floored at the freeze time
   const double g0 = synapses_[k].g_nS;
   EisEnergy used;
   const double g1 =
@@ -109,13 +115,16 @@ void EisProjection::touch(std::uint64_t k, std::uint32_t pre, double delay_ms, d
     energy_.divider_fJ += used.divider_fJ;
     synapse_energy_fJ_[k] += used.total_fJ();
   }
-  synapses_[k].g_nS = g1 == g0 ? g1 : p_.device.apply_cycle_noise(g0, g1, noise_);
+  EisSynapse& s = synapses_[k];
+  s.g_nS = g1 == g0 ? g1 : p_.device.apply_cycle_noise(g0, g1, noise_);
+  s.prefactor = std::fabs(s.prefactor);  // stored G is now at t_ms >= the floor
 }
 
 void EisProjection::on_pre_arrival(double t_ms, std::uint32_t pre, std::uint32_t group,
                                    const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
                                    std::vector<StaticSynapse>& transmit) {
   transmit.clear();
+  control_open_ = false;
   const double delay = groups_[group].delay_ms;
   for (std::uint64_t k = groups_[group].first; k < groups_[group + 1].first; ++k) {
     touch(k, pre, delay, t_ms, pre_spikes, post_spikes, false);
@@ -127,6 +136,7 @@ void EisProjection::on_post_spike(double t_ms, std::uint32_t post, const SpikeHi
                                   const SpikeHistory& post_spikes, std::uint32_t self_object,
                                   const Event& current) {
   const bool at_t = current.t_ms == t_ms;
+  control_open_ = false;
   for (std::uint64_t i = incoming_begin_[post]; i < incoming_begin_[post + 1]; ++i) {
     const Incoming& in = incoming_[i];
     const std::uint32_t g = group_of(in.synapse);
@@ -158,6 +168,105 @@ EisEnergy EisProjection::energy_until(double t_ms, const SpikeHistory& pre_spike
   for (std::uint64_t k = 0; k < synapses_.size(); ++k)
     integrate(k, pre_of(k), delay_of(k), t_ms, pre_spikes, post_spikes, true, &total);
   return total;
+}
+
+void EisProjection::require_control(const char* what) const {
+  if (!control_open_)
+    throw std::logic_error("EIS projection '" + name_ + "': " + what +
+                           " needs synchronise(now) first, with no event handled since "
+                           "(use Simulator::modify_eis_projection)");
+}
+
+void EisProjection::synchronise(double t_ms, const SpikeHistory&, const SpikeHistory&) {
+  if (!(t_ms >= floor_ms_) || !(t_ms >= control_ms_))
+    throw std::invalid_argument("EIS projection '" + name_ + "': synchronise at " + std::to_string(t_ms) +
+                                " ms, before an earlier control time or touch floor (" +
+                                std::to_string(std::max(floor_ms_, control_ms_)) + " ms)");
+  control_ms_ = t_ms;
+  control_open_ = true;
+}
+
+void EisProjection::bring_to(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
+                             const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes) {
+  EisSynapse& s = synapses_[k];
+  if (!frozen_) {
+    // Every event up to t_ms has been handled (an arrival exactly at t_ms included).
+    const double g0 = s.g_nS;
+    EisEnergy used;
+    const double g1 = integrate(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, true,
+                                p_.account_energy ? &used : nullptr);
+    if (p_.account_energy) {
+      energy_.insertion_fJ += used.insertion_fJ;
+      energy_.gate_fJ += used.gate_fJ;
+      energy_.divider_fJ += used.divider_fJ;
+      synapse_energy_fJ_[k] += used.total_fJ();
+    }
+    s.g_nS = g1 == g0 ? g1 : p_.device.apply_cycle_noise(g0, g1, noise_);
+  }
+  s.prefactor = -std::fabs(s.prefactor);
+}
+
+void EisProjection::advance_floor(double t_ms, const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
+                                  bool every_synapse) {
+  if (floor_ms_ == t_ms && !every_synapse) return;
+  const std::uint32_t n_pre = pre_size();
+  for (std::uint32_t pre = 0; pre < n_pre; ++pre)
+    for (std::uint32_t g = row_begin_[pre]; g < row_begin_[pre + 1]; ++g)
+      for (std::uint64_t k = groups_[g].first; k < groups_[g + 1].first; ++k)
+        if (std::signbit(synapses_[k].prefactor) ? floor_ms_ != t_ms : every_synapse)
+          bring_to(k, pre, groups_[g].delay_ms, t_ms, pre_spikes, post_spikes);
+  floor_ms_ = t_ms;
+}
+
+double EisProjection::conductance(std::uint64_t k, const SpikeHistory& pre_spikes,
+                                  const SpikeHistory& post_spikes) const {
+  require_control("conductance");
+  return conductance_at(k, control_ms_, pre_spikes, post_spikes);
+}
+
+void EisProjection::set_conductance(std::uint64_t k, double g_nS, const SpikeHistory& pre_spikes,
+                                    const SpikeHistory& post_spikes) {
+  require_control("set_conductance");
+  if (k >= synapses_.size())
+    throw std::invalid_argument("EIS projection '" + name_ + "': set_conductance of synapse " + std::to_string(k) +
+                                ", which does not exist (synapses 0.." + std::to_string(synapses_.size()) + ")");
+  const double lo = p_.device.g_min_nS(), hi = p_.device.g_max_nS();
+  if (!(g_nS >= lo && g_nS <= hi)) {
+    std::ostringstream m;
+    m.precision(17);
+    m << "EIS projection '" << name_ << "': set_conductance of synapse " << k << " to " << g_nS
+      << " nS, outside the device's range [" << lo << ", " << hi << "] nS (device '" << p_.device.name() << "')";
+    throw std::invalid_argument(m.str());
+  }
+  advance_floor(control_ms_, pre_spikes, post_spikes, false);
+  if (!floored(k)) bring_to(k, pre_of(k), delay_of(k), control_ms_, pre_spikes, post_spikes);
+  synapses_[k].g_nS = g_nS;
+}
+
+void EisProjection::set_gate_factors(double a_pre, double a_post) {
+  require_control("set_gate_factors");
+  for (const auto& [name, a] : {std::pair{"a_pre", a_pre}, std::pair{"a_post", a_post}})
+    if (!(a >= -100.0 && a <= 100.0))
+      throw std::invalid_argument("EIS projection '" + name_ + "': set_gate_factors: " + name + " = " +
+                                  std::to_string(a) + " is outside [-100, 100]");
+  if (epochs_.back().after_ms == control_ms_)
+    epochs_.back() = {control_ms_, a_pre, a_post};
+  else
+    epochs_.push_back({control_ms_, a_pre, a_post});
+  p_.a_pre = a_pre;
+  p_.a_post = a_post;
+}
+
+void EisProjection::set_frozen(bool frozen, const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes) {
+  require_control("set_frozen");
+  if (frozen == frozen_) return;
+  if (frozen) {
+    advance_floor(control_ms_, pre_spikes, post_spikes, true);  // every synapse held at its value now
+    frozen_ = true;
+  } else {
+    floor_ms_ = control_ms_;  // every synapse is floored: the frozen interval is skipped
+    frozen_ = false;
+  }
 }
 
 }  // namespace ionspike

@@ -19,8 +19,31 @@
 // 16-byte synapses (G as double, target, per-device kinetic factor), plus a by-target index
 // (presynaptic neuron and synapse index, 8 bytes) for the postsynaptic touches, and, when
 // energy is accounted, 8 bytes per synapse of cumulative device energy.
+//
+// Control between runs (drivers, Simulator::modify_eis_projection; docs/eis.md "Run-time
+// control"). A value written at t must not be integrated again from the derived last touch.
+// The projection keeps one "touch floor" t_floor (one double); a synapse whose stored G is
+// its value at t_floor is *floored*, marked by the sign bit of its (positive) prefactor, so
+// the synapse stays 16 bytes. For a floored synapse
+//   t_prev = max(t_prev from the histories, t_floor)
+// and copies that started before t_floor but are still active contribute only their part
+// after it. The mark is cleared by the synapse's next touch (which stores G at a later time).
+//  * synchronise(t) only declares the control time: it integrates nothing, so a run in
+//    chunks with read-only sessions in between is bit-identical to one run (splitting an
+//    update changes rounding and, with cycle noise, the noise draws).
+//  * The first write at t (set_conductance, set_frozen(true)) moves the floor to t: synapses
+//    still floored at an earlier floor are integrated to t (a touch, energy and noise as
+//    usual). The written synapse is integrated to t, floored, and overwritten.
+//  * Gate factors belong to the waveform copy: a copy keeps the a_pre/a_post in force when
+//    its spike was emitted (spikes at or before the change keep the old ones), so changing
+//    them integrates nothing; the changes are kept as a short list of epochs.
+//  * Frozen: touches do nothing (G is held, no energy); every synapse is brought to the
+//    freeze time first. Unfreezing moves the floor to the unfreeze time without integrating:
+//    the frozen interval is skipped entirely, even by copies active across its ends.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -38,7 +61,9 @@ namespace ionspike {
 struct EisSynapse {
   double g_nS;
   std::uint32_t post;
-  float prefactor;  // device-to-device variability of the kinetic prefactor
+  // Device-to-device variability of the kinetic prefactor (> 0); stored negated while the
+  // synapse is floored (see the header comment).
+  float prefactor;
 };
 static_assert(sizeof(EisSynapse) == 16);
 
@@ -91,6 +116,49 @@ class EisProjection {
   double conductance_at(std::uint64_t k, double t_ms, const SpikeHistory& pre_spikes,
                         const SpikeHistory& post_spikes) const;
 
+  // ---- Control between runs (docs/eis.md, "Run-time control") ----
+  // Declares t_ms as the control time: every event up to t_ms has been handled (the
+  // engine's current time). Integrates nothing and changes nothing; a following write acts
+  // at t_ms. Throws std::invalid_argument if t_ms is before an earlier control time or floor.
+  void synchronise(double t_ms, const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes);
+  // True while the control time is current (no event has touched the projection since).
+  bool control_open() const { return control_open_; }
+  void end_control() { control_open_ = false; }
+  double control_time_ms() const { return control_ms_; }
+  double touch_floor_ms() const { return floor_ms_; }
+  // G of synapse k at the control time (read-only; the same as conductance_at there).
+  double conductance(std::uint64_t k, const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes) const;
+  // Sets G of synapse k at the control time: from then on the device integrates from g_nS.
+  // The synapse is first integrated to the control time (energy accounted; the write itself
+  // costs no modelled energy). Throws std::invalid_argument naming the projection, the
+  // synapse and the device's range for NaN or a value outside [g_min, g_max] (never clamps),
+  // std::logic_error without a current control time.
+  void set_conductance(std::uint64_t k, double g_nS, const SpikeHistory& pre_spikes,
+                       const SpikeHistory& post_spikes);
+  // Synapses onto target neuron `post`: (presynaptic neuron, synapse index) pairs.
+  struct Incoming {
+    std::uint32_t pre;
+    std::uint32_t synapse;
+  };
+  std::span<const Incoming> incoming(std::uint32_t post) const {
+    return {incoming_.data() + incoming_begin_[post], incoming_.data() + incoming_begin_[post + 1]};
+  }
+  std::uint32_t post_size() const { return static_cast<std::uint32_t>(incoming_begin_.size() - 1); }
+  std::uint32_t pre_size() const { return static_cast<std::uint32_t>(row_begin_.size() - 1); }
+  // Gate factors of the copies of spikes emitted after the control time (earlier spikes keep
+  // theirs). Throws std::invalid_argument for values outside [-100, 100] or NaN (the range
+  // the network format accepts), std::logic_error without a current control time.
+  void set_gate_factors(double a_pre, double a_post);
+  double a_pre() const { return epochs_.back().a_pre; }
+  double a_post() const { return epochs_.back().a_post; }
+  // Freezes (true) or releases (false) every device at the control time. Frozen, G is held
+  // exactly: touches integrate nothing and account no energy; waveform copies act only
+  // outside frozen intervals. Freezing integrates every synapse to the control time first.
+  void set_frozen(bool frozen, const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes);
+  bool frozen() const { return frozen_; }
+  // Floored synapses (diagnostics and tests).
+  bool floored(std::uint64_t k) const { return std::signbit(synapses_[k].prefactor); }
+
   // Storage order: presynaptic neuron, delay and target of synapse k; its stored G.
   std::uint32_t pre_of(std::uint64_t k) const;
   std::uint32_t post_of(std::uint64_t k) const { return synapses_[k].post; }
@@ -116,11 +184,28 @@ class EisProjection {
     double delay_ms;
     std::uint64_t first;
   };
-  struct Incoming {
-    std::uint32_t pre;
-    std::uint32_t synapse;
+  // Gate factors of the copies of spikes emitted after after_ms (the first epoch: always).
+  struct GateEpoch {
+    double after_ms;
+    double a_pre;
+    double a_post;
   };
   std::uint32_t group_of(std::uint64_t k) const;
+  const GateEpoch& epoch_of(double emitted_ms) const {
+    if (emitted_ms > epochs_.back().after_ms) return epochs_.back();
+    auto it = std::lower_bound(epochs_.begin(), epochs_.end(), emitted_ms,
+                               [](const GateEpoch& e, double t) { return e.after_ms < t; });
+    return *(it - 1);
+  }
+  void require_control(const char* what) const;
+  // Integrates synapse k to t_ms (a touch: energy and cycle noise as usual; nothing while
+  // frozen) and marks it floored. The caller sets floor_ms_ = t_ms.
+  void bring_to(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms, const SpikeHistory& pre_spikes,
+                const SpikeHistory& post_spikes);
+  // Moves the floor to t_ms: synapses floored at the old floor are brought to t_ms, and
+  // with every_synapse also all others (afterwards every synapse is floored at t_ms).
+  void advance_floor(double t_ms, const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
+                     bool every_synapse);
   // G of synapse k integrated from its last touch to t_ms. arrival_at_t_done: a spike
   // arriving exactly at t_ms has already touched the synapse (read-outs come last at t).
   double integrate(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
@@ -142,6 +227,12 @@ class EisProjection {
   std::vector<double> synapse_energy_fJ_;  // per synapse, when account_energy
   RandomStream noise_;
   mutable std::vector<WaveformCopy> copies_;  // scratch
+  // Control between runs.
+  std::vector<GateEpoch> epochs_;  // after_ms ascending; epochs_[0].after_ms = -infinity
+  double floor_ms_ = 0.0;          // touch floor of the floored synapses
+  double control_ms_ = 0.0;        // control time declared by synchronise
+  bool control_open_ = false;
+  bool frozen_ = false;
 };
 
 }  // namespace ionspike
