@@ -11,8 +11,10 @@ projection *in situ*, from the recorded spikes and conductances only:
   * every pre/post pair of synapse k (pre arrival a = pre spike + delay, post spike p,
     dt = p - a, |dt| < 500 ms) is counted in a dt bin and in the window of its later event;
   * dG[k, w] is regressed (least squares, over all synapses and windows of a projection) on
-    those pair counts, plus the counts of pre arrivals and post spikes in the window (the lone
-    waveforms) and a constant. The coefficient of a dt bin is the measured dG per pair.
+    those pair counts, plus the pre/pre and post/post pairs of the synapse by interval (two
+    copies of one neuron's waveform also interact at the device), the counts of pre arrivals
+    and post spikes in the window (the lone waveforms) and a constant. The coefficient of a dt
+    bin is the measured dG per pair.
 
 Nothing in the measurement knows the waveforms: it would return any curve the devices make.
 The curves are compared with the single-device reference of `ionspike stdp-curve` for the
@@ -21,8 +23,8 @@ same waveform pair (device preset, G0 = 1000 nS: `--waveforms antisymmetric` for
 Uncertainties: bootstrap over postsynaptic neurons (the regression is re-solved on resampled
 neurons), 1 sd.
 
-Writes to --out: stdp_in_situ.csv/.npy (curve per projection), reference_<rule>.csv,
-weights_<projection>.npy (G at every sample), rates.csv, summary.json, and the plots
+Writes to --out: stdp_in_situ.csv/.npy (curve per group of projections), reference_<A|B>_G<g0>/stdp_curve.csv,
+weights_<projection>_seed<N>.npy (time, G of every synapse at every sample), rates.csv, summary.json, and the plots
 stdp_curves.png, weight_histograms.png, raster.png.
 
 --check (exit 1 if it fails) tests the designed difference, at the dt = +-10 ms bins
@@ -30,7 +32,7 @@ stdp_curves.png, weight_histograms.png, raster.png.
 target (A_A + B_A onto A, A_B + B_B onto B):
   * onto A (antisymmetric): dG(+10) > +margin, dG(-10) < -margin;
   * onto B (symmetric):     dG(+10) > +margin, dG(-10) > +margin (same sign on both sides), and
-    a central dip dG(0) < min(dG(-10), dG(+10)) - margin;
+    a central dip dG(0) < min(dG(-10), dG(+10)) - dip margin;
   * the network is active and recurrent: A and B fire at >= 1 Hz, and the recurrent EIS
     synapses carry >= 15 % of each population's excitatory drive (sum over arrivals of gain * G).
 
