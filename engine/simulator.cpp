@@ -39,6 +39,10 @@ Simulator::Simulator(RuntimeNetwork network)
     if (proj.modulated() && proj.dopamine()->neuromodulator >= net_.neuromodulators.size())
       throw std::invalid_argument("STDP projection '" + proj.name() + "' names neuromodulator " +
                                   std::to_string(proj.dopamine()->neuromodulator) + ", which does not exist");
+  for (const EisProjection& proj : net_.eis_projections)
+    if (proj.modulated() && proj.dopamine()->neuromodulator >= net_.neuromodulators.size())
+      throw std::invalid_argument("EIS projection '" + proj.name() + "' names neuromodulator " +
+                                  std::to_string(proj.dopamine()->neuromodulator) + ", which does not exist");
   for (std::uint32_t j = 0; j < net_.projections.size(); ++j)
     outgoing_[net_.projections[j].pre_population()].push_back(j);
   const auto n_static = static_cast<std::uint32_t>(net_.projections.size());
@@ -184,6 +188,14 @@ void Simulator::deliver_stdp(const Event& e) {
 void Simulator::release_neuromodulator(std::uint32_t modulator, double t_ms) {
   Neuromodulator& da = net_.neuromodulators[modulator];
   da.release(t_ms);
+  // Dopamine-modulated EIS projections keep their own release history (the amplitude of a
+  // copy is fixed by d at its emission; EisProjection::on_release).
+  for (std::uint32_t j = 0; j < net_.eis_projections.size(); ++j) {
+    EisProjection& proj = net_.eis_projections[j];
+    if (proj.modulated() && proj.dopamine()->neuromodulator == modulator)
+      proj.on_release(t_ms, net_.pre_history(proj.pre_population()), net_.post_history(proj.post_population()),
+                      static_cast<std::uint32_t>(net_.projections.size()) + j, current_);
+  }
   if (!da.history_full()) return;
   for (StdpProjection& proj : net_.stdp_projections)
     if (proj.modulated() && proj.dopamine()->neuromodulator == modulator) proj.catch_up(t_ms, da);

@@ -85,7 +85,9 @@ std::vector<std::string> silent_populations(const PopulationGraph& g, const pb::
 // (stream "g_init:" + name) and a device prefactor (stream "eis_device:" + name), both in
 // the order the connector produced the synapses.
 EisProjection build_eis_projection(const pb::Projection& pr, const ConnectivityInput& in, std::uint32_t pre,
-                                   std::uint32_t post, const LoadedNetwork& loaded, const pb::Network& msg) {
+                                   std::uint32_t post, const LoadedNetwork& loaded, const pb::Network& msg,
+                                   const std::map<std::string, std::uint32_t>& modulator_of,
+                                   const std::vector<Neuromodulator>& modulators) {
   const pb::EisSynapses& eis = pr.eis();
   EisDevice device(resolve_device(eis), std::filesystem::path(loaded.file).parent_path());
   const std::vector<SynapseSpec> synapses = generate_synapses(in);
@@ -108,7 +110,20 @@ EisProjection build_eis_projection(const pb::Projection& pr, const ConnectivityI
                                  eis.a_post(),
                                  eis_gain(eis),
                                  eis.account_energy(),
-                                 seed};
+                                 seed,
+                                 std::nullopt};
+  if (eis.has_dopamine()) {
+    const pb::EisDopamine& da = eis.dopamine();
+    const std::uint32_t m = modulator_of.at(da.neuromodulator());
+    const NeuromodulatorParameters& release = modulators.at(m).parameters();
+    params.dopamine = EisDopamine{m,
+                                  release,
+                                  da.pre_gain_per_um(),
+                                  da.post_gain_per_um(),
+                                  da.has_reference_um() ? da.reference_um() : release.baseline_uM,
+                                  da.factor_min(),
+                                  da.factor_max()};
+  }
   return EisProjection(pr.name(), pre, post, in.pre_size, in.post_size, std::move(specs), std::move(params));
 }
 
@@ -178,7 +193,8 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes) {
     const ConnectivityInput in{&pr, net.populations[pre]->size(), net.populations[post]->size(),
                                pre == post, sim.min_delay_ms(), sim.seed()};
     if (pr.has_eis())
-      net.eis_projections.push_back(build_eis_projection(pr, in, pre, post, loaded, msg));
+      net.eis_projections.push_back(
+          build_eis_projection(pr, in, pre, post, loaded, msg, modulator_of, net.neuromodulators));
     else if (pr.has_stdp())
       net.stdp_projections.emplace_back(pr.name(), pre, post, in.pre_size, in.post_size, generate_synapses(in),
                                         resolve_stdp_rule(pr.stdp()), pr.receptor() == pb::INHIBITORY,

@@ -254,14 +254,7 @@ class NetworkValidator {
                     unit + " (> w_min_" + unit + " = " + format_number(w_min) + ")", true);
     if (stdp.has_dopamine()) {
       const FieldPath da_at = stdp_at / "dopamine";
-      const std::string& name = stdp.dopamine().neuromodulator();
-      if (!neuromodulator_names_.contains(name)) {
-        std::string known;
-        for (const auto& n : neuromodulator_names_) known += (known.empty() ? "" : ", ") + n;
-        check_.fail(da_at / "neuromodulator", "unknown neuromodulator '" + name + "' (known: " +
-                                                  (known.empty() ? "none; add a neuromodulators { ... } entry" : known) +
-                                                  ")");
-      }
+      known_neuromodulator(da_at / "neuromodulator", stdp.dopamine().neuromodulator());
       check_.in_range(da_at / "tau_c_ms", stdp.dopamine().tau_c_ms(), 0.0, 1e7, "ms", true);
       if (stdp.weight_dependence() != pb::StdpSynapses::ADDITIVE)
         check_.fail(stdp_at / "weight_dependence",
@@ -276,6 +269,25 @@ class NetworkValidator {
         if (pr.from_list().connections(i).has_weight())
           check_.in_range((at / "from_list").at("connections", i) / "weight", pr.from_list().connections(i).weight(),
                           w_min, w_max, bounds);
+  }
+
+  void known_neuromodulator(const FieldPath& at, const std::string& name) const {
+    if (neuromodulator_names_.contains(name)) return;
+    std::string known;
+    for (const auto& n : neuromodulator_names_) known += (known.empty() ? "" : ", ") + n;
+    check_.fail(at, "unknown neuromodulator '" + name + "' (known: " +
+                        (known.empty() ? "none; add a neuromodulators { ... } entry" : known) + ")");
+  }
+
+  // Dopamine-scaled gate factors of an EIS projection (EisDopamine).
+  void eis_dopamine(const pb::EisDopamine& da, const FieldPath& da_at) const {
+    known_neuromodulator(da_at / "neuromodulator", da.neuromodulator());
+    check_.in_range(da_at / "pre_gain_per_uM", da.pre_gain_per_um(), -1e6, 1e6, "per uM");
+    check_.in_range(da_at / "post_gain_per_uM", da.post_gain_per_um(), -1e6, 1e6, "per uM");
+    if (da.has_reference_um()) check_.in_range(da_at / "reference_uM", da.reference_um(), 0.0, 1e6, "uM");
+    check_.in_range(da_at / "factor_min", da.factor_min(), -100.0, 100.0, "");
+    check_.in_range(da_at / "factor_max", da.factor_max(), da.factor_min(), 100.0,
+                    "(>= factor_min = " + format_number(da.factor_min()) + ")");
   }
 
   // An EIS projection: device, initial conductance, gain in the target's unit, waveforms of
@@ -320,6 +332,7 @@ class NetworkValidator {
                     std::string(unit_symbol(given)) + "/nS (gain * g_max must fit a 32-bit float)");
     check_.in_range(eis_at / "a_pre", eis.a_pre(), -100.0, 100.0, "");
     check_.in_range(eis_at / "a_post", eis.a_post(), -100.0, 100.0, "");
+    if (eis.has_dopamine()) eis_dopamine(eis.dopamine(), eis_at / "dopamine");
     if (pr.has_receptor())
       check_.fail(at / "receptor", "an EIS projection acts with the sign of its gain: give a negative "
                                    "eis.weight_*_per_nS for an inhibitory effect, not a receptor");

@@ -43,6 +43,13 @@ EisProjection::EisProjection(std::string name, std::uint32_t pre_population,
   groups_.push_back({0.0, synapses_.size()});
   if (p_.account_energy) synapse_energy_fJ_.assign(synapses_.size(), 0.0);
   epochs_.push_back({-std::numeric_limits<double>::infinity(), p_.a_pre, p_.a_post});
+  window_ms_ = std::max(max_delay_ms_ + p_.pre_waveform.duration_ms(), p_.post_waveform.duration_ms());
+  if (p_.dopamine) {
+    da_.emplace(name_ + ":dopamine", 0, p_.dopamine->release);
+    // A zero gain leaves m = 1 whatever d is (up to the clamp): no lookup needed then.
+    pre_modulated_ = p_.dopamine->pre_gain_per_uM != 0.0 || p_.dopamine->factor(0.0, 0.0) != 1.0;
+    post_modulated_ = p_.dopamine->post_gain_per_uM != 0.0 || p_.dopamine->factor(0.0, 0.0) != 1.0;
+  }
 
   // By-target index for postsynaptic touches.
   incoming_begin_.assign(static_cast<std::size_t>(post_size) + 1, 0);
@@ -93,10 +100,10 @@ double EisProjection::integrate(std::uint64_t k, std::uint32_t pre, double delay
   for (double e : pre_times) {
     const double start = e + delay_ms;
     if (start < t_ms && start + d_pre > t_prev)
-      copies_.push_back({&p_.pre_waveform, start, epoch_of(e).a_pre, +1});
+      copies_.push_back({&p_.pre_waveform, start, pre_amplitude(e), +1});
   }
   for (double p : post_times)
-    if (p < t_ms && p + d_post > t_prev) copies_.push_back({&p_.post_waveform, p, epoch_of(p).a_post, -1});
+    if (p < t_ms && p + d_post > t_prev) copies_.push_back({&p_.post_waveform, p, post_amplitude(p), -1});
   return p_.device.advance(s.g_nS, t_prev, t_ms, copies_, std::fabs(s.prefactor), energy);
 }
 
@@ -187,13 +194,13 @@ void EisProjection::synchronise(double t_ms, const SpikeHistory&, const SpikeHis
 }
 
 void EisProjection::bring_to(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
-                             const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes) {
+                             const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
+                             bool arrival_at_t_done) {
   EisSynapse& s = synapses_[k];
   if (!frozen_) {
-    // Every event up to t_ms has been handled (an arrival exactly at t_ms included).
     const double g0 = s.g_nS;
     EisEnergy used;
-    const double g1 = integrate(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, true,
+    const double g1 = integrate(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, arrival_at_t_done,
                                 p_.account_energy ? &used : nullptr);
     if (p_.account_energy) {
       energy_.insertion_fJ += used.insertion_fJ;
@@ -207,15 +214,37 @@ void EisProjection::bring_to(std::uint64_t k, std::uint32_t pre, double delay_ms
 }
 
 void EisProjection::advance_floor(double t_ms, const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
-                                  bool every_synapse) {
+                                  bool every_synapse, const Event* current, std::uint32_t self_object) {
   if (floor_ms_ == t_ms && !every_synapse) return;
   const std::uint32_t n_pre = pre_size();
   for (std::uint32_t pre = 0; pre < n_pre; ++pre)
-    for (std::uint32_t g = row_begin_[pre]; g < row_begin_[pre + 1]; ++g)
+    for (std::uint32_t g = row_begin_[pre]; g < row_begin_[pre + 1]; ++g) {
+      // As in on_post_spike: an arrival at t_ms has touched the group if its delivery event
+      // came before, or is, the event being handled (between runs: always).
+      const bool arrival_done = current == nullptr ||
+                                (current->t_ms == t_ms &&
+                                 !(*current < Event::make(t_ms, EventKind::Delivery, self_object, pre, g)));
       for (std::uint64_t k = groups_[g].first; k < groups_[g + 1].first; ++k)
         if (std::signbit(synapses_[k].prefactor) ? floor_ms_ != t_ms : every_synapse)
-          bring_to(k, pre, groups_[g].delay_ms, t_ms, pre_spikes, post_spikes);
+          bring_to(k, pre, groups_[g].delay_ms, t_ms, pre_spikes, post_spikes, arrival_done);
+    }
   floor_ms_ = t_ms;
+}
+
+void EisProjection::on_release(double t_ms, const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
+                               std::uint32_t self_object, const Event& current) {
+  if (!da_) return;
+  da_->release(t_ms);
+  if (da_->history_size() <= da_fold_limit_) return;
+  // Every synapse to t_ms; afterwards only copies emitted after t_ms - window can act, so
+  // the releases before that are folded. The limit doubles with what remains (dense releases
+  // within one window), so catching up stays amortised.
+  control_open_ = false;
+  advance_floor(t_ms, pre_spikes, post_spikes, true, &current, self_object);
+  ++catch_ups_;
+  const double fold_ms = t_ms - window_ms_;
+  if (fold_ms > da_->horizon_ms()) da_->forget_before(fold_ms);
+  da_fold_limit_ = std::max(Neuromodulator::kHistoryLimit, 2 * da_->history_size());
 }
 
 double EisProjection::conductance(std::uint64_t k, const SpikeHistory& pre_spikes,

@@ -45,6 +45,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -52,6 +53,7 @@
 #include "engine/event.hpp"
 #include "engine/random_stream.hpp"
 #include "engine/spike_history.hpp"
+#include "learning/neuromodulator.hpp"
 #include "synapses/eis_device.hpp"
 #include "synapses/static_synapse.hpp"
 #include "synapses/waveform.hpp"
@@ -75,6 +77,25 @@ struct EisSynapseSpec {
   float prefactor;
 };
 
+// Dopamine-modulated gate factors (docs/eis.md § 10; seed 001 Fig. 5c-d). A copy emitted at
+// t_e (pre: the spike; post: the start of V_post) has amplitude a_pre * m_pre(d(t_e)) (post:
+// a_post * m_post(d(t_e))), m(d) = clamp(1 + gain_per_uM * (d - reference_uM), factor_min,
+// factor_max), d the concentration of the neuromodulator (uM). The projection keeps its own
+// copy of the release history (the engine forwards every release, on_release), folded after
+// bringing every synapse up to date, so that d(t_e) is known for every copy that can still act.
+struct EisDopamine {
+  std::uint32_t neuromodulator = 0;     // index in RuntimeNetwork::neuromodulators
+  NeuromodulatorParameters release;     // that neuromodulator's parameters
+  double pre_gain_per_uM = 0.0;
+  double post_gain_per_uM = 0.0;
+  double reference_uM = 0.0;
+  double factor_min = -1.0;
+  double factor_max = 1.0;
+  double factor(double gain_per_uM, double d_uM) const {
+    return std::clamp(1.0 + gain_per_uM * (d_uM - reference_uM), factor_min, factor_max);
+  }
+};
+
 struct EisProjectionParameters {
   EisDevice device;
   Waveform pre_waveform;
@@ -84,6 +105,7 @@ struct EisProjectionParameters {
   double weight_per_nS = 0.0;  // in the target model's weight unit per nS
   bool account_energy = true;  // sum the device energy of every update into energy()
   std::uint64_t seed = 1;      // cycle-to-cycle noise stream ("eis_cycle_noise:" + name)
+  std::optional<EisDopamine> dopamine;  // absent: constant gate factors
 };
 
 class EisProjection {
@@ -159,6 +181,33 @@ class EisProjection {
   // Floored synapses (diagnostics and tests).
   bool floored(std::uint64_t k) const { return std::signbit(synapses_[k].prefactor); }
 
+  // ---- Dopamine (parameters().dopamine) ----
+  bool modulated() const { return p_.dopamine.has_value(); }
+  const EisDopamine* dopamine() const { return p_.dopamine ? &*p_.dopamine : nullptr; }
+  // A release of the modulating neuromodulator at t_ms (every release, in order, while the
+  // engine handles event `current`; self_object as in on_post_spike). When the projection's
+  // release history exceeds its limit, every synapse is brought to t_ms (floored there) and
+  // the releases older than t_ms - window_ms() are folded.
+  void on_release(double t_ms, const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
+                  std::uint32_t self_object, const Event& current);
+  // Amplitude of the copy of a pre (post) spike emitted at emitted_ms (gate factor epoch and
+  // dopamine factor).
+  double pre_amplitude(double emitted_ms) const {
+    const double a = epoch_of(emitted_ms).a_pre;
+    return pre_modulated_ ? a * p_.dopamine->factor(p_.dopamine->pre_gain_per_uM, da_->concentration_uM(emitted_ms))
+                          : a;
+  }
+  double post_amplitude(double emitted_ms) const {
+    const double a = epoch_of(emitted_ms).a_post;
+    return post_modulated_
+               ? a * p_.dopamine->factor(p_.dopamine->post_gain_per_uM, da_->concentration_uM(emitted_ms))
+               : a;
+  }
+  // Longest time from a copy's emission to its end (pre: delay + waveform; post: waveform).
+  double window_ms() const { return window_ms_; }
+  // Times every synapse was brought up to date because of the release history (diagnostics).
+  std::uint64_t dopamine_catch_ups() const { return catch_ups_; }
+
   // Storage order: presynaptic neuron, delay and target of synapse k; its stored G.
   std::uint32_t pre_of(std::uint64_t k) const;
   std::uint32_t post_of(std::uint64_t k) const { return synapses_[k].post; }
@@ -200,12 +249,14 @@ class EisProjection {
   void require_control(const char* what) const;
   // Integrates synapse k to t_ms (a touch: energy and cycle noise as usual; nothing while
   // frozen) and marks it floored. The caller sets floor_ms_ = t_ms.
+  // arrival_at_t_done: an arrival exactly at t_ms has been handled (always, between runs).
   void bring_to(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms, const SpikeHistory& pre_spikes,
-                const SpikeHistory& post_spikes);
+                const SpikeHistory& post_spikes, bool arrival_at_t_done = true);
   // Moves the floor to t_ms: synapses floored at the old floor are brought to t_ms, and
   // with every_synapse also all others (afterwards every synapse is floored at t_ms).
+  // During a run, current/self_object tell which arrivals at t_ms have been handled.
   void advance_floor(double t_ms, const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
-                     bool every_synapse);
+                     bool every_synapse, const Event* current = nullptr, std::uint32_t self_object = 0);
   // G of synapse k integrated from its last touch to t_ms. arrival_at_t_done: a spike
   // arriving exactly at t_ms has already touched the synapse (read-outs come last at t).
   double integrate(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
@@ -233,6 +284,12 @@ class EisProjection {
   double control_ms_ = 0.0;        // control time declared by synchronise
   bool control_open_ = false;
   bool frozen_ = false;
+  // Dopamine: the projection's copy of the release history.
+  std::optional<Neuromodulator> da_;
+  bool pre_modulated_ = false, post_modulated_ = false;
+  std::size_t da_fold_limit_ = Neuromodulator::kHistoryLimit;
+  double window_ms_ = 0.0;
+  std::uint64_t catch_ups_ = 0;
 };
 
 }  // namespace ionspike
