@@ -34,7 +34,7 @@
 #include "engine/simulator.hpp"
 #include "learning/class_labelling.hpp"
 #include "learning/datasets.hpp"
-#include "learning/weight_normalisation.hpp"
+#include "learning/plastic_input.hpp"
 #include "networks/input_error.hpp"
 #include "networks/network_builder.hpp"
 #include "networks/network_loader.hpp"
@@ -149,20 +149,17 @@ int run(const Options& o) {
   RuntimeNetwork& net = sim.network();
   const std::uint32_t input = net.population_id("input"), exc = net.population_id("exc");
   auto& exc_pop = dynamic_cast<LifCondExpAdaptivePopulation&>(*net.populations[exc]);
-  if (net.stdp_projections.size() != 1) throw std::invalid_argument(o.network + ": needs one STDP projection input -> exc");
-  StdpProjection& plastic = net.stdp_projections[0];
+  const std::unique_ptr<PlasticInput> plastic = find_plastic_input(sim, exc, o.stdp_scale, o.network);
+  if (plastic->source_count() != pixels)
+    throw std::invalid_argument(o.network + ": the plastic projection onto 'exc' must come from 'input'");
   // Diehl & Cook normalise to 78 for 784 pixels (0.1 per input). With fewer pixels the
   // input is sparser; the default budget keeps the mean drive per image comparable.
   const double weight_sum = o.weight_sum_nS > 0 ? o.weight_sum_nS : 0.1 * pixels * std::sqrt(784.0 / pixels);
-  if (o.stdp_scale != 1.0) {
-    StdpRule scaled = plastic.rule();
-    scaled.a2_plus *= o.stdp_scale;
-    scaled.a2_minus *= o.stdp_scale;
-    scaled.a3_plus *= o.stdp_scale;
-    scaled.a3_minus *= o.stdp_scale;
-    plastic.set_rule(scaled);
-  }
-  Presenter presenter{sim, input, exc, o};
+  if (!(weight_sum >= pixels * plastic->min_weight() && weight_sum <= pixels * plastic->max_weight()))
+    throw std::invalid_argument(fmt::format("--weight-sum: must be in [{}, {}] nS for {} inputs of {}, got {}",
+                                            pixels * plastic->min_weight(), pixels * plastic->max_weight(), pixels,
+                                            plastic->describe(), weight_sum));
+  Presenter presenter{sim, input, exc, o, 0, {}};
 
   std::filesystem::create_directories(o.out);
   std::ofstream training_csv(std::filesystem::path(o.out) / "training.csv");
@@ -176,7 +173,7 @@ int run(const Options& o) {
   const auto t_train = clock::now();
   for (std::uint32_t epoch = 0; epoch < o.epochs; ++epoch) {
     for (std::size_t i = 0; i < train.size(); ++i, ++seen) {
-      normalise_incoming_weights(plastic, o.neurons, weight_sum);
+      plastic->normalise(weight_sum);
       const auto& counts = presenter.present(train.image(i));
       const std::uint32_t label = train.labels[i];
       block_correct += classify(counts, block_labels, train.classes) == static_cast<std::int32_t>(label);
@@ -202,11 +199,9 @@ int run(const Options& o) {
   const double train_s = std::chrono::duration<double>(clock::now() - t_train).count();
 
   // Learning off from here on.
-  StdpRule frozen = plastic.rule();
-  frozen.a2_plus = frozen.a2_minus = frozen.a3_plus = frozen.a3_minus = 0.0;
-  plastic.set_rule(frozen);
+  plastic->normalise(weight_sum);
+  plastic->freeze();
   exc_pop.set_adaptation(ThetaAdaptation::Held);
-  normalise_incoming_weights(plastic, o.neurons, weight_sum);
   // Labels: from the responses during the last training presentations (Diehl & Cook), or
   // from a pass over the training images with the final, frozen network (--label-pass).
   const auto t_label = clock::now();
@@ -243,10 +238,7 @@ int run(const Options& o) {
   const double accuracy = test.size() ? double(correct) / double(test.size()) : 0.0;
 
   // Receptive fields (weights as neurons x pixels), thresholds, labels, confusion, summary.
-  std::vector<double> fields(static_cast<std::size_t>(o.neurons) * pixels, 0.0);
-  const auto pre = plastic.presynaptic_indices();
-  for (std::uint64_t k = 0; k < plastic.synapse_count(); ++k)
-    fields[static_cast<std::size_t>(plastic.synapses()[k].post) * pixels + pre[k]] = plastic.weight(k);
+  const std::vector<double> fields = plastic->weight_matrix();
   write_npy_matrix(std::filesystem::path(o.out) / "weights.npy", fields.data(), o.neurons, pixels);
   const std::vector<double> thetas = exc_pop.thetas_mV();
   write_npy_matrix(std::filesystem::path(o.out) / "thetas.npy", thetas.data(), o.neurons, 1);
