@@ -1,7 +1,9 @@
 // ionspike-digits: unsupervised digit learning in the style of Diehl & Cook (2015).
 //
 // Protocol (Diehl & Cook 2015, Front Comput Neurosci 9:99), driving the network of
-// examples/diehl_cook_digits.pbtxt through the library:
+// examples/diehl_cook_digits.pbtxt (trace STDP) or examples/diehl_cook_digits_eis.pbtxt (EIS
+// devices) through the library; the plastic projection is used through
+// learning/plastic_input.hpp, so both kinds follow the same protocol:
 //   training, for each image: normalise the incoming weights of every excitatory neuron to a
 //   fixed sum; present the image for 350 ms as Poisson rates (pixel intensity in [0, 1] times
 //   63.75 Hz times the intensity factor, starting at 1); if the excitatory layer fired fewer
@@ -9,9 +11,10 @@
 //   input_intensity 2 -> 3 -> ... on pixel/8 rates); then rest 150 ms without input.
 //   Neurons are labelled by their mean response per class over the last `--label-images`
 //   training presentations (learning on, as Diehl & Cook did).
-//   test: learning off (STDP amplitudes 0, thresholds held), each test image presented the
+//   test: learning off (STDP amplitudes 0 or EIS devices held; thresholds held), each test
+//   image presented the
 //   same way; the class voted by the labelled neurons (learning/class_labelling.hpp) is the
-//   prediction.
+//   prediction. --learning-off freezes the plastic synapses from the start (control runs).
 // Outputs in --out: summary.json (accuracy, timings), training.csv (running accuracy of each
 // block of training images, predicted with the labels of the previous block),
 // confusion.csv, weights.npy (neurons x pixels, receptive fields), thetas.npy, labels.csv;
@@ -54,6 +57,7 @@ struct Options {
   std::size_t test_limit = 0;
   std::size_t label_images = 0;  // 0: the last epoch
   bool label_pass = false;       // label with the frozen network instead
+  bool learning_off = false;     // plastic synapses frozen from the start (control runs)
   std::size_t block = 100;       // training accuracy block
   double test_fraction = 0.25;   // digits only (Fashion-MNIST has its own test set)
   double max_rate_Hz = 63.75;
@@ -160,6 +164,10 @@ int run(const Options& o) {
                                             pixels * plastic->min_weight(), pixels * plastic->max_weight(), pixels,
                                             plastic->describe(), weight_sum));
   Presenter presenter{sim, input, exc, o, 0, {}};
+  if (o.learning_off) {
+    plastic->normalise(weight_sum);
+    plastic->freeze();
+  }
 
   std::filesystem::create_directories(o.out);
   std::ofstream training_csv(std::filesystem::path(o.out) / "training.csv");
@@ -173,7 +181,7 @@ int run(const Options& o) {
   const auto t_train = clock::now();
   for (std::uint32_t epoch = 0; epoch < o.epochs; ++epoch) {
     for (std::size_t i = 0; i < train.size(); ++i, ++seen) {
-      plastic->normalise(weight_sum);
+      if (!o.learning_off) plastic->normalise(weight_sum);
       const auto& counts = presenter.present(train.image(i));
       const std::uint32_t label = train.labels[i];
       block_correct += classify(counts, block_labels, train.classes) == static_cast<std::int32_t>(label);
@@ -199,8 +207,10 @@ int run(const Options& o) {
   const double train_s = std::chrono::duration<double>(clock::now() - t_train).count();
 
   // Learning off from here on.
-  plastic->normalise(weight_sum);
-  plastic->freeze();
+  if (!o.learning_off) {
+    plastic->normalise(weight_sum);
+    plastic->freeze();
+  }
   exc_pop.set_adaptation(ThetaAdaptation::Held);
   // Labels: from the responses during the last training presentations (Diehl & Cook), or
   // from a pass over the training images with the final, frozen network (--label-pass).
@@ -307,6 +317,8 @@ int main(int argc, char** argv) {
   app.add_option("--test-limit", o.test_limit, "use only the first N test images (0: all)");
   app.add_option("--label-images", o.label_images, "label neurons on the last N training presentations (0: last epoch)");
   app.add_flag("--label-pass", o.label_pass, "label neurons in an extra pass over the training images, learning off");
+  app.add_flag("--learning-off", o.learning_off,
+               "freeze the plastic synapses from the start (control; thresholds still adapt)");
   app.add_option("--block", o.block, "images per block of the training accuracy")->check(CLI::Range(1ul, 1000000ul))
       ->capture_default_str();
   app.add_option("--test-fraction", o.test_fraction, "held-out part of the 8x8 digits")->check(CLI::Range(0.01, 0.99))
