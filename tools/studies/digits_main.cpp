@@ -12,8 +12,7 @@
 //   Neurons are labelled by their mean response per class over the last `--label-images`
 //   training presentations (learning on, as Diehl & Cook did).
 //   test: learning off (STDP amplitudes 0 or EIS devices held; thresholds held), each test
-//   image presented the
-//   same way; the class voted by the labelled neurons (learning/class_labelling.hpp) is the
+//   image presented the same way; the class voted by the labelled neurons (learning/class_labelling.hpp) is the
 //   prediction. --learning-off freezes the plastic synapses from the start (control runs).
 // Outputs in --out: summary.json (accuracy, timings), training.csv (running accuracy of each
 // block of training images, predicted with the labels of the previous block),
