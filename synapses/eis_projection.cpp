@@ -107,11 +107,11 @@ double EisProjection::integrate(std::uint64_t k, std::uint32_t pre, double delay
   return p_.device.advance(s.g_nS, t_prev, t_ms, copies_, std::fabs(s.prefactor), energy);
 }
 
-void EisProjection::touch(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
-                          const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
-                          bool arrival_at_t_done) {
-  if (frozen_) return;  // G held; the synapse stays floored at the freeze time
-  const double g0 = synapses_[k].g_nS;
+void EisProjection::store_integrated(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
+                                     const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
+                                     bool arrival_at_t_done) {
+  EisSynapse& s = synapses_[k];
+  const double g0 = s.g_nS;
   EisEnergy used;
   const double g1 =
       integrate(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, arrival_at_t_done,
@@ -122,8 +122,15 @@ void EisProjection::touch(std::uint64_t k, std::uint32_t pre, double delay_ms, d
     energy_.divider_fJ += used.divider_fJ;
     synapse_energy_fJ_[k] += used.total_fJ();
   }
-  EisSynapse& s = synapses_[k];
   s.g_nS = g1 == g0 ? g1 : p_.device.apply_cycle_noise(g0, g1, noise_);
+}
+
+void EisProjection::touch(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
+                          const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
+                          bool arrival_at_t_done) {
+  if (frozen_) return;  // G held; the synapse stays floored at the freeze time
+  store_integrated(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, arrival_at_t_done);
+  EisSynapse& s = synapses_[k];
   s.prefactor = std::fabs(s.prefactor);  // stored G is now at t_ms >= the floor
 }
 
@@ -196,20 +203,8 @@ void EisProjection::synchronise(double t_ms, const SpikeHistory&, const SpikeHis
 void EisProjection::bring_to(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
                              const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
                              bool arrival_at_t_done) {
+  if (!frozen_) store_integrated(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, arrival_at_t_done);
   EisSynapse& s = synapses_[k];
-  if (!frozen_) {
-    const double g0 = s.g_nS;
-    EisEnergy used;
-    const double g1 = integrate(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, arrival_at_t_done,
-                                p_.account_energy ? &used : nullptr);
-    if (p_.account_energy) {
-      energy_.insertion_fJ += used.insertion_fJ;
-      energy_.gate_fJ += used.gate_fJ;
-      energy_.divider_fJ += used.divider_fJ;
-      synapse_energy_fJ_[k] += used.total_fJ();
-    }
-    s.g_nS = g1 == g0 ? g1 : p_.device.apply_cycle_noise(g0, g1, noise_);
-  }
   s.prefactor = -std::fabs(s.prefactor);
 }
 

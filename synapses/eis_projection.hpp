@@ -262,6 +262,10 @@ class EisProjection {
   double integrate(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
                    const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
                    bool arrival_at_t_done, EisEnergy* energy) const;
+  // Integrates synapse k from its last touch to t_ms and stores G (energy accounted, cycle
+  // noise applied); the callers set the floored mark.
+  void store_integrated(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
+                        const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes, bool arrival_at_t_done);
   void touch(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
              const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes, bool arrival_at_t_done);
 

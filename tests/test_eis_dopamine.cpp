@@ -9,6 +9,7 @@
 
 #include "synapses/eis_presets.hpp"
 #include "synapses/eis_protocols.hpp"
+#include "eis_test_support.hpp"
 #include "test_support.hpp"
 
 using namespace ionspike;
@@ -59,19 +60,8 @@ double concentration(const std::vector<double>& rewards, double t) {
   return d;
 }
 
-EisDevice ideal_device() {
-  pb::EisDevice d = device_preset("protonic_wo3_ysz_14nm");
-  d.set_device_spread_sigma(0);
-  d.set_cycle_noise_sigma(0);
-  return EisDevice(d);
-}
-
-double g_now(const Simulator& sim, std::uint64_t k) {
-  const RuntimeNetwork& net = sim.network();
-  const EisProjection& p = net.eis_projections.at(0);
-  return p.conductance_at(k, sim.time_ms(), net.pre_history(p.pre_population()),
-                          net.post_history(p.post_population()));
-}
+using test::g_now;
+using test::ideal_device;
 
 }  // namespace
 
