@@ -124,9 +124,6 @@ double StdpProjection::eligibility_at(std::uint64_t k, double t_ms) const {
 }
 
 void StdpProjection::set_weight(std::uint64_t k, double signed_weight) {
-  if (dopamine_)
-    throw std::logic_error("STDP projection '" + name() +
-                           "' is dopamine-modulated: its weights follow dw/dt = c d and cannot be set");
   if (k >= synapse_count())
     throw std::out_of_range("STDP projection '" + name() + "': no synapse " + std::to_string(k));
   const double m = sign_ * signed_weight;
@@ -135,6 +132,7 @@ void StdpProjection::set_weight(std::uint64_t k, double signed_weight) {
                                 " of synapse " + std::to_string(k) + " is outside its bounds [" +
                                 std::to_string(sign_ * rule_.w_min) + ", " + std::to_string(sign_ * rule_.w_max) + "]");
   table_.mutable_synapses()[k].weight = static_cast<float>(signed_weight);
+  if (dopamine_) eligibility_[k].w = magnitude(table_.synapses()[k]);  // the weight at its last update
 }
 
 void StdpProjection::set_rule(const StdpRule& rule) {

@@ -99,8 +99,10 @@ class StdpProjection {
   std::vector<double> delays_ms() const { return table_.delays_ms(); }
   // Signed weight of synapse k; set_weight takes a signed weight whose magnitude must lie
   // within the rule's bounds (for drivers, e.g. weight normalisation between runs). For a
-  // modulated projection weight() is the weight at the synapse's last update (use weight_at)
-  // and set_weight is refused.
+  // modulated projection weight() is the weight at the synapse's last update (use weight_at),
+  // and set_weight replaces the weight at the synapse's last update, leaving its eligibility
+  // as it is: exact before the first run (every synapse is at t = 0, c = 0; e.g. the chosen
+  // synapse of the distal reward study starting at 0), or after catch_up(t) for a weight at t.
   double weight(std::uint64_t k) const { return table_.synapses()[k].weight; }
   void set_weight(std::uint64_t k, double signed_weight);
   // Replaces the rule between runs (e.g. amplitudes 0 to freeze learning for a test phase);

@@ -231,3 +231,20 @@ TEST_CASE("A driver fires the reward source at run time", "[dopamine]") {
   s.reward = {1106.0};
   CHECK(weight_now(sim) == Approx(closed_form_weight(s, c0, tp, 3000.0)).epsilon(1e-6));
 }
+
+TEST_CASE("set_weight before the run sets a modulated synapse's starting weight", "[dopamine]") {
+  Setup s;
+  Simulator sim(test::build_text(da_network(s)));
+  StdpProjection& proj = sim.network().stdp_projections.at(0);
+  CHECK_THROWS_WITH(proj.set_weight(0, s.w_max + 0.1), Catch::Contains("outside its bounds"));
+  proj.set_weight(0, 0.0);  // Izhikevich's chosen synapse starts at 0 (daspnet.m)
+  CHECK(proj.weight(0) == 0.0);
+  CHECK(weight_now(sim) == 0.0);
+  sim.run_until(3000.0);
+  const double tp = post_spike(sim);
+  const double c0 = s.w_max * s.a2_plus * std::exp(-(tp - 101.0) / 20.0);
+  s.w0 = 0.0;
+  const double expected = closed_form_weight(s, c0, tp, 3000.0);
+  CHECK(expected > 0.2);
+  CHECK(weight_now(sim) == Approx(expected).epsilon(1e-6));
+}
