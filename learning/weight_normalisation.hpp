@@ -62,6 +62,10 @@ inline void scale_to_sum(std::span<double> values, double target_sum, double lo,
 // Every target neuron's incoming weight magnitudes scaled to target_sum within [w_min, w_max].
 // A neuron whose weights are all 0 is left alone (nothing to scale).
 inline void normalise_incoming_weights(StdpProjection& projection, std::uint32_t post_size, double target_sum) {
+  // weight(k) of a dopamine-modulated synapse is its value at its last update, not now.
+  if (projection.modulated())
+    throw std::invalid_argument("weight normalisation: projection '" + projection.name() +
+                                "' is dopamine-modulated; its stored weights are not current");
   const double sign = projection.inhibitory() ? -1.0 : 1.0;
   std::vector<double> magnitudes;
   for (std::uint32_t post = 0; post < post_size; ++post) {
