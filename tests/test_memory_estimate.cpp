@@ -54,7 +54,8 @@ TEST_CASE("memory estimate: bytes per synapse of each synapse kind", "[memory]")
 
 TEST_CASE("memory estimate bounds what a built network keeps, for every synapse kind", "[memory]") {
 #if defined(__SANITIZE_ADDRESS__)
-  SKIP("the address sanitizer replaces the allocator whose statistics this test reads");
+  WARN("not measured: the address sanitizer replaces the allocator whose statistics this test reads");
+  return;
 #endif
   const std::string bodies[] = {
       "weight_pA { constant: 1 }",
