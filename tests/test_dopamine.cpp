@@ -15,13 +15,7 @@ using namespace ionspike;
 
 namespace {
 
-std::string times(const std::vector<double>& t) {
-  std::ostringstream s;
-  s << "trains { times_ms: [";
-  for (std::size_t i = 0; i < t.size(); ++i) s << (i ? ", " : "") << test::num(t[i]);
-  s << "] }";
-  return s.str();
-}
+std::string times(const std::vector<double>& t) { return test::spike_train_text(t); }
 
 struct Setup {
   std::vector<double> pre = {100.0};       // pre spikes (arrive 1 ms later)

@@ -37,13 +37,9 @@ std::string poisson_network() {
 std::string pairs_network(const std::vector<std::vector<double>>& pre_times,
                           const std::vector<std::vector<double>>& post_times) {
   auto trains = [](const std::vector<std::vector<double>>& times, double shift) {
-    std::ostringstream s;
-    for (const auto& t : times) {
-      s << "trains { times_ms: [";
-      for (std::size_t i = 0; i < t.size(); ++i) s << (i ? ", " : "") << test::num(t[i] + shift);
-      s << "] } ";
-    }
-    return s.str();
+    std::string s;
+    for (const auto& t : times) s += test::spike_train_text(t, shift);
+    return s;
   };
   const std::string n = std::to_string(pre_times.size());
   return "format_version: 1\n"

@@ -13,13 +13,7 @@ using namespace ionspike;
 
 namespace {
 
-std::string train(const std::vector<double>& times) {
-  std::ostringstream s;
-  s << "trains { times_ms: [";
-  for (std::size_t i = 0; i < times.size(); ++i) s << (i ? ", " : "") << test::num(times[i]);
-  s << "] } ";
-  return s.str();
-}
+std::string train(const std::vector<double>& times) { return test::spike_train_text(times); }
 
 // Pair k: presynaptic spike trains pre[k] through an STDP synapse of delay `delay_ms` onto
 // post neuron k, which fires when its teacher makes it (100 mV jump, 0.1 ms after the

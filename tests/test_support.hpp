@@ -19,6 +19,16 @@ inline std::string num(double x) {
   return s.str();
 }
 
+// One spike train of a spike_source_array in network text: "trains { times_ms: [...] } ",
+// every time shifted by shift_ms.
+inline std::string spike_train_text(const std::vector<double>& times_ms, double shift_ms = 0.0) {
+  std::ostringstream s;
+  s << "trains { times_ms: [";
+  for (std::size_t i = 0; i < times_ms.size(); ++i) s << (i ? ", " : "") << num(times_ms[i] + shift_ms);
+  s << "] } ";
+  return s.str();
+}
+
 inline RuntimeNetwork build_text(const std::string& text, const std::string& label = "test.pbtxt") {
   return build_network(parse_network_text(text, label));
 }
