@@ -137,8 +137,10 @@ struct PyValue {
   unsigned long long integer = 0;
   bool negative = false;
   bool boolean = false;
-  std::vector<PyValue> items;                              // Tuple, List
-  std::vector<std::pair<std::string, PyValue>> entries;    // Dict (string keys only)
+  std::vector<PyValue> items;  // Tuple, List; Dict: the values, keys[i] -> items[i]
+  // Dict keys (string keys only). Not a vector of (key, PyValue) pairs: std::pair of an
+  // incomplete type is ill-formed (clang with libstdc++ refuses it).
+  std::vector<std::string> keys;
   std::size_t begin = 0, end = 0;                          // source span
 };
 
@@ -197,7 +199,8 @@ class PyLiteralParser {
         PyValue key = value();
         if (key.kind != PyValue::Str) error("dict key is not a string");
         expect(':');
-        v.entries.emplace_back(key.str, value());
+        v.keys.push_back(key.str);
+        v.items.push_back(value());
         if (peek(',')) ++i_;
         else if (!peek('}')) error("expected ',' or '}'");
       }
@@ -395,7 +398,9 @@ NpyHeader read_npy_header(const std::filesystem::path& path) {
   NpyHeader h;
   h.data_offset = prelude_len + header_len;
   bool have_descr = false, have_order = false, have_shape = false;
-  for (const auto& [key, v] : dict.entries) {
+  for (std::size_t e = 0; e < dict.keys.size(); ++e) {
+    const std::string& key = dict.keys[e];
+    const PyValue& v = dict.items[e];
     if (key == "descr") {
       if (v.kind == PyValue::Str) h.descr = v.str;
       else if (v.kind == PyValue::List) h.descr = text.substr(v.begin, v.end - v.begin);

@@ -1,0 +1,57 @@
+// libFuzzer target: network text from an untrusted source, through everything a user's file
+// goes through (issue 8, "hostile input").
+//
+//   parse (networks/network_loader) -> validate -> memory estimate -> build -> run (<= 20 ms)
+//
+// The contract being checked: a file is either refused with an InputError (the CLI prints
+// it and exits 2) or it is a network that builds and runs. So any other exception escaping
+// parse, validation or building is a finding (a gap in validation), as is every crash,
+// sanitizer report, leak or timeout. Exceptions from the run itself (std::runtime_error, e.g.
+// a time-driven neuron whose state became non-finite) are the run-time errors the CLI reports
+// with exit code 1, not findings. Networks whose estimate exceeds 64 MiB are only validated,
+// and the simulated time is cut to 20 ms, so every input stays fast.
+//
+// Built by tools/fuzz.sh (clang, -fsanitize=fuzzer,address,undefined); the seed corpus is the
+// bad-network corpus (tests/bad_networks) and the examples, the dictionary the field names
+// of networks/*.proto.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "engine/simulator.hpp"
+#include "networks/input_error.hpp"
+#include "networks/memory_estimate.hpp"
+#include "networks/network_builder.hpp"
+#include "networks/network_loader.hpp"
+#include "networks/network_validator.hpp"
+
+namespace {
+constexpr double kBuildLimitBytes = 64.0 * 1024 * 1024;
+constexpr double kRunLimitMs = 20.0;
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace ionspike;
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  RuntimeNetwork network;
+  try {
+    LoadedNetwork loaded = parse_network_text(text, "fuzz.pbtxt");
+    validate_network(loaded);
+    if (estimate_memory(loaded.message).total_bytes > kBuildLimitBytes) return 0;
+    auto& settings = *loaded.message.mutable_simulation();
+    settings.set_t_stop_ms(std::min(settings.t_stop_ms(), kRunLimitMs));
+    network = build_network(loaded);
+  } catch (const InputError&) {
+    return 0;  // refused cleanly: what a bad file must get
+  }
+  const double t_stop_ms = network.settings.t_stop_ms;
+  try {
+    Simulator sim(std::move(network));
+    sim.run_until(t_stop_ms);
+  } catch (const std::runtime_error&) {
+    // reported by the CLI as a run-time error (exit 1)
+  }
+  return 0;
+}
