@@ -20,6 +20,7 @@ packages=(
   zlib1g-dev                # reading gzip-compressed datasets (learning/datasets.cpp)
   python3-sklearn           # data: scikit-learn's 8x8 digits (sklearn/datasets/data/digits.csv.gz)
   dataset-fashion-mnist     # data: Fashion-MNIST, gzipped IDX in /usr/share/datasets/fashion-mnist
+  clang libclang-rt-14-dev  # libFuzzer + sanitizers for tools/fuzz.sh (clang's -fsanitize=fuzzer)
 )
 
 missing=()
