@@ -3,8 +3,8 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer for FUZZ_SECONDS (default 60) per target.
 # Builds in build-fuzz/ with clang; seed corpus: tests/bad_networks, tests/fuzz/corpus and
 # examples; dictionary: every field and enum name of networks/*.proto. A finding (crash,
-# sanitizer report, leak, timeout, or an exception other than InputError out of validation
-# or building; tests/fuzz/fuzz_network_text.cpp) fails the script and leaves the input in
+# sanitizer report, leak, timeout of 10 s, or an exception other than InputError out of
+# validation or building; tests/fuzz/fuzz_network_text.cpp) fails the script and leaves the input in
 # build-fuzz/findings/ (reproduce: build-fuzz/tests/fuzz/fuzz_network_text FILE).
 # Run after tools/install-deps.sh; .ci/run calls it.
 set -euo pipefail
@@ -37,10 +37,15 @@ PY
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1
 status=0
 "$build/tests/fuzz/fuzz_network_text" "$corpus" -dict="$build/network.dict" -max_total_time="$seconds" \
-    -timeout=10 -rss_limit_mb=4096 -max_len=8192 -seed=1 -print_final_stats=1 \
+    -timeout=10 -report_slow_units=5 -rss_limit_mb=4096 -max_len=8192 -seed=1 -print_final_stats=1 \
     -artifact_prefix="$findings/" > "$build/fuzz_network_text.log" 2>&1 || status=$?
 tail -n 25 "$build/fuzz_network_text.log"
-if [[ $status -ne 0 ]] || compgen -G "$findings/*" > /dev/null; then
+# Slow units (> 5 s, not a timeout) are listed but are no finding.
+if compgen -G "$findings/slow-unit-*" > /dev/null; then
+  echo "fuzz: slow inputs (> 5 s, under the 10 s timeout):" && ls -l "$findings"/slow-unit-*
+fi
+found=$(find "$findings" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
+if [[ $status -ne 0 || $found -ne 0 ]]; then
   echo "fuzz: fuzz_network_text found a problem (exit $status); inputs in $findings/:" >&2
   ls -l "$findings" >&2
   exit 1
