@@ -127,9 +127,10 @@ class ChosenProjection {
 int main(int argc, char** argv) {
   std::string network_file = "examples/distal_reward.pbtxt", out_dir = "out/distal_reward";
   double minutes = 60.0, chunk_ms = 100.0, window_ms = 20.0, chosen_initial = std::nan("");
-  double check_min_chosen = -1.0, check_max_chosen = -1.0, check_max_others = -1.0;
+  // Checks of the final weights (mV); NaN: not checked.
+  double check_min_chosen = std::nan(""), check_max_chosen = std::nan(""), check_max_others = std::nan("");
   double check_min_lead = std::nan(""), check_max_lead = std::nan("");
-  double check_min_others_max = -1.0, check_max_others_max = -1.0;
+  double check_min_others_max = std::nan(""), check_max_others_max = std::nan("");
   std::uint64_t seed = 1, others_every = 1;
   bool no_reward = false;
   CLI::App app{"Izhikevich 2007 distal reward experiment with dopamine-modulated STDP"};
@@ -281,34 +282,21 @@ int main(int argc, char** argv) {
                 static_cast<double>(all_pairings) / static_cast<double>(ee.synapse_count()) / (t_end / 3.6e6));
     std::printf("wrote %s/distal_reward.csv\n", out_dir.c_str());
     bool ok = true;
-    if (check_min_chosen >= 0 && !(w_chosen >= check_min_chosen)) {
-      std::printf("CHECK FAILED: chosen weight %.4f < %.4f mV\n", w_chosen, check_min_chosen);
-      ok = false;
-    }
-    if (check_max_chosen >= 0 && !(w_chosen <= check_max_chosen)) {
-      std::printf("CHECK FAILED: chosen weight %.4f > %.4f mV\n", w_chosen, check_max_chosen);
-      ok = false;
-    }
-    if (check_max_others >= 0 && !(mean <= check_max_others)) {
-      std::printf("CHECK FAILED: others' mean %.4f > %.4f mV\n", mean, check_max_others);
-      ok = false;
-    }
-    if (check_min_others_max >= 0 && !(max >= check_min_others_max)) {
-      std::printf("CHECK FAILED: largest other weight %.6f < %.6f mV\n", max, check_min_others_max);
-      ok = false;
-    }
-    if (check_max_others_max >= 0 && !(max <= check_max_others_max)) {
-      std::printf("CHECK FAILED: largest other weight %.6f > %.6f mV\n", max, check_max_others_max);
-      ok = false;
-    }
-    if (!std::isnan(check_min_lead) && !(w_chosen - mean >= check_min_lead)) {
-      std::printf("CHECK FAILED: chosen - others' mean %.4f < %.4f mV\n", w_chosen - mean, check_min_lead);
-      ok = false;
-    }
-    if (!std::isnan(check_max_lead) && !(w_chosen - mean <= check_max_lead)) {
-      std::printf("CHECK FAILED: chosen - others' mean %.4f > %.4f mV\n", w_chosen - mean, check_max_lead);
-      ok = false;
-    }
+    const auto check = [&](const char* what, double value, double at_least, double at_most) {
+      if (!std::isnan(at_least) && !(value >= at_least)) {
+        std::printf("CHECK FAILED: %s %.6f < %.6f mV\n", what, value, at_least);
+        ok = false;
+      }
+      if (!std::isnan(at_most) && !(value <= at_most)) {
+        std::printf("CHECK FAILED: %s %.6f > %.6f mV\n", what, value, at_most);
+        ok = false;
+      }
+    };
+    const double unset = std::nan("");
+    check("chosen weight", w_chosen, check_min_chosen, check_max_chosen);
+    check("others' mean", mean, unset, check_max_others);
+    check("largest other weight", max, check_min_others_max, check_max_others_max);
+    check("chosen - others' mean", w_chosen - mean, check_min_lead, check_max_lead);
     return ok ? 0 : 3;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ionspike-distal-reward: %s\n", e.what());
