@@ -165,8 +165,9 @@ template <class Model>
 constexpr NeuronModelEntry time_driven(pb::Population::ModelCase model,
                                        void (*validate)(const pb::Population&, const Checker&, const FieldPath&),
                                        std::unique_ptr<NeuronPopulation> (*make)(const pb::Population&,
-                                                                                 std::uint32_t, std::uint64_t)) {
-  return {model, Model::kName, Model::kWeightUnit, true, &Model::variables, validate, make};
+                                                                                 std::uint32_t, std::uint64_t),
+                                       bool on_grid = false) {
+  return {model, Model::kName, Model::kWeightUnit, true, &Model::variables, validate, make, on_grid};
 }
 
 const NeuronModelEntry kModels[] = {
@@ -178,11 +179,12 @@ const NeuronModelEntry kModels[] = {
      &validate_poisson_source, &make_poisson_source},
     {pb::Population::kSpikeSourceArray, "spike_source_array", WeightUnit::None, false, &no_variables,
      &validate_spike_source_array, &make_spike_source_array},
-    time_driven<LifCondExpModel>(pb::Population::kLifCondExp, &validate_lif_cond_exp, &make_lif_cond_exp),
+    time_driven<LifCondExpModel>(pb::Population::kLifCondExp, &validate_lif_cond_exp, &make_lif_cond_exp, true),
     time_driven<LifCondExpAdaptiveModel>(pb::Population::kLifCondExpAdaptive, &validate_lif_cond_exp_adaptive,
                                          &make_lif_cond_exp_adaptive),
-    time_driven<Hh1952Model>(pb::Population::kHh1952, &validate_hh_1952, &make_hh_1952),
-    time_driven<HhTraubMilesModel>(pb::Population::kHhTraubMiles, &validate_hh_traub_miles, &make_hh_traub_miles),
+    time_driven<Hh1952Model>(pb::Population::kHh1952, &validate_hh_1952, &make_hh_1952, true),
+    time_driven<HhTraubMilesModel>(pb::Population::kHhTraubMiles, &validate_hh_traub_miles, &make_hh_traub_miles,
+                                   true),
     time_driven<AdexModel>(pb::Population::kAdex, &validate_adex, &make_adex),
     time_driven<IzhikevichModel>(pb::Population::kIzhikevich, &validate_izhikevich, &make_izhikevich),
 };

@@ -27,6 +27,9 @@ struct NeuronModelEntry {
   void (*validate)(const pb::Population& population, const Checker& check, const FieldPath& pop);
   std::unique_ptr<NeuronPopulation> (*make)(const pb::Population& population, std::uint32_t id,
                                             std::uint64_t seed);
+  // Has a grid kernel (`input_timing: ON_GRID`, neurons/grid_population.hpp); make() then
+  // builds a grid population when the file asks for one.
+  bool on_grid = false;
 };
 
 std::span<const NeuronModelEntry> neuron_models();

@@ -95,9 +95,27 @@ class NetworkValidator {
       else if (p.has_dt_ms())
         check_.fail(at / "dt_ms", std::string(model.name) +
                                       " is simulated exactly, event by event; dt_ms applies to the time-driven models only");
+      if (p.has_input_timing()) input_timing(p, model, at / "input_timing");
       if (p.has_pre_waveform()) waveform_ref(at / "pre_waveform", p.pre_waveform(), true);
       if (p.has_post_waveform()) waveform_ref(at / "post_waveform", p.post_waveform(), false);
     }
+  }
+
+  // input_timing: EXACT for every time-driven model, ON_GRID for those with a grid kernel.
+  void input_timing(const pb::Population& p, const NeuronModelEntry& model, const FieldPath& at) const {
+    std::string grid_models;
+    for (const auto& m : neuron_models())
+      if (m.on_grid) grid_models += (grid_models.empty() ? "" : ", ") + std::string(m.name);
+    if (!model.time_driven)
+      check_.fail(at, std::string(model.name) +
+                          " is simulated exactly, event by event; input_timing applies to the time-driven models only");
+    if (p.input_timing() == pb::ON_GRID && !model.on_grid)
+      check_.fail(at, fmt::format("ON_GRID is not available for {} (allowed: EXACT; ON_GRID exists for {})",
+                                  model.name, grid_models));
+    if (p.input_timing() != pb::EXACT && p.input_timing() != pb::ON_GRID)
+      check_.fail(at, fmt::format("must be EXACT or ON_GRID{}, got {}",
+                                  model.on_grid ? "" : fmt::format(" (ON_GRID only for {})", grid_models),
+                                  pb::InputTiming_Name(p.input_timing())));
   }
 
   // Neuromodulators: unique names, a known source, finite non-negative amounts, tau_d > 0.

@@ -1,0 +1,241 @@
+// A time-driven population in grid mode (network field `input_timing: ON_GRID`): inputs are
+// applied at step boundaries and the whole population is advanced by one vectorisable loop per
+// step, as NEST and Brian2 do. The exact mode (neurons/time_driven_population.hpp) stays the
+// default; this is the fast, first-order alternative for large networks.
+//
+// A grid kernel is one header per model (neurons/lif_cond_exp_grid.hpp,
+// neurons/hodgkin_huxley_grid.hpp) defining a struct with
+//   Model        the exact model (names, Parameters, variables, kV, kResets, threshold_mV,
+//                refractory_ms, reset, weight unit); the network format and recorders see
+//                the same model and the same state variables in both modes
+//   Constants    per-step constants (decay factors exp(-dt/tau), dt/C, tables), from
+//                constants(Parameters, dt_ms)
+//   advance<kCurrent>(Constants, GridStep, n)
+//                advances neurons [0, n) from t_{k-1} to t_k with the state at t_{k-1} (one
+//                loop over the columns, no per-neuron call), then adds the inputs accumulated
+//                for the step (GridStep::acc_ex, acc_in; zeroed) to the receiving variables.
+//
+// Design note: how a grid population meets the event-driven engine.
+// - Steps. The engine pops one Step event per population and step (EventKind::Step, after
+//   every delivery at the same time); the event at t_k = k dt integrates (t_{k-1}, t_k]. One
+//   virtual call per population per step; everything inside is the kernel's loop.
+// - Inputs. A delivery at t in (t_{k-1}, t_k] (all of them reach the population before the
+//   Step event at t_k) adds its weight to the target's accumulator: acc_ex += w for w >= 0,
+//   acc_in += |w| for w < 0, two plain double columns. `deliver` does nothing else. At the
+//   step event the kernel advances every neuron over (t_{k-1}, t_k] without the new inputs,
+//   then adds the accumulators: inputs act from t_k on (NEST's ring buffers, Brian2's
+//   on_pre at the end of a step). Changes of injected current at t in (t_{k-1}, t_k] likewise
+//   act from t_k on.
+// - Spikes. After the advance, one pass looks for V >= threshold_mV (blocks of 64 neurons
+//   are first tested with a vectorisable OR, the rare hits handled one by one): a resetting
+//   model (kResets) fires when V reaches threshold outside its refractory period, a model
+//   without reset (Hodgkin-Huxley) on an upward crossing (V_{k-1} < threshold <= V_k) outside
+//   its lock-out. The spike time is the linear interpolation of V between t_{k-1} and t_k:
+//   t_{k-1} + dt (threshold - V_{k-1}) / (V_k - V_{k-1}) (V_{k-1} >= threshold, possible
+//   only for an initial state above threshold, gives t_{k-1}). The membrane keeps both
+//   values in two columns that swap each step, so the interpolation costs no extra pass.
+// - Refractoriness in steps: R = round(t_ref / dt). A spike found in step k makes steps
+//   k+1 .. k+R refractory: a resetting model's V is held at its reset value (conductances
+//   still decay and receive inputs), a model without reset ignores crossings. V is thus held
+//   from t_k to t_k + R dt.
+// - Causality. A spike found in the step ending at t_k has its time in [t_{k-1}, t_k], so
+//   projections leaving the population need delays >= dt_ms (the same rule as the exact
+//   mode, checked at validation); the engine clamps arrival times to now, so an arrival at
+//   exactly t_k (a spike interpolated exactly onto t_{k-1}) is applied at the next boundary.
+// - Sampling at t reads the state at the last step end <= t (piecewise constant between grid
+//   points); it never changes the state. Running in pieces equals one run, bit for bit.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "neurons/neuron_population.hpp"
+
+namespace ionspike {
+
+// What a kernel's advance() sees of one step: raw columns, all of the population's size.
+template <std::size_t K>
+struct GridStep {
+  std::array<double*, K> y{};         // state columns at t_{k-1}, overwritten with t_k; y[kV] is written only
+  const double* v_old_mV = nullptr;   // the membrane potential at t_{k-1} (y[kV] receives t_k)
+  double* acc_ex = nullptr;           // inputs of w >= 0 accumulated for this step (kernel adds, zeroes)
+  double* acc_in = nullptr;           // |w| of inputs with w < 0 (kernel adds, zeroes)
+  const double* i_inj_pA = nullptr;   // injected current per neuron (advance<true> only)
+  const double* free_from_step = nullptr;  // refractory while step < free_from_step[n]
+  double step = 0.0;                  // k, the index of the step being taken
+};
+
+template <class Kernel>
+class GridPopulation final : public NeuronPopulation {
+ public:
+  using Model = typename Kernel::Model;
+  static constexpr std::size_t K = Model::kVariables;
+  using Parameters = typename Model::Parameters;
+  using Columns = std::array<std::vector<double>, K>;
+
+  // initial: one column per state variable, all of the population's size.
+  GridPopulation(std::string name, std::uint32_t id, const Parameters& params, double dt_ms, Columns initial)
+      : NeuronPopulation(std::move(name), id, static_cast<std::uint32_t>(initial[0].size())),
+        p_(params),
+        dt_ms_(dt_ms),
+        constants_(Kernel::constants(params, dt_ms)),
+        refractory_steps_(std::round(Model::refractory_ms(params) / dt_ms)),
+        threshold_mV_(Model::threshold_mV(params)),
+        y_(std::move(initial)),
+        v_other_mV_(size(), 0.0),
+        acc_ex_(size(), 0.0),
+        acc_in_(size(), 0.0),
+        free_from_step_(size(), 0.0) {}
+
+  std::string_view model_name() const override { return Model::kName; }
+  WeightUnit weight_unit() const override { return Model::kWeightUnit; }
+  std::vector<std::string> state_variables() const override { return Model::variables(); }
+  double dt_ms() const { return dt_ms_; }
+  double spike_report_delay_ms() const override { return dt_ms_; }
+  const Parameters& parameters() const { return p_; }
+  // Time up to which every neuron has been integrated (the end of the last step).
+  double integrated_until_ms() const { return static_cast<double>(steps_done_) * dt_ms_; }
+  // Refractory period in steps, R = round(t_ref / dt).
+  double refractory_steps() const { return refractory_steps_; }
+
+  void start(EventContext& ctx) override { schedule_step(steps_done_ + 1, ctx); }
+
+  void deliver(double, std::span<const StaticSynapse> synapses, EventContext&) override {
+    double* const ex = acc_ex_.data();
+    double* const in = acc_in_.data();
+    for (const StaticSynapse& s : synapses) {
+      const double w = s.weight;
+      if (w >= 0.0)
+        ex[s.post] += w;
+      else
+        in[s.post] -= w;
+    }
+  }
+
+  void add_injected_current(std::span<const std::uint32_t> neurons, double delta_pA, double,
+                            EventContext&) override {
+    if (neurons.empty())
+      pending_all_pA_ += delta_pA;
+    else
+      for (std::uint32_t n : neurons) pending_current_.push_back({n, delta_pA});
+    has_pending_current_ = true;
+  }
+
+  void on_own_event(const Event& e, EventContext& ctx) override {
+    const std::uint64_t k = e.a | (static_cast<std::uint64_t>(e.b) << 32);
+    const double t1_ms = e.t_ms;
+    const double t0_ms = static_cast<double>(k - 1) * dt_ms_;
+    constexpr std::size_t kV = Model::kV;
+    const std::size_t n = size();
+
+    GridStep<K> s;
+    for (std::size_t v = 0; v < K; ++v) s.y[v] = y_[v].data();
+    s.y[kV] = v_other_mV_.data();
+    s.v_old_mV = y_[kV].data();
+    s.acc_ex = acc_ex_.data();
+    s.acc_in = acc_in_.data();
+    s.i_inj_pA = i_inj_pA_.data();
+    s.free_from_step = free_from_step_.data();
+    s.step = static_cast<double>(k);
+    if (i_inj_pA_.empty())
+      Kernel::template advance<false>(constants_, s, n);
+    else
+      Kernel::template advance<true>(constants_, s, n);
+    std::swap(y_[kV], v_other_mV_);  // y_[kV]: V at t_k; v_other_mV_: V at t_{k-1}
+
+    find_spikes(k, t0_ms, t1_ms, ctx);
+    if (has_pending_current_) apply_pending_current();
+    steps_done_ = k;
+    schedule_step(k + 1, ctx);
+  }
+
+  void sample(std::size_t variable, std::span<const std::uint32_t> neurons, double, double* out) const override {
+    const std::vector<double>& column = y_[variable];
+    for (std::uint32_t n : neurons) *out++ = column[n];
+  }
+
+  // State variable `variable` (index into state_variables()) of neuron n at integrated_until_ms().
+  double state_variable(std::size_t variable, std::uint32_t n) const { return y_.at(variable).at(n); }
+  void set_state_variable(std::size_t variable, std::uint32_t n, double value) { y_.at(variable).at(n) = value; }
+
+ private:
+  struct CurrentChange {
+    std::uint32_t neuron;
+    double delta_pA;
+  };
+
+  void schedule_step(std::uint64_t k, EventContext& ctx) const {
+    ctx.schedule(Event::make(static_cast<double>(k) * dt_ms_, EventKind::Step, id(), static_cast<std::uint32_t>(k),
+                             static_cast<std::uint32_t>(k >> 32)));
+  }
+
+  void find_spikes(std::uint64_t k, double t0_ms, double t1_ms, EventContext& ctx) {
+    constexpr std::size_t kBlock = 64;
+    const double* const v_new = y_[Model::kV].data();
+    const double thr = threshold_mV_;
+    const std::size_t n = size();
+    for (std::size_t b = 0; b < n; b += kBlock) {
+      const std::size_t end = std::min(n, b + kBlock);
+      int any = 0;
+      for (std::size_t j = b; j < end; ++j) any |= v_new[j] >= thr;
+      if (!any) continue;
+      for (std::size_t j = b; j < end; ++j)
+        if (v_new[j] >= thr) above_threshold(static_cast<std::uint32_t>(j), k, t0_ms, t1_ms, ctx);
+    }
+  }
+
+  void above_threshold(std::uint32_t j, std::uint64_t k, double t0_ms, double t1_ms, EventContext& ctx) {
+    const double step = static_cast<double>(k);
+    if (step < free_from_step_[j]) return;  // refractory: held (resetting models) or crossing ignored
+    const double v0 = v_other_mV_[j];
+    const double v1 = y_[Model::kV][j];
+    const double thr = threshold_mV_;
+    if constexpr (!Model::kResets)
+      if (!(v0 < thr)) return;  // not an upward crossing
+    const double fraction = v0 < thr ? (thr - v0) / (v1 - v0) : 0.0;
+    const double t_ms = std::min(t0_ms + fraction * dt_ms_, t1_ms);
+    ctx.emit_spike(id(), j, t_ms);
+    if constexpr (Model::kResets) {
+      typename Model::State y;
+      for (std::size_t v = 0; v < K; ++v) y[v] = y_[v][j];
+      Model::reset(p_, y);
+      for (std::size_t v = 0; v < K; ++v) y_[v][j] = y[v];
+    }
+    free_from_step_[j] = step + refractory_steps_ + 1.0;
+  }
+
+  void apply_pending_current() {
+    if (i_inj_pA_.empty()) i_inj_pA_.assign(size(), 0.0);
+    if (pending_all_pA_ != 0.0)
+      for (double& i : i_inj_pA_) i += pending_all_pA_;
+    for (const CurrentChange& c : pending_current_) i_inj_pA_[c.neuron] += c.delta_pA;
+    pending_all_pA_ = 0.0;
+    pending_current_.clear();
+    has_pending_current_ = false;
+  }
+
+  Parameters p_;
+  double dt_ms_;
+  typename Kernel::Constants constants_;
+  double refractory_steps_;
+  double threshold_mV_;
+  std::uint64_t steps_done_ = 0;
+  Columns y_;                       // state variables, structure of arrays; y_[kV] at t_k
+  std::vector<double> v_other_mV_;  // V at t_{k-1} after a step (the kernel's output buffer during one)
+  std::vector<double> acc_ex_, acc_in_;
+  std::vector<double> free_from_step_;
+  std::vector<double> i_inj_pA_;  // empty until a current is injected
+  std::vector<CurrentChange> pending_current_;
+  double pending_all_pA_ = 0.0;
+  bool has_pending_current_ = false;
+};
+
+}  // namespace ionspike
