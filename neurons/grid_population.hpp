@@ -50,7 +50,9 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <bit>
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <span>
 #include <string>
@@ -69,8 +71,10 @@ struct GridStep {
   double* acc_ex = nullptr;           // inputs of w >= 0 accumulated for this step (kernel adds, zeroes)
   double* acc_in = nullptr;           // |w| of inputs with w < 0 (kernel adds, zeroes)
   const double* i_inj_pA = nullptr;   // injected current per neuron (advance<true> only)
-  const double* free_from_step = nullptr;  // refractory while step < free_from_step[n]
-  double step = 0.0;                  // k, the index of the step being taken
+  // Resetting models: 1.0 where V integrates, 0.0 where it is held (refractory); a factor
+  // rather than a test, so the loop needs no comparison (GCC does not if-convert floating-point
+  // comparisons under the default -ftrapping-math, and would not vectorise the loop).
+  const double* integrating = nullptr;
 };
 
 template <class Kernel>
@@ -93,6 +97,7 @@ class GridPopulation final : public NeuronPopulation {
         v_other_mV_(size(), 0.0),
         acc_ex_(size(), 0.0),
         acc_in_(size(), 0.0),
+        integrating_(size(), 1.0),
         free_from_step_(size(), 0.0) {}
 
   std::string_view model_name() const override { return Model::kName; }
@@ -143,8 +148,8 @@ class GridPopulation final : public NeuronPopulation {
     s.acc_ex = acc_ex_.data();
     s.acc_in = acc_in_.data();
     s.i_inj_pA = i_inj_pA_.data();
-    s.free_from_step = free_from_step_.data();
-    s.step = static_cast<double>(k);
+    s.integrating = integrating_.data();
+    if constexpr (Model::kResets) release_refractory(k);
     if (i_inj_pA_.empty())
       Kernel::template advance<false>(constants_, s, n);
     else
@@ -177,6 +182,16 @@ class GridPopulation final : public NeuronPopulation {
                              static_cast<std::uint32_t>(k >> 32)));
   }
 
+  // Neurons whose refractory period ends before step k integrate again (their releases are
+  // queued in spike order, which is release order: R is the same for all).
+  void release_refractory(std::uint64_t k) {
+    const double step = static_cast<double>(k);
+    while (!releases_.empty() && free_from_step_[releases_.front()] <= step) {
+      integrating_[releases_.front()] = 1.0;
+      releases_.pop_front();
+    }
+  }
+
   void find_spikes(std::uint64_t k, double t0_ms, double t1_ms, EventContext& ctx) {
     constexpr std::size_t kBlock = 64;
     const double* const v_new = y_[Model::kV].data();
@@ -184,9 +199,11 @@ class GridPopulation final : public NeuronPopulation {
     const std::size_t n = size();
     for (std::size_t b = 0; b < n; b += kBlock) {
       const std::size_t end = std::min(n, b + kBlock);
-      int any = 0;
-      for (std::size_t j = b; j < end; ++j) any |= v_new[j] >= thr;
-      if (!any) continue;
+      // Whether any V >= thr in the block: the AND of the sign bits of V - thr is 1 only if
+      // every difference is negative (bit operations vectorise; a comparison would not).
+      std::uint64_t all_below = ~std::uint64_t{0};
+      for (std::size_t j = b; j < end; ++j) all_below &= std::bit_cast<std::uint64_t>(v_new[j] - thr);
+      if (all_below >> 63) continue;
       for (std::size_t j = b; j < end; ++j)
         if (v_new[j] >= thr) above_threshold(static_cast<std::uint32_t>(j), k, t0_ms, t1_ms, ctx);
     }
@@ -210,6 +227,12 @@ class GridPopulation final : public NeuronPopulation {
       for (std::size_t v = 0; v < K; ++v) y_[v][j] = y[v];
     }
     free_from_step_[j] = step + refractory_steps_ + 1.0;
+    if constexpr (Model::kResets) {
+      if (refractory_steps_ > 0.0) {
+        integrating_[j] = 0.0;
+        releases_.push_back(j);
+      }
+    }
   }
 
   void apply_pending_current() {
@@ -231,7 +254,9 @@ class GridPopulation final : public NeuronPopulation {
   Columns y_;                       // state variables, structure of arrays; y_[kV] at t_k
   std::vector<double> v_other_mV_;  // V at t_{k-1} after a step (the kernel's output buffer during one)
   std::vector<double> acc_ex_, acc_in_;
-  std::vector<double> free_from_step_;
+  std::vector<double> integrating_;     // 1.0 or 0.0 (GridStep::integrating)
+  std::vector<double> free_from_step_;  // refractory (held, or crossings ignored) while step < this
+  std::deque<std::uint32_t> releases_;  // held neurons, in spike order
   std::vector<double> i_inj_pA_;  // empty until a current is injected
   std::vector<CurrentChange> pending_current_;
   double pending_all_pA_ = 0.0;
