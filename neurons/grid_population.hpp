@@ -71,11 +71,17 @@ struct GridStep {
   double* acc_ex = nullptr;           // inputs of w >= 0 accumulated for this step (kernel adds, zeroes)
   double* acc_in = nullptr;           // |w| of inputs with w < 0 (kernel adds, zeroes)
   const double* i_inj_pA = nullptr;   // injected current per neuron (advance<true> only)
-  // Resetting models: 1.0 where V integrates, 0.0 where it is held (refractory); a factor
-  // rather than a test, so the loop needs no comparison (GCC does not if-convert floating-point
-  // comparisons under the default -ftrapping-math, and would not vectorise the loop).
-  const double* integrating = nullptr;
 };
+
+// Whether every v[j] < thr, j in [0, n): the AND of the sign bits of v - thr is 1 only if every
+// difference is negative (bit operations vectorise; a comparison would not under GCC's default
+// -ftrapping-math). Cloned for AVX2 (see neurons/lif_cond_exp_grid.hpp); `static`: per TU.
+[[gnu::target_clones("avx2", "default")]] static bool grid_all_below(const double* __restrict v, std::size_t n,
+                                                                     double thr) {
+  std::uint64_t signs = ~std::uint64_t{0};
+  for (std::size_t j = 0; j < n; ++j) signs &= std::bit_cast<std::uint64_t>(v[j] - thr);
+  return (signs >> 63) != 0;
+}
 
 template <class Kernel>
 class GridPopulation final : public NeuronPopulation {
@@ -84,6 +90,7 @@ class GridPopulation final : public NeuronPopulation {
   static constexpr std::size_t K = Model::kVariables;
   using Parameters = typename Model::Parameters;
   using Columns = std::array<std::vector<double>, K>;
+  static constexpr std::size_t kBlock = 512;  // neurons per kernel call
 
   // initial: one column per state variable, all of the population's size.
   GridPopulation(std::string name, std::uint32_t id, const Parameters& params, double dt_ms, Columns initial)
@@ -97,7 +104,6 @@ class GridPopulation final : public NeuronPopulation {
         v_other_mV_(size(), 0.0),
         acc_ex_(size(), 0.0),
         acc_in_(size(), 0.0),
-        integrating_(size(), 1.0),
         free_from_step_(size(), 0.0) {}
 
   std::string_view model_name() const override { return Model::kName; }
@@ -141,22 +147,31 @@ class GridPopulation final : public NeuronPopulation {
     constexpr std::size_t kV = Model::kV;
     const std::size_t n = size();
 
-    GridStep<K> s;
-    for (std::size_t v = 0; v < K; ++v) s.y[v] = y_[v].data();
-    s.y[kV] = v_other_mV_.data();
-    s.v_old_mV = y_[kV].data();
-    s.acc_ex = acc_ex_.data();
-    s.acc_in = acc_in_.data();
-    s.i_inj_pA = i_inj_pA_.data();
-    s.integrating = integrating_.data();
-    if constexpr (Model::kResets) release_refractory(k);
-    if (i_inj_pA_.empty())
-      Kernel::template advance<false>(constants_, s, n);
-    else
-      Kernel::template advance<true>(constants_, s, n);
-    std::swap(y_[kV], v_other_mV_);  // y_[kV]: V at t_k; v_other_mV_: V at t_{k-1}
+    std::swap(y_[kV], v_other_mV_);  // v_other_mV_: V at t_{k-1}; y_[kV] receives V at t_k
+    std::size_t held = 0;               // releases_[0, held): neurons held at reset in this step
+    if constexpr (Model::kResets) {
+      release_refractory(k);
+      held = releases_.size();
+    }
+    // Blocks of kBlock neurons: the kernel's loop, then the threshold test while the block's
+    // membrane potentials are still in L1.
+    for (std::size_t b = 0; b < n; b += kBlock) {
+      const std::size_t len = std::min(kBlock, n - b);
+      GridStep<K> s;
+      for (std::size_t v = 0; v < K; ++v) s.y[v] = y_[v].data() + b;
+      s.v_old_mV = v_other_mV_.data() + b;
+      s.acc_ex = acc_ex_.data() + b;
+      s.acc_in = acc_in_.data() + b;
+      s.i_inj_pA = i_inj_pA_.empty() ? nullptr : i_inj_pA_.data() + b;
+      if (s.i_inj_pA == nullptr)
+        Kernel::template advance<false>(constants_, s, len);
+      else
+        Kernel::template advance<true>(constants_, s, len);
+      find_spikes(b, len, k, t0_ms, t1_ms, ctx);
+    }
+    // The held neurons (found refractory above, never spiking) keep V; the kernel moved them.
+    for (std::size_t i = 0; i < held; ++i) y_[kV][releases_[i]] = v_other_mV_[releases_[i]];
 
-    find_spikes(k, t0_ms, t1_ms, ctx);
     if (has_pending_current_) apply_pending_current();
     steps_done_ = k;
     schedule_step(k + 1, ctx);
@@ -186,24 +201,19 @@ class GridPopulation final : public NeuronPopulation {
   // queued in spike order, which is release order: R is the same for all).
   void release_refractory(std::uint64_t k) {
     const double step = static_cast<double>(k);
-    while (!releases_.empty() && free_from_step_[releases_.front()] <= step) {
-      integrating_[releases_.front()] = 1.0;
-      releases_.pop_front();
-    }
+    while (!releases_.empty() && free_from_step_[releases_.front()] <= step) releases_.pop_front();
   }
 
-  void find_spikes(std::uint64_t k, double t0_ms, double t1_ms, EventContext& ctx) {
-    constexpr std::size_t kBlock = 64;
+  // Threshold test of neurons [begin, begin + len), in sub-blocks of kTestBlock.
+  void find_spikes(std::size_t begin, std::size_t len, std::uint64_t k, double t0_ms, double t1_ms,
+                   EventContext& ctx) {
+    constexpr std::size_t kTestBlock = 64;
     const double* const v_new = y_[Model::kV].data();
     const double thr = threshold_mV_;
-    const std::size_t n = size();
-    for (std::size_t b = 0; b < n; b += kBlock) {
-      const std::size_t end = std::min(n, b + kBlock);
-      // Whether any V >= thr in the block: the AND of the sign bits of V - thr is 1 only if
-      // every difference is negative (bit operations vectorise; a comparison would not).
-      std::uint64_t all_below = ~std::uint64_t{0};
-      for (std::size_t j = b; j < end; ++j) all_below &= std::bit_cast<std::uint64_t>(v_new[j] - thr);
-      if (all_below >> 63) continue;
+    const std::size_t n = begin + len;
+    for (std::size_t b = begin; b < n; b += kTestBlock) {
+      const std::size_t end = std::min(n, b + kTestBlock);
+      if (grid_all_below(v_new + b, end - b, thr)) continue;
       for (std::size_t j = b; j < end; ++j)
         if (v_new[j] >= thr) above_threshold(static_cast<std::uint32_t>(j), k, t0_ms, t1_ms, ctx);
     }
@@ -227,12 +237,8 @@ class GridPopulation final : public NeuronPopulation {
       for (std::size_t v = 0; v < K; ++v) y_[v][j] = y[v];
     }
     free_from_step_[j] = step + refractory_steps_ + 1.0;
-    if constexpr (Model::kResets) {
-      if (refractory_steps_ > 0.0) {
-        integrating_[j] = 0.0;
-        releases_.push_back(j);
-      }
-    }
+    if constexpr (Model::kResets)
+      if (refractory_steps_ > 0.0) releases_.push_back(j);
   }
 
   void apply_pending_current() {
@@ -254,9 +260,8 @@ class GridPopulation final : public NeuronPopulation {
   Columns y_;                       // state variables, structure of arrays; y_[kV] at t_k
   std::vector<double> v_other_mV_;  // V at t_{k-1} after a step (the kernel's output buffer during one)
   std::vector<double> acc_ex_, acc_in_;
-  std::vector<double> integrating_;     // 1.0 or 0.0 (GridStep::integrating)
   std::vector<double> free_from_step_;  // refractory (held, or crossings ignored) while step < this
-  std::deque<std::uint32_t> releases_;  // held neurons, in spike order
+  std::deque<std::uint32_t> releases_;  // neurons held at reset, in spike order (resetting models)
   std::vector<double> i_inj_pA_;  // empty until a current is injected
   std::vector<CurrentChange> pending_current_;
   double pending_all_pA_ = 0.0;
