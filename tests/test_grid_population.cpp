@@ -211,9 +211,16 @@ TEST_CASE("grid hh_traub_miles: exponential Euler matches an independent loop wi
     ref_v.push_back(y_v);
   }
   REQUIRE(v.size() == ref_v.size());
-  double worst = 0.0;
-  for (std::size_t k = 0; k < v.size(); ++k) worst = std::max(worst, std::abs(v[k] - ref_v[k]));
-  CHECK(worst < 1e-2);  // mV, over 100 ms of spiking (the table's ~1e-6 relative error, amplified on upstrokes)
+  // The table's interpolation error (< 2e-6 in the gates) is amplified on the upstrokes, where
+  // V moves by tens of mV per step: compare the slow parts tightly, the whole trace loosely.
+  double worst = 0.0, worst_slow = 0.0;
+  for (std::size_t k = 1; k < v.size(); ++k) {
+    const double error = std::abs(v[k] - ref_v[k]);
+    worst = std::max(worst, error);
+    if (std::abs(ref_v[k] - ref_v[k - 1]) < 1.0) worst_slow = std::max(worst_slow, error);
+  }
+  CHECK(worst_slow < 5e-3);  // mV (measured 1.9e-3; a scheme using updated gates for V is off by mV)
+  CHECK(worst < 0.1);        // mV
   const auto spikes = spike_times(sim, 0, 0);
   REQUIRE(ref_spikes.size() >= 5);
   REQUIRE(spikes.size() == ref_spikes.size());
