@@ -188,6 +188,10 @@ def run_ionspike(bench, network, duration_ms, env):
 def load_brian2_module():
     """Import bench/brian2/brette2007.py (brian2 is imported only when needed)."""
     warnings.filterwarnings("ignore", category=FutureWarning)  # pythran on numpy 1.24
+    # brette2007.py imports its sibling standalone_util.py: its directory must be on the path.
+    script_dir = os.path.dirname(BRIAN2_SCRIPT)
+    if script_dir not in sys.path:
+        sys.path.insert(0, script_dir)
     spec = importlib.util.spec_from_file_location("brette2007", BRIAN2_SCRIPT)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)

@@ -219,7 +219,7 @@ TEST_CASE("grid hh_traub_miles: exponential Euler matches an independent loop wi
     worst = std::max(worst, error);
     if (std::abs(ref_v[k] - ref_v[k - 1]) < 1.0) worst_slow = std::max(worst_slow, error);
   }
-  CHECK(worst_slow < 5e-3);  // mV (measured 1.9e-3; a scheme using updated gates for V is off by mV)
+  CHECK(worst_slow < 5e-3);  // mV (measured 1.9e-3 mV)
   CHECK(worst < 0.1);        // mV
   const auto spikes = spike_times(sim, 0, 0);
   REQUIRE(ref_spikes.size() >= 5);
