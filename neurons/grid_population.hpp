@@ -11,9 +11,13 @@
 //   Constants    per-step constants (decay factors exp(-dt/tau), dt/C, tables), from
 //                constants(Parameters, dt_ms)
 //   advance<kCurrent>(Constants, GridStep, n)
-//                advances neurons [0, n) from t_{k-1} to t_k with the state at t_{k-1} (one
-//                loop over the columns, no per-neuron call), then adds the inputs accumulated
-//                for the step (GridStep::acc_ex, acc_in; zeroed) to the receiving variables.
+//                advances neurons [0, n) of the GridStep's columns from t_{k-1} to t_k with
+//                the state at t_{k-1} (plain loops over the columns, no per-neuron call; the
+//                population calls it per block of kBlock neurons), then adds the inputs
+//                accumulated for the step (GridStep::acc_ex, acc_in; zeroed) to the receiving
+//                variables. Refractoriness is not the kernel's business (see below).
+// Adding grid mode to a model: its kernel header, one test, `true` in its registry line
+// (networks/model_registry.cpp) and its kernel in its make function (networks/time_driven_models.cpp).
 //
 // Design note: how a grid population meets the event-driven engine.
 // - Steps. The engine pops one Step event per population and step (EventKind::Step, after
@@ -22,12 +26,13 @@
 // - Inputs. A delivery at t in (t_{k-1}, t_k] (all of them reach the population before the
 //   Step event at t_k) adds its weight to the target's accumulator: acc_ex += w for w >= 0,
 //   acc_in += |w| for w < 0, two plain double columns. `deliver` does nothing else. At the
-//   step event the kernel advances every neuron over (t_{k-1}, t_k] without the new inputs,
+//   Step event the kernel advances every neuron over (t_{k-1}, t_k] without the new inputs,
 //   then adds the accumulators: inputs act from t_k on (NEST's ring buffers, Brian2's
 //   on_pre at the end of a step). Changes of injected current at t in (t_{k-1}, t_k] likewise
 //   act from t_k on.
-// - Spikes. After the advance, one pass looks for V >= threshold_mV (blocks of 64 neurons
-//   are first tested with a vectorisable OR, the rare hits handled one by one): a resetting
+// - Spikes. After the kernel has advanced a block, the block is searched for V >= threshold_mV
+//   while it is in L1 (64 neurons at a time are first tested together with vectorised bit
+//   operations, grid_all_below; the rare hits are handled one by one): a resetting
 //   model (kResets) fires when V reaches threshold outside its refractory period, a model
 //   without reset (Hodgkin-Huxley) on an upward crossing (V_{k-1} < threshold <= V_k) outside
 //   its lock-out. The spike time is the linear interpolation of V between t_{k-1} and t_k:
@@ -37,7 +42,11 @@
 // - Refractoriness in steps: R = round(t_ref / dt). A spike found in step k makes steps
 //   k+1 .. k+R refractory: a resetting model's V is held at its reset value (conductances
 //   still decay and receive inputs), a model without reset ignores crossings. V is thus held
-//   from t_k to t_k + R dt.
+//   from t_k to t_k + R dt. The kernel advances held neurons like the others (no test in its
+//   loop: GCC does not if-convert floating-point comparisons under the default
+//   -ftrapping-math, so a test would stop the vectorisation); the population then puts their
+//   V back. The held neurons are a FIFO in spike order (R is the same for all), so finding
+//   them costs nothing per neuron-step.
 // - Causality. A spike found in the step ending at t_k has its time in [t_{k-1}, t_k], so
 //   projections leaving the population need delays >= dt_ms (the same rule as the exact
 //   mode, checked at validation); the engine clamps arrival times to now, so an arrival at
