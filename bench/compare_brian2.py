@@ -15,8 +15,8 @@ simulation time and the rate difference (ionspike - Brian2) / Brian2 in %.
   /usr/bin/python3 bench/compare_brian2.py --durations 1000,10000 --repeat 3 \\
       --markdown out/compare.md --csv out/compare.csv
 
-A workload is a name from the default mapping (coba, cuba, cobahh, coba_grid, cobahh_grid
--> examples/brette2007_<name>.pbtxt under --network-dir) or NAME=PATH for any other network
+A workload is a name from the default mapping (coba, cuba, cobahh, coba_grid, cuba_grid,
+cobahh_grid -> examples/brette2007_<name>.pbtxt under --network-dir) or NAME=PATH for any other network
 file; Brian2 runs for coba, cuba and cobahh, and for their grid-mode variants NAME_grid
 (input_timing: ON_GRID) with the Brian2 network NAME (compiled again for that row). Example that checks the ionspike side alone:
 
@@ -49,6 +49,7 @@ DEFAULT_NETWORKS = {
     "cobahh": "brette2007_cobahh.pbtxt",
     "coba_grid": "brette2007_coba_grid.pbtxt",
     "cobahh_grid": "brette2007_cobahh_grid.pbtxt",
+    "cuba_grid": "brette2007_cuba_grid.pbtxt",
 }
 GRID_SUFFIX = "_grid"
 
@@ -96,9 +97,9 @@ def parse_args(argv):
                     help="bench_network binary (default: build/bench/bench_network)")
     ap.add_argument("--network-dir", default=DEFAULT_NETWORK_DIR,
                     help="directory of the default workload files (default: examples/)")
-    ap.add_argument("--workloads", default="coba,cuba,cobahh,coba_grid,cobahh_grid",
+    ap.add_argument("--workloads", default="coba,cuba,cobahh,coba_grid,cuba_grid,cobahh_grid",
                     help="comma-separated NAME or NAME=PATH "
-                         "(default: coba,cuba,cobahh,coba_grid,cobahh_grid)")
+                         "(default: coba,cuba,cobahh,coba_grid,cuba_grid,cobahh_grid)")
     ap.add_argument("--durations", default="1000,10000", help="simulated ms, comma-separated")
     ap.add_argument("--repeat", type=int, default=3, help="runs per simulator (default 3)")
     ap.add_argument("--brian2-seed", type=int, default=1, help="Brian2 seed (default 1)")

@@ -8,7 +8,9 @@
 
 #include "engine/random_stream.hpp"
 #include "neurons/lif_delta.hpp"
+#include "neurons/grid_population.hpp"
 #include "neurons/lif_exp.hpp"
+#include "neurons/lif_exp_grid.hpp"
 #include "neurons/spike_sources.hpp"
 #include "networks/time_driven_models.hpp"
 #include "neurons/adex.hpp"
@@ -106,8 +108,15 @@ std::unique_ptr<NeuronPopulation> make_lif_exp(const pb::Population& pop, std::u
   const LifExpParameters p{m.tau_m_ms(),   m.c_m_pf(),        m.e_l_mv(),
                            m.v_th_mv(),    m.v_reset_mv(),    m.t_ref_ms(),
                            m.i_e_pa(),     m.tau_syn_ex_ms(), m.tau_syn_in_ms()};
-  return std::make_unique<LifExpPopulation>(
-      pop.name(), id, p, initial_membrane(pop, m.has_v_init_mv(), m.v_init_mv(), m.e_l_mv(), seed));
+  std::vector<double> v_init = initial_membrane(pop, m.has_v_init_mv(), m.v_init_mv(), m.e_l_mv(), seed);
+  if (pop.input_timing() == pb::ON_GRID) {  // clocked, inputs on the grid (neurons/lif_exp_grid.hpp)
+    GridPopulation<LifExpGrid>::Columns y;
+    y[LifExpGridModel::kIEx].assign(v_init.size(), 0.0);
+    y[LifExpGridModel::kIIn].assign(v_init.size(), 0.0);
+    y[LifExpGridModel::kV] = std::move(v_init);
+    return std::make_unique<GridPopulation<LifExpGrid>>(pop.name(), id, p, pop.dt_ms(), std::move(y));
+  }
+  return std::make_unique<LifExpPopulation>(pop.name(), id, p, std::move(v_init));
 }
 
 void validate_poisson_source(const pb::Population& pop, const Checker& check, const FieldPath& at) {
@@ -174,7 +183,7 @@ const NeuronModelEntry kModels[] = {
     {pb::Population::kLifDelta, "lif_delta", WeightUnit::mV, false, &LifDeltaPopulation::variables,
      &validate_lif_delta, &make_lif_delta},
     {pb::Population::kLifExp, "lif_exp", WeightUnit::pA, false, &LifExpPopulation::variables,
-     &validate_lif_exp, &make_lif_exp},
+     &validate_lif_exp, &make_lif_exp, true},
     {pb::Population::kPoissonSource, "poisson_source", WeightUnit::None, false, &no_variables,
      &validate_poisson_source, &make_poisson_source},
     {pb::Population::kSpikeSourceArray, "spike_source_array", WeightUnit::None, false, &no_variables,
@@ -237,6 +246,10 @@ const NeuronModelEntry& neuron_model(pb::Population::ModelCase model) {
   for (const NeuronModelEntry& e : kModels)
     if (e.model == model) return e;
   throw std::logic_error("neuron_model: no registered model for this population");
+}
+
+bool clocked(const pb::Population& population) {
+  return neuron_model(population.model_case()).time_driven || population.input_timing() == pb::ON_GRID;
 }
 
 WeightUnit eis_gain_unit(const pb::EisSynapses& eis) {

@@ -227,6 +227,41 @@ TEST_CASE("grid hh_traub_miles: exponential Euler matches an independent loop wi
   for (std::size_t i = 0; i < spikes.size(); ++i) CHECK(spikes[i] == Approx(ref_spikes[i]).margin(1e-5));
 }
 
+TEST_CASE("grid lif_exp: exact propagation from the step boundary (NEST iaf_psc_exp)", "[grid]") {
+  // 500 pA (excitatory) and -300 pA (inhibitory) arriving in (1.1, 1.2] act at 1.2 ms; from there
+  // V - e_l = sum_s w_s (e^{-s/tau_s} - e^{-s/tau_m}) / (c_m (1/tau_m - 1/tau_s)), exactly at
+  // every grid point, and the currents decay as w e^{-s/tau_s}.
+  const double t_stop = 30.0, tau_m = 20.0, c_m = 200.0, tau_ex = 5.0, tau_in = 10.0;
+  const std::string text =
+      "format_version: 1 simulation { t_stop_ms: 30 min_delay_ms: 0.1 } populations { name: 'cell' size: 1 "
+      "dt_ms: 0.1 input_timing: ON_GRID lif_exp { tau_m_ms: 20 c_m_pF: 200 e_l_mV: -70 v_th_mV: -40 v_reset_mV: -70 "
+      "tau_syn_ex_ms: 5 tau_syn_in_ms: 10 v_init_mV { constant: -70 } } } "
+      "populations { name: 'ex' size: 1 spike_source_array { trains { times_ms: [1.05] } } } "
+      "populations { name: 'in' size: 1 spike_source_array { trains { times_ms: [1.08] } } } "
+      "projections { name: 'pe' pre: 'ex' post: 'cell' one_to_one {} weight_pA { constant: 500 } delay_ms { constant: 0.1 } } "
+      "projections { name: 'pi' pre: 'in' post: 'cell' one_to_one {} weight_pA { constant: -300 } delay_ms { constant: 0.1 } } "
+      "state_recorders { name: 'v' population: 'cell' variable: 'v_mV' neurons: [0] interval_ms: 0.1 } "
+      "state_recorders { name: 'ie' population: 'cell' variable: 'i_syn_ex_pA' neurons: [0] interval_ms: 0.1 } "
+      "state_recorders { name: 'ii' population: 'cell' variable: 'i_syn_in_pA' neurons: [0] interval_ms: 0.1 }";
+  const Simulator sim = run_text(text, t_stop);
+  const auto &v = samples(sim, 0), &ie = samples(sim, 1), &ii = samples(sim, 2);
+  REQUIRE(v.size() == 301);
+  const auto kernel = [&](double s, double tau_s) {
+    return (std::exp(-s / tau_s) - std::exp(-s / tau_m)) / (c_m * (1.0 / tau_m - 1.0 / tau_s));
+  };
+  for (std::size_t k = 0; k < v.size(); ++k) {
+    if (k <= 12) {
+      CHECK(v[k] == -70.0);
+      CHECK(ie[k] == (k == 12 ? 500.0 : 0.0));
+      continue;
+    }
+    const double s = static_cast<double>(k - 12) * 0.1;
+    CHECK(v[k] == Approx(-70.0 + 500.0 * kernel(s, tau_ex) - 300.0 * kernel(s, tau_in)).margin(1e-10));
+    CHECK(ie[k] == Approx(500.0 * std::exp(-s / tau_ex)).epsilon(1e-12));
+    CHECK(ii[k] == Approx(-300.0 * std::exp(-s / tau_in)).epsilon(1e-12));
+  }
+}
+
 TEST_CASE("grid: running in pieces equals one run, bit for bit", "[grid]") {
   for (const std::string model : {"lif", "hh"}) {
     const std::string text = ei_network(model, "ON_GRID", 300.0, 3);
@@ -276,9 +311,19 @@ TEST_CASE("grid: validation of input_timing", "[grid]") {
   CHECK_NOTHROW(build_text("format_version: 1 populations { name: 'a' size: 2 hh_1952 {} input_timing: ON_GRID }"));
   CHECK_THROWS_WITH(build_text("format_version: 1 populations { name: 'a' size: 2 adex {} input_timing: ON_GRID }"),
                     Catch::Contains("populations[0].input_timing") && Catch::Contains("not available for adex") &&
-                        Catch::Contains("lif_cond_exp, hh_1952, hh_traub_miles"));
-  CHECK_THROWS_WITH(build_text("format_version: 1 populations { name: 'a' size: 2 lif_exp {} input_timing: ON_GRID }"),
-                    Catch::Contains("populations[0].input_timing") && Catch::Contains("time-driven models only"));
+                        Catch::Contains("lif_exp, lif_cond_exp, hh_1952, hh_traub_miles"));
+  CHECK_THROWS_WITH(build_text("format_version: 1 populations { name: 'a' size: 2 lif_delta {} input_timing: ON_GRID }"),
+                    Catch::Contains("populations[0].input_timing") && Catch::Contains("event by event"));
+  // lif_exp: event-driven when exact (no dt_ms), clocked on dt_ms in grid mode.
+  CHECK_NOTHROW(build_text("format_version: 1 populations { name: 'a' size: 2 lif_exp {} input_timing: ON_GRID "
+                           "dt_ms: 0.2 }"));
+  CHECK_THROWS_WITH(build_text("format_version: 1 populations { name: 'a' size: 2 lif_exp {} input_timing: EXACT "
+                               "dt_ms: 0.2 }"),
+                    Catch::Contains("populations[0].dt_ms") && Catch::Contains("and to input_timing: ON_GRID"));
+  CHECK_THROWS_WITH(build_text("format_version: 1 populations { name: 'a' size: 2 dt_ms: 0.2 input_timing: ON_GRID "
+                               "lif_exp {} } projections { name: 'p' pre: 'a' post: 'a' all_to_all {} "
+                               "weight_pA { constant: 1 } delay_ms { constant: 0.1 } }"),
+                    Catch::Contains("projections[0].delay_ms.constant") && Catch::Contains("dt_ms 0.2"));
   CHECK_THROWS_WITH(build_text("format_version: 1 populations { name: 'a' size: 2 lif_cond_exp {} "
                                "input_timing: INPUT_TIMING_UNSPECIFIED }"),
                     Catch::Contains("populations[0].input_timing") && Catch::Contains("must be EXACT or ON_GRID"));
