@@ -282,10 +282,10 @@ TEST_CASE("grid: mean rates of a driven E/I network agree with the exact mode, c
   // 1000 neurons driven by 200 Poisson trains, recurrent COBA weights, 1 s, three seeds. The
   // grid schemes are first order and delay every input to the next step boundary (dt/2 later
   // on average), the exact mode is second order with exact input times. Measured (mean of
-  // seeds 1-3): lif_cond_exp exact 48.8 Hz, grid 48.9 Hz; hh_traub_miles exact 82.1 Hz, grid
-  // 75.5 Hz at dt 0.1 ms, 81.0 (0.05) and 80.8 Hz (0.025): HH at 80 Hz is sensitive to dt.
-  // Tolerances: lif 3 %; hh 12 % at dt 0.1 ms, 4 % at dt 0.025 ms (a wrong input, threshold
-  // or refractory rule moves these rates by far more).
+  // seeds 1-3, with the first, 0.01 mV gate table): lif_cond_exp exact 48.8 Hz, grid 48.9 Hz;
+  // hh_traub_miles exact 82.1 Hz, grid 75.5 Hz at dt 0.1 ms, 79.1 (0.05) and 80.8 Hz (0.025):
+  // HH at 80 Hz is sensitive to dt. Tolerances: lif 3 %; hh 12 % at dt 0.1 ms, 4 % at 0.025 ms,
+  // and the grid rate must come closer to the exact one as dt shrinks.
   const auto mean_over_seeds = [](const std::string& model, const std::string& timing, double dt_ms) {
     double sum = 0.0;
     for (std::uint64_t seed : {1, 2, 3})
