@@ -15,9 +15,10 @@ simulation time and the rate difference (ionspike - Brian2) / Brian2 in %.
   /usr/bin/python3 bench/compare_brian2.py --durations 1000,10000 --repeat 3 \\
       --markdown out/compare.md --csv out/compare.csv
 
-A workload is a name from the default mapping (coba, cuba, cobahh -> examples/
-brette2007_<name>.pbtxt under --network-dir) or NAME=PATH for any other network file;
-Brian2 runs only for coba, cuba and cobahh. Example that checks the ionspike side alone:
+A workload is a name from the default mapping (coba, cuba, cobahh, coba_grid, cuba_grid,
+cobahh_grid -> examples/brette2007_<name>.pbtxt under --network-dir) or NAME=PATH for any other network
+file; Brian2 runs for coba, cuba and cobahh, and for their grid-mode variants NAME_grid
+(input_timing: ON_GRID) with the Brian2 network NAME (compiled again for that row). Example that checks the ionspike side alone:
 
   /usr/bin/python3 bench/compare_brian2.py \\
       --workloads bench4=examples/brette2007_benchmark4.pbtxt --durations 1000 --repeat 1
@@ -46,7 +47,17 @@ DEFAULT_NETWORKS = {
     "coba": "brette2007_coba.pbtxt",
     "cuba": "brette2007_cuba.pbtxt",
     "cobahh": "brette2007_cobahh.pbtxt",
+    "coba_grid": "brette2007_coba_grid.pbtxt",
+    "cobahh_grid": "brette2007_cobahh_grid.pbtxt",
+    "cuba_grid": "brette2007_cuba_grid.pbtxt",
 }
+GRID_SUFFIX = "_grid"
+
+
+def brian2_model_of(workload):
+    """The Brian2 network a workload is compared with ('coba_grid' -> 'coba'), or None."""
+    base = workload[:-len(GRID_SUFFIX)] if workload.endswith(GRID_SUFFIX) else workload
+    return base if base in BRIAN2_MODELS else None
 
 # Table columns: (key, markdown header, format for markdown).
 COLUMNS = [
@@ -86,8 +97,9 @@ def parse_args(argv):
                     help="bench_network binary (default: build/bench/bench_network)")
     ap.add_argument("--network-dir", default=DEFAULT_NETWORK_DIR,
                     help="directory of the default workload files (default: examples/)")
-    ap.add_argument("--workloads", default="coba,cuba,cobahh",
-                    help="comma-separated NAME or NAME=PATH (default: coba,cuba,cobahh)")
+    ap.add_argument("--workloads", default="coba,cuba,cobahh,coba_grid,cuba_grid,cobahh_grid",
+                    help="comma-separated NAME or NAME=PATH "
+                         "(default: coba,cuba,cobahh,coba_grid,cuba_grid,cobahh_grid)")
     ap.add_argument("--durations", default="1000,10000", help="simulated ms, comma-separated")
     ap.add_argument("--repeat", type=int, default=3, help="runs per simulator (default 3)")
     ap.add_argument("--brian2-seed", type=int, default=1, help="Brian2 seed (default 1)")
@@ -177,6 +189,10 @@ def run_ionspike(bench, network, duration_ms, env):
 def load_brian2_module():
     """Import bench/brian2/brette2007.py (brian2 is imported only when needed)."""
     warnings.filterwarnings("ignore", category=FutureWarning)  # pythran on numpy 1.24
+    # brette2007.py imports its sibling standalone_util.py: its directory must be on the path.
+    script_dir = os.path.dirname(BRIAN2_SCRIPT)
+    if script_dir not in sys.path:
+        sys.path.insert(0, script_dir)
     spec = importlib.util.spec_from_file_location("brette2007", BRIAN2_SCRIPT)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -294,14 +310,15 @@ def bench_workload(args, name, network, duration_ms, brian2, env):
         ionspike_note = f"network file missing: {os.path.relpath(network, ROOT)}"
         log(f"[{name} {duration_ms:g} ms] ionspike skipped: {ionspike_note}")
         do_ionspike = False
-    do_brian2 = brian2 is not None and name in BRIAN2_MODELS
+    brian2_model = brian2_model_of(name)
+    do_brian2 = brian2 is not None and brian2_model is not None
 
     built, build_dir, brian2_note = None, None, ""
     if do_brian2:
         build_dir = brian2_build_dir(args.brian2_build_root, name, duration_ms)
         log(f"[{name} {duration_ms:g} ms] Brian2 codegen + compile in {build_dir}")
         try:
-            built = brian2.build_model(name, duration_ms, args.brian2_seed, build_dir)
+            built = brian2.build_model(brian2_model, duration_ms, args.brian2_seed, build_dir)
             log(f"[{name} {duration_ms:g} ms] Brian2 codegen + compile {built.codegen_compile_s:.2f} s")
         except Exception as e:  # noqa: BLE001 - report and go on with the other workloads
             brian2_note = f"Brian2 build failed: {e}"
@@ -345,7 +362,7 @@ def main(argv=None):
         raise SystemExit(f"compare_brian2: {args.ionspike_bench} not found; build it with "
                          "cmake --build build --target bench_network (or pass --skip-ionspike)")
     brian2 = None
-    if not args.skip_brian2 and any(name in BRIAN2_MODELS for name, _ in workloads):
+    if not args.skip_brian2 and any(brian2_model_of(name) for name, _ in workloads):
         brian2 = load_brian2_module()
 
     rows = []

@@ -8,7 +8,9 @@
 
 #include "engine/random_stream.hpp"
 #include "neurons/lif_delta.hpp"
+#include "neurons/grid_population.hpp"
 #include "neurons/lif_exp.hpp"
+#include "neurons/lif_exp_grid.hpp"
 #include "neurons/spike_sources.hpp"
 #include "networks/time_driven_models.hpp"
 #include "neurons/adex.hpp"
@@ -106,8 +108,15 @@ std::unique_ptr<NeuronPopulation> make_lif_exp(const pb::Population& pop, std::u
   const LifExpParameters p{m.tau_m_ms(),   m.c_m_pf(),        m.e_l_mv(),
                            m.v_th_mv(),    m.v_reset_mv(),    m.t_ref_ms(),
                            m.i_e_pa(),     m.tau_syn_ex_ms(), m.tau_syn_in_ms()};
-  return std::make_unique<LifExpPopulation>(
-      pop.name(), id, p, initial_membrane(pop, m.has_v_init_mv(), m.v_init_mv(), m.e_l_mv(), seed));
+  std::vector<double> v_init = initial_membrane(pop, m.has_v_init_mv(), m.v_init_mv(), m.e_l_mv(), seed);
+  if (pop.input_timing() == pb::ON_GRID) {  // clocked, inputs on the grid (neurons/lif_exp_grid.hpp)
+    GridPopulation<LifExpGrid>::Columns y;
+    y[LifExpGridModel::kIEx].assign(v_init.size(), 0.0);
+    y[LifExpGridModel::kIIn].assign(v_init.size(), 0.0);
+    y[LifExpGridModel::kV] = std::move(v_init);
+    return std::make_unique<GridPopulation<LifExpGrid>>(pop.name(), id, p, pop.dt_ms(), std::move(y));
+  }
+  return std::make_unique<LifExpPopulation>(pop.name(), id, p, std::move(v_init));
 }
 
 void validate_poisson_source(const pb::Population& pop, const Checker& check, const FieldPath& at) {
@@ -165,24 +174,26 @@ template <class Model>
 constexpr NeuronModelEntry time_driven(pb::Population::ModelCase model,
                                        void (*validate)(const pb::Population&, const Checker&, const FieldPath&),
                                        std::unique_ptr<NeuronPopulation> (*make)(const pb::Population&,
-                                                                                 std::uint32_t, std::uint64_t)) {
-  return {model, Model::kName, Model::kWeightUnit, true, &Model::variables, validate, make};
+                                                                                 std::uint32_t, std::uint64_t),
+                                       bool on_grid = false) {
+  return {model, Model::kName, Model::kWeightUnit, true, &Model::variables, validate, make, on_grid};
 }
 
 const NeuronModelEntry kModels[] = {
     {pb::Population::kLifDelta, "lif_delta", WeightUnit::mV, false, &LifDeltaPopulation::variables,
      &validate_lif_delta, &make_lif_delta},
     {pb::Population::kLifExp, "lif_exp", WeightUnit::pA, false, &LifExpPopulation::variables,
-     &validate_lif_exp, &make_lif_exp},
+     &validate_lif_exp, &make_lif_exp, true},
     {pb::Population::kPoissonSource, "poisson_source", WeightUnit::None, false, &no_variables,
      &validate_poisson_source, &make_poisson_source},
     {pb::Population::kSpikeSourceArray, "spike_source_array", WeightUnit::None, false, &no_variables,
      &validate_spike_source_array, &make_spike_source_array},
-    time_driven<LifCondExpModel>(pb::Population::kLifCondExp, &validate_lif_cond_exp, &make_lif_cond_exp),
+    time_driven<LifCondExpModel>(pb::Population::kLifCondExp, &validate_lif_cond_exp, &make_lif_cond_exp, true),
     time_driven<LifCondExpAdaptiveModel>(pb::Population::kLifCondExpAdaptive, &validate_lif_cond_exp_adaptive,
                                          &make_lif_cond_exp_adaptive),
-    time_driven<Hh1952Model>(pb::Population::kHh1952, &validate_hh_1952, &make_hh_1952),
-    time_driven<HhTraubMilesModel>(pb::Population::kHhTraubMiles, &validate_hh_traub_miles, &make_hh_traub_miles),
+    time_driven<Hh1952Model>(pb::Population::kHh1952, &validate_hh_1952, &make_hh_1952, true),
+    time_driven<HhTraubMilesModel>(pb::Population::kHhTraubMiles, &validate_hh_traub_miles, &make_hh_traub_miles,
+                                   true),
     time_driven<AdexModel>(pb::Population::kAdex, &validate_adex, &make_adex),
     time_driven<IzhikevichModel>(pb::Population::kIzhikevich, &validate_izhikevich, &make_izhikevich),
 };
@@ -235,6 +246,10 @@ const NeuronModelEntry& neuron_model(pb::Population::ModelCase model) {
   for (const NeuronModelEntry& e : kModels)
     if (e.model == model) return e;
   throw std::logic_error("neuron_model: no registered model for this population");
+}
+
+bool clocked(const pb::Population& population) {
+  return neuron_model(population.model_case()).time_driven || population.input_timing() == pb::ON_GRID;
 }
 
 WeightUnit eis_gain_unit(const pb::EisSynapses& eis) {

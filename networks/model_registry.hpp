@@ -27,6 +27,10 @@ struct NeuronModelEntry {
   void (*validate)(const pb::Population& population, const Checker& check, const FieldPath& pop);
   std::unique_ptr<NeuronPopulation> (*make)(const pb::Population& population, std::uint32_t id,
                                             std::uint64_t seed);
+  // Has a grid kernel (`input_timing: ON_GRID`, neurons/grid_population.hpp); make() then
+  // builds a grid population when the file asks for one. An event-driven model with a grid
+  // kernel (lif_exp) becomes clocked on dt_ms in grid mode (see clocked()).
+  bool on_grid = false;
 };
 
 std::span<const NeuronModelEntry> neuron_models();
@@ -43,6 +47,9 @@ WeightUnit eis_gain_unit(const pb::EisSynapses& eis);
 double eis_gain(const pb::EisSynapses& eis);
 // Entry of the population's model; throws std::logic_error if the model is unset.
 const NeuronModelEntry& neuron_model(pb::Population::ModelCase model);
+// Whether the population is integrated on a clock of dt_ms: a time-driven model, or any model
+// in grid mode (input_timing: ON_GRID).
+bool clocked(const pb::Population& population);
 
 // Draws `count` values from v (a constant, or a distribution sampled from `stream_name`).
 std::vector<double> draw_values(const pb::Value& v, std::size_t count, std::uint64_t seed,

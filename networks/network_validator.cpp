@@ -90,14 +90,35 @@ class NetworkValidator {
         check_.fail(at, "no model: set one of " + model_names());
       const NeuronModelEntry& model = neuron_model(p.model_case());
       model.validate(p, check_, at);
-      if (model.time_driven)
+      if (p.has_input_timing()) input_timing(p, model, at / "input_timing");
+      if (clocked(p))
         check_.in_range(at / "dt_ms", p.dt_ms(), 1e-4, 100.0, "ms");
       else if (p.has_dt_ms())
         check_.fail(at / "dt_ms", std::string(model.name) +
-                                      " is simulated exactly, event by event; dt_ms applies to the time-driven models only");
+                                      " is simulated exactly, event by event; dt_ms applies to the time-driven models only" +
+                                      (model.on_grid ? " and to input_timing: ON_GRID" : ""));
       if (p.has_pre_waveform()) waveform_ref(at / "pre_waveform", p.pre_waveform(), true);
       if (p.has_post_waveform()) waveform_ref(at / "post_waveform", p.post_waveform(), false);
     }
+  }
+
+  // input_timing: EXACT for every time-driven model, ON_GRID for those with a grid kernel
+  // (also lif_exp, event-driven in EXACT and clocked in ON_GRID).
+  void input_timing(const pb::Population& p, const NeuronModelEntry& model, const FieldPath& at) const {
+    std::string grid_models;
+    for (const auto& m : neuron_models())
+      if (m.on_grid) grid_models += (grid_models.empty() ? "" : ", ") + std::string(m.name);
+    if (!model.time_driven && !model.on_grid)
+      check_.fail(at, std::string(model.name) + " is simulated exactly, event by event; input_timing applies to the "
+                                                "time-driven models and to the event-driven ones with a grid mode (" +
+                          grid_models + ")");
+    if (p.input_timing() == pb::ON_GRID && !model.on_grid)
+      check_.fail(at, fmt::format("ON_GRID is not available for {} (allowed: EXACT; ON_GRID exists for {})",
+                                  model.name, grid_models));
+    if (p.input_timing() != pb::EXACT && p.input_timing() != pb::ON_GRID)
+      check_.fail(at, fmt::format("must be EXACT or ON_GRID{}, got {}",
+                                  model.on_grid ? "" : fmt::format(" (ON_GRID only for {})", grid_models),
+                                  pb::InputTiming_Name(p.input_timing())));
   }
 
   // Neuromodulators: unique names, a known source, finite non-negative amounts, tau_d > 0.
@@ -154,7 +175,7 @@ class NetworkValidator {
     if (pr.has_stdp()) stdp_projection(pr, post, target, at);
     // A time-driven source finds a spike up to one step after its time (neurons/time_driven_population.hpp).
     const double sim_min_delay = msg_.simulation().min_delay_ms();
-    const bool clocked_pre = neuron_model(pre.model_case()).time_driven;
+    const bool clocked_pre = clocked(pre);
     const double min_delay = clocked_pre ? std::max(sim_min_delay, pre.dt_ms()) : sim_min_delay;
     const std::string delay_range =
         clocked_pre ? fmt::format("ms (>= simulation.min_delay_ms and >= dt_ms {} of the time-driven pre '{}')",

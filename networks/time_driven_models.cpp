@@ -2,16 +2,20 @@
 
 #include <cmath>
 #include <string>
+#include <type_traits>
 
 #include <fmt/format.h>
 
 #include "networks/model_registry.hpp"
 #include "neurons/adex.hpp"
 #include "neurons/hh_1952.hpp"
+#include "neurons/grid_population.hpp"
 #include "neurons/hh_traub_miles.hpp"
+#include "neurons/hodgkin_huxley_grid.hpp"
 #include "neurons/izhikevich.hpp"
 #include "neurons/lif_cond_exp.hpp"
 #include "neurons/lif_cond_exp_adaptive.hpp"
+#include "neurons/lif_cond_exp_grid.hpp"
 #include "neurons/time_driven_population.hpp"
 
 namespace ionspike {
@@ -48,10 +52,17 @@ void initial_conductances(Columns& y, std::size_t g_ex, std::size_t g_in, const 
   y[g_in] = initial_column(pop, s.has_g_in_init_ns(), s.g_in_init_ns(), 0.0, seed, "g_in_init");
 }
 
-template <class Model>
+// The population of a time-driven model: exact input timing (TimeDrivenPopulation), or the
+// grid kernel's GridPopulation for `input_timing: ON_GRID` (validated: only models with one).
+template <class Model, class GridKernel = void>
 std::unique_ptr<NeuronPopulation> make_population(const pb::Population& pop, std::uint32_t id,
                                                   const typename Model::Parameters& p,
                                                   typename TimeDrivenPopulation<Model>::Columns columns) {
+  if constexpr (!std::is_void_v<GridKernel>) {
+    static_assert(std::is_same_v<typename GridKernel::Model, Model>);
+    if (pop.input_timing() == pb::ON_GRID)
+      return std::make_unique<GridPopulation<GridKernel>>(pop.name(), id, p, pop.dt_ms(), std::move(columns));
+  }
   return std::make_unique<TimeDrivenPopulation<Model>>(pop.name(), id, p, pop.dt_ms(), std::move(columns));
 }
 
@@ -97,7 +108,7 @@ std::unique_ptr<NeuronPopulation> make_lif_cond_exp(const pb::Population& pop, s
   TimeDrivenPopulation<M>::Columns y;
   y[M::kV] = initial_column(pop, m.has_v_init_mv(), m.v_init_mv(), m.e_l_mv(), seed, "v_init");
   initial_conductances(y, M::kGEx, M::kGIn, pop, m.synapses(), seed);
-  return make_population<M>(pop, id, p, std::move(y));
+  return make_population<M, LifCondExpGrid>(pop, id, p, std::move(y));
 }
 
 void validate_lif_cond_exp_adaptive(const pb::Population& pop, const Checker& check, const FieldPath& at) {
@@ -171,7 +182,7 @@ void validate_hh_membrane(const pb::HhMembrane& m, const Checker& check, const F
   if (m.has_n_init()) check.value(at / "n_init", m.n_init(), "", 0.0, 1.0);
 }
 
-template <class Model>
+template <class Model, class GridKernel>
 std::unique_ptr<NeuronPopulation> make_hh(const pb::Population& pop, std::uint32_t id, std::uint64_t seed,
                                           const pb::HhMembrane& m, const pb::ExpConductances& s,
                                           const typename Model::Parameters& p, double v_init_default_mV) {
@@ -190,7 +201,7 @@ std::unique_ptr<NeuronPopulation> make_hh(const pb::Population& pop, std::uint32
     }
   }
   initial_conductances(y, Model::kGEx, Model::kGIn, pop, s, seed);
-  return make_population<Model>(pop, id, p, std::move(y));
+  return make_population<Model, GridKernel>(pop, id, p, std::move(y));
 }
 
 }  // namespace
@@ -205,7 +216,7 @@ std::unique_ptr<NeuronPopulation> make_hh_1952(const pb::Population& pop, std::u
   const pb::HodgkinHuxley1952& m = pop.hh_1952();
   const Hh1952Model::Parameters p{hh_membrane(m.membrane(), kHh1952Defaults), {},
                                   conductance_parameters(m.synapses()), Hh1952Model::make_rate_table({})};
-  return make_hh<Hh1952Model>(pop, id, seed, m.membrane(), m.synapses(), p, kHh1952Defaults.v_init_mV);
+  return make_hh<Hh1952Model, HodgkinHuxleyGrid<Hh1952Kinetics>>(pop, id, seed, m.membrane(), m.synapses(), p, kHh1952Defaults.v_init_mV);
 }
 
 void validate_hh_traub_miles(const pb::Population& pop, const Checker& check, const FieldPath& at) {
@@ -222,7 +233,7 @@ std::unique_ptr<NeuronPopulation> make_hh_traub_miles(const pb::Population& pop,
   const HhTraubMilesKinetics::Parameters kinetics{m.v_t_mv()};
   const HhTraubMilesModel::Parameters p{membrane, kinetics, conductance_parameters(m.synapses()),
                                         HhTraubMilesModel::make_rate_table(kinetics)};
-  return make_hh<HhTraubMilesModel>(pop, id, seed, m.membrane(), m.synapses(), p, membrane.e_l_mV);
+  return make_hh<HhTraubMilesModel, HodgkinHuxleyGrid<HhTraubMilesKinetics>>(pop, id, seed, m.membrane(), m.synapses(), p, membrane.e_l_mV);
 }
 
 // ---- adex ----

@@ -12,6 +12,11 @@
 // neurons/lif_cond_exp_adaptive.hpp) defines threshold_mV(p, y) instead; the population
 // then looks for crossings of V - threshold_mV(p, y(t)) along the solution (model_threshold_mV).
 //
+// This is the exact mode (network field input_timing: EXACT, the default). The grid mode
+// (input_timing: ON_GRID: inputs summed per step and applied at its end, the whole population
+// advanced by one vectorised first-order loop, as in NEST and Brian2) is a separate class,
+// GridPopulation (neurons/grid_population.hpp), for the models that have a grid kernel.
+//
 // Design note: how a clocked group meets exact event times.
 // - The engine pops one Step event per population and step (EventKind::Step, after every
 //   delivery at the same time): the step ending at t_k = k dt integrates (t_{k-1}, t_k]. One

@@ -1,0 +1,280 @@
+// A time-driven population in grid mode (network field `input_timing: ON_GRID`): inputs are
+// applied at step boundaries and the whole population is advanced by one vectorisable loop per
+// step, as NEST and Brian2 do. The exact mode (neurons/time_driven_population.hpp) stays the
+// default; this is the fast, first-order alternative for large networks.
+//
+// A grid kernel is one header per model (neurons/lif_cond_exp_grid.hpp,
+// neurons/hodgkin_huxley_grid.hpp) defining a struct with
+//   Model        the exact model (names, Parameters, variables, kV, kResets, threshold_mV,
+//                refractory_ms, reset, weight unit); the network format and recorders see
+//                the same model and the same state variables in both modes
+//   Constants    per-step constants (decay factors exp(-dt/tau), dt/C, tables), from
+//                constants(Parameters, dt_ms)
+//   advance<kCurrent>(Constants, GridStep, n)
+//                advances neurons [0, n) of the GridStep's columns from t_{k-1} to t_k with
+//                the state at t_{k-1} (plain loops over the columns, no per-neuron call; the
+//                population calls it per block of kBlock neurons), then adds the inputs
+//                accumulated for the step (GridStep::acc_ex, acc_in; zeroed) to the receiving
+//                variables. Refractoriness is not the kernel's business (see below).
+// Adding grid mode to a model: its kernel header, one test, `true` in its registry line
+// (networks/model_registry.cpp) and its kernel in its make function (networks/time_driven_models.cpp).
+//
+// Design note: how a grid population meets the event-driven engine.
+// - Steps. The engine pops one Step event per population and step (EventKind::Step, after
+//   every delivery at the same time); the event at t_k = k dt integrates (t_{k-1}, t_k]. One
+//   virtual call per population per step; everything inside is the kernel's loop.
+// - Inputs. A delivery at t in (t_{k-1}, t_k] (all of them reach the population before the
+//   Step event at t_k) adds its weight to the target's accumulator: acc_ex += w for w >= 0,
+//   acc_in += |w| for w < 0, two plain double columns. `deliver` does nothing else. At the
+//   Step event the kernel advances every neuron over (t_{k-1}, t_k] without the new inputs,
+//   then adds the accumulators: inputs act from t_k on (NEST's ring buffers, Brian2's
+//   on_pre at the end of a step). Changes of injected current at t in (t_{k-1}, t_k] likewise
+//   act from t_k on.
+// - Spikes. After the kernel has advanced a block, the block is searched for V >= threshold_mV
+//   while it is in L1 (64 neurons at a time are first tested together with vectorised bit
+//   operations, grid_all_below; the rare hits are handled one by one): a resetting
+//   model (kResets) fires when V reaches threshold outside its refractory period, a model
+//   without reset (Hodgkin-Huxley) on an upward crossing (V_{k-1} < threshold <= V_k) outside
+//   its lock-out. The spike time is the linear interpolation of V between t_{k-1} and t_k:
+//   t_{k-1} + dt (threshold - V_{k-1}) / (V_k - V_{k-1}) (V_{k-1} >= threshold, possible
+//   only for an initial state above threshold, gives t_{k-1}). The membrane keeps both
+//   values in two columns that swap each step, so the interpolation costs no extra pass.
+// - Refractoriness in steps: R = round(t_ref / dt). A spike found in step k makes steps
+//   k+1 .. k+R refractory: a resetting model's V is held at its reset value (conductances
+//   still decay and receive inputs), a model without reset ignores crossings. V is thus held
+//   from t_k to t_k + R dt. The kernel advances held neurons like the others (no test in its
+//   loop: GCC does not if-convert floating-point comparisons under the default
+//   -ftrapping-math, so a test would stop the vectorisation); the population then puts their
+//   V back. The held neurons are a FIFO in spike order (R is the same for all), so finding
+//   them costs nothing per neuron-step.
+// - Causality. A spike found in the step ending at t_k has its time in [t_{k-1}, t_k], so
+//   projections leaving the population need delays >= dt_ms (the same rule as the exact
+//   mode, checked at validation); the engine clamps arrival times to now, so an arrival at
+//   exactly t_k (a spike interpolated exactly onto t_{k-1}) is applied at the next boundary.
+// - Sampling at t reads the state at the last step end <= t (piecewise constant between grid
+//   points); it never changes the state. Running in pieces equals one run, bit for bit.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <bit>
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "neurons/neuron_population.hpp"
+
+namespace ionspike {
+
+// What a kernel's advance() sees of one step: raw columns, all of the population's size.
+template <std::size_t K>
+struct GridStep {
+  std::array<double*, K> y{};         // state columns at t_{k-1}, overwritten with t_k; y[kV] is written only
+  const double* v_old_mV = nullptr;   // the membrane potential at t_{k-1} (y[kV] receives t_k)
+  double* acc_ex = nullptr;           // inputs of w >= 0 accumulated for this step (kernel adds, zeroes)
+  double* acc_in = nullptr;           // |w| of inputs with w < 0 (kernel adds, zeroes)
+  const double* i_inj_pA = nullptr;   // injected current per neuron (advance<true> only)
+};
+
+// Whether every v[j] < thr, j in [0, n): the AND of the sign bits of v - thr is 1 only if every
+// difference is negative (bit operations vectorise; a comparison would not under GCC's default
+// -ftrapping-math). Cloned for AVX2 (see neurons/lif_cond_exp_grid.hpp); `static`: per TU.
+[[gnu::target_clones("avx2", "default")]] static bool grid_all_below(const double* __restrict v, std::size_t n,
+                                                                     double thr) {
+  std::uint64_t signs = ~std::uint64_t{0};
+  for (std::size_t j = 0; j < n; ++j) signs &= std::bit_cast<std::uint64_t>(v[j] - thr);
+  return (signs >> 63) != 0;
+}
+
+template <class Kernel>
+class GridPopulation final : public NeuronPopulation {
+ public:
+  using Model = typename Kernel::Model;
+  static constexpr std::size_t K = Model::kVariables;
+  using Parameters = typename Model::Parameters;
+  using Columns = std::array<std::vector<double>, K>;
+  static constexpr std::size_t kBlock = 512;  // neurons per kernel call
+
+  // initial: one column per state variable, all of the population's size.
+  GridPopulation(std::string name, std::uint32_t id, const Parameters& params, double dt_ms, Columns initial)
+      : NeuronPopulation(std::move(name), id, static_cast<std::uint32_t>(initial[0].size())),
+        p_(params),
+        dt_ms_(dt_ms),
+        constants_(Kernel::constants(params, dt_ms)),
+        refractory_steps_(std::round(Model::refractory_ms(params) / dt_ms)),
+        threshold_mV_(Model::threshold_mV(params)),
+        y_(std::move(initial)),
+        v_other_mV_(size(), 0.0),
+        acc_ex_(size(), 0.0),
+        acc_in_(size(), 0.0),
+        free_from_step_(size(), 0.0) {}
+
+  std::string_view model_name() const override { return Model::kName; }
+  WeightUnit weight_unit() const override { return Model::kWeightUnit; }
+  std::vector<std::string> state_variables() const override { return Model::variables(); }
+  double dt_ms() const { return dt_ms_; }
+  double spike_report_delay_ms() const override { return dt_ms_; }
+  const Parameters& parameters() const { return p_; }
+  // Time up to which every neuron has been integrated (the end of the last step).
+  double integrated_until_ms() const { return static_cast<double>(steps_done_) * dt_ms_; }
+  // Refractory period in steps, R = round(t_ref / dt).
+  double refractory_steps() const { return refractory_steps_; }
+
+  void start(EventContext& ctx) override { schedule_step(steps_done_ + 1, ctx); }
+
+  void deliver(double, std::span<const StaticSynapse> synapses, EventContext&) override {
+    double* const ex = acc_ex_.data();
+    double* const in = acc_in_.data();
+    for (const StaticSynapse& s : synapses) {
+      const double w = s.weight;
+      if (w >= 0.0)
+        ex[s.post] += w;
+      else
+        in[s.post] -= w;
+    }
+  }
+
+  void add_injected_current(std::span<const std::uint32_t> neurons, double delta_pA, double,
+                            EventContext&) override {
+    if (neurons.empty())
+      pending_all_pA_ += delta_pA;
+    else
+      for (std::uint32_t n : neurons) pending_current_.push_back({n, delta_pA});
+    has_pending_current_ = true;
+  }
+
+  void on_own_event(const Event& e, EventContext& ctx) override {
+    const std::uint64_t k = e.a | (static_cast<std::uint64_t>(e.b) << 32);
+    const double t1_ms = e.t_ms;
+    const double t0_ms = static_cast<double>(k - 1) * dt_ms_;
+    constexpr std::size_t kV = Model::kV;
+    const std::size_t n = size();
+
+    std::swap(y_[kV], v_other_mV_);  // v_other_mV_: V at t_{k-1}; y_[kV] receives V at t_k
+    std::size_t held = 0;               // releases_[0, held): neurons held at reset in this step
+    if constexpr (Model::kResets) {
+      release_refractory(k);
+      held = releases_.size();
+    }
+    // Blocks of kBlock neurons: the kernel's loop, then the threshold test while the block's
+    // membrane potentials are still in L1.
+    for (std::size_t b = 0; b < n; b += kBlock) {
+      const std::size_t len = std::min(kBlock, n - b);
+      GridStep<K> s;
+      for (std::size_t v = 0; v < K; ++v) s.y[v] = y_[v].data() + b;
+      s.v_old_mV = v_other_mV_.data() + b;
+      s.acc_ex = acc_ex_.data() + b;
+      s.acc_in = acc_in_.data() + b;
+      s.i_inj_pA = i_inj_pA_.empty() ? nullptr : i_inj_pA_.data() + b;
+      if (s.i_inj_pA == nullptr)
+        Kernel::template advance<false>(constants_, s, len);
+      else
+        Kernel::template advance<true>(constants_, s, len);
+      find_spikes(b, len, k, t0_ms, t1_ms, ctx);
+    }
+    // The held neurons (found refractory above, never spiking) keep V; the kernel moved them.
+    for (std::size_t i = 0; i < held; ++i) y_[kV][releases_[i]] = v_other_mV_[releases_[i]];
+
+    if (has_pending_current_) apply_pending_current();
+    steps_done_ = k;
+    schedule_step(k + 1, ctx);
+  }
+
+  void sample(std::size_t variable, std::span<const std::uint32_t> neurons, double, double* out) const override {
+    const std::vector<double>& column = y_[variable];
+    for (std::uint32_t n : neurons) *out++ = column[n];
+  }
+
+  // State variable `variable` (index into state_variables()) of neuron n at integrated_until_ms().
+  double state_variable(std::size_t variable, std::uint32_t n) const { return y_.at(variable).at(n); }
+  void set_state_variable(std::size_t variable, std::uint32_t n, double value) { y_.at(variable).at(n) = value; }
+
+ private:
+  struct CurrentChange {
+    std::uint32_t neuron;
+    double delta_pA;
+  };
+
+  void schedule_step(std::uint64_t k, EventContext& ctx) const {
+    ctx.schedule(Event::make(static_cast<double>(k) * dt_ms_, EventKind::Step, id(), static_cast<std::uint32_t>(k),
+                             static_cast<std::uint32_t>(k >> 32)));
+  }
+
+  // Neurons whose refractory period ends before step k integrate again (their releases are
+  // queued in spike order, which is release order: R is the same for all).
+  void release_refractory(std::uint64_t k) {
+    const double step = static_cast<double>(k);
+    while (!releases_.empty() && free_from_step_[releases_.front()] <= step) releases_.pop_front();
+  }
+
+  // Threshold test of neurons [begin, begin + len), in sub-blocks of kTestBlock.
+  void find_spikes(std::size_t begin, std::size_t len, std::uint64_t k, double t0_ms, double t1_ms,
+                   EventContext& ctx) {
+    constexpr std::size_t kTestBlock = 64;
+    const double* const v_new = y_[Model::kV].data();
+    const double thr = threshold_mV_;
+    const std::size_t n = begin + len;
+    for (std::size_t b = begin; b < n; b += kTestBlock) {
+      const std::size_t end = std::min(n, b + kTestBlock);
+      if (grid_all_below(v_new + b, end - b, thr)) continue;
+      for (std::size_t j = b; j < end; ++j)
+        if (v_new[j] >= thr) above_threshold(static_cast<std::uint32_t>(j), k, t0_ms, t1_ms, ctx);
+    }
+  }
+
+  void above_threshold(std::uint32_t j, std::uint64_t k, double t0_ms, double t1_ms, EventContext& ctx) {
+    const double step = static_cast<double>(k);
+    if (step < free_from_step_[j]) return;  // refractory: held (resetting models) or crossing ignored
+    const double v0 = v_other_mV_[j];
+    const double v1 = y_[Model::kV][j];
+    const double thr = threshold_mV_;
+    if constexpr (!Model::kResets)
+      if (!(v0 < thr)) return;  // not an upward crossing
+    const double fraction = v0 < thr ? (thr - v0) / (v1 - v0) : 0.0;
+    const double t_ms = std::min(t0_ms + fraction * dt_ms_, t1_ms);
+    ctx.emit_spike(id(), j, t_ms);
+    if constexpr (Model::kResets) {
+      typename Model::State y;
+      for (std::size_t v = 0; v < K; ++v) y[v] = y_[v][j];
+      Model::reset(p_, y);
+      for (std::size_t v = 0; v < K; ++v) y_[v][j] = y[v];
+    }
+    free_from_step_[j] = step + refractory_steps_ + 1.0;
+    if constexpr (Model::kResets)
+      if (refractory_steps_ > 0.0) releases_.push_back(j);
+  }
+
+  void apply_pending_current() {
+    if (i_inj_pA_.empty()) i_inj_pA_.assign(size(), 0.0);
+    if (pending_all_pA_ != 0.0)
+      for (double& i : i_inj_pA_) i += pending_all_pA_;
+    for (const CurrentChange& c : pending_current_) i_inj_pA_[c.neuron] += c.delta_pA;
+    pending_all_pA_ = 0.0;
+    pending_current_.clear();
+    has_pending_current_ = false;
+  }
+
+  Parameters p_;
+  double dt_ms_;
+  typename Kernel::Constants constants_;
+  double refractory_steps_;
+  double threshold_mV_;
+  std::uint64_t steps_done_ = 0;
+  Columns y_;                       // state variables, structure of arrays; y_[kV] at t_k
+  std::vector<double> v_other_mV_;  // V at t_{k-1} after a step (the kernel's output buffer during one)
+  std::vector<double> acc_ex_, acc_in_;
+  std::vector<double> free_from_step_;  // refractory (held, or crossings ignored) while step < this
+  std::deque<std::uint32_t> releases_;  // neurons held at reset, in spike order (resetting models)
+  std::vector<double> i_inj_pA_;  // empty until a current is injected
+  std::vector<CurrentChange> pending_current_;
+  double pending_all_pA_ = 0.0;
+  bool has_pending_current_ = false;
+};
+
+}  // namespace ionspike
