@@ -167,3 +167,30 @@ def test_bad_parameter_raises_with_the_message():
     with pytest.raises(NotImplementedError, match="differs between neurons"):
         sim.run(10.0)
     sim.end()
+
+
+def test_projection_onto_an_assembly_equals_projections_onto_its_populations():
+    def run(use_assembly):
+        sim.setup(timestep=0.1, min_delay=0.5, seed=4)
+        src = sim.Population(20, sim.SpikeSourcePoisson(rate=40.0), label="src")
+        a = sim.Population(6, sim.IF_curr_exp(), label="a")
+        b = sim.Population(4, sim.IF_curr_exp(tau_m=15.0), label="b")
+        syn = sim.StaticSynapse(weight=0.3, delay=1.0)
+        if use_assembly:
+            prj = sim.Projection(src, a + b, sim.AllToAllConnector(), syn, receptor_type="excitatory")
+            assert len(prj) == 200
+        else:
+            for target in (a, b):
+                sim.Projection(src, target, sim.AllToAllConnector(), syn, receptor_type="excitatory")
+        (a + b).record("spikes")
+        sim.run(300.0)
+        trains = [np.asarray(st.magnitude) for pop in (a, b) for st in pop.get_data().segments[0].spiketrains]
+        kinds = sim.engine().projections
+        sim.end()
+        return trains, kinds
+
+    together, kinds = run(True)
+    apart, _ = run(False)
+    assert len(kinds) == 2          # one ionspike projection per pair of populations
+    assert sum(len(t) for t in together) > 50
+    assert all(np.array_equal(x, y) for x, y in zip(together, apart))

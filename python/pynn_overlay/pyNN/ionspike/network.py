@@ -135,11 +135,12 @@ def state_waveforms(state):
     pre, post = {}, {}
     for prj in state.projections:
         if isinstance(prj.synapse_type, EISSynapse):
-            for table, pop, wave in ((pre, prj._pre_parent, prj.synapse_type.pre_waveform),
-                                     (post, prj._post_parent, prj.synapse_type.post_waveform)):
-                if table.setdefault(pop._ionspike_name, wave) != wave:
-                    raise ValueError(f"pyNN.ionspike: population '{pop.label}' would emit two different "
-                                     f"waveforms ({table[pop._ionspike_name]}, {wave}); a population emits one")
+            for _, pre_pop, post_pop, _ in prj._parts:
+                for table, pop, wave in ((pre, pre_pop, prj.synapse_type.pre_waveform),
+                                         (post, post_pop, prj.synapse_type.post_waveform)):
+                    if table.setdefault(pop._ionspike_name, wave) != wave:
+                        raise ValueError(f"pyNN.ionspike: population '{pop.label}' would emit two different "
+                                         f"waveforms ({table[pop._ionspike_name]}, {wave}); a population emits one")
     return pre, post
 
 
@@ -152,15 +153,15 @@ def _scalar(space, name, what):
     return _homogeneous(base, f"{what}: {name}")
 
 
-def _projection_text(prj, min_delay_ms):
-    post_cell = prj._post_parent.celltype
+def _projection_text(prj, name, pre_pop, post_pop, min_delay_ms):
+    post_cell = post_pop.celltype
     if post_cell.weight_field is None:
         raise ValueError(f"pyNN.ionspike: projection '{prj.label}' targets spike sources")
     unit = post_cell.weight_field.split("_")[1]
     scale = post_cell.weight_scale
     receptor = "INHIBITORY" if prj.receptor_type == "inhibitory" else "EXCITATORY"
-    head = (f'projections {{ name: "{prj._ionspike_name}" pre: "{prj._pre_parent._ionspike_name}" '
-            f'post: "{prj._post_parent._ionspike_name}" from_list {{ }} delay_ms {{ constant: {_num(min_delay_ms)} }}')
+    head = (f'projections {{ name: "{name}" pre: "{pre_pop._ionspike_name}" '
+            f'post: "{post_pop._ionspike_name}" from_list {{ }} delay_ms {{ constant: {_num(min_delay_ms)} }}')
     syn = prj.synapse_type
     if isinstance(syn, EISSynapse):
         p = syn.parameter_space
@@ -208,11 +209,13 @@ def network_text(state):
         lines.append(_population_text(state, pop, current_sources, rates_after_build))
     connections = {}
     for prj in state.projections:
-        text, weighted = _projection_text(prj, min_delay_ms)
-        lines.append(text)
-        scale = prj._post_parent.celltype.weight_scale
-        connections[prj._ionspike_name] = ionspike.Connections(
-            prj._pre_index, prj._post_index, prj._weight * scale if weighted else None, prj._delay)
+        for name, pre_pop, post_pop, which in prj._parts:
+            text, weighted = _projection_text(prj, name, pre_pop, post_pop, min_delay_ms)
+            lines.append(text)
+            scale = post_pop.celltype.weight_scale
+            connections[name] = ionspike.Connections(
+                prj._pre_index[which], prj._post_index[which], prj._weight[which] * scale if weighted else None,
+                prj._delay[which])
     for k, (source, cells) in enumerate(state.current_sources):
         times_ms, amps_nA = source._steps_ms_nA()
         ids = [cells] if not hasattr(cells, "__len__") else list(cells)

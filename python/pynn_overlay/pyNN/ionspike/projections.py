@@ -2,7 +2,8 @@
 PyNN's random number generators); they are kept as arrays (presynaptic and postsynaptic
 index in the parent populations, weight and delay in PyNN units) and handed to the engine as
 a from_list projection without printing them (ionspike.Connections). Once the engine runs,
-get() reads the weights (STDP: learned; EIS: gain x G, and "g_nS") from it."""
+get() reads the weights (STDP: learned; EIS: gain x G, and "g_nS") from it. A projection
+from or onto an Assembly becomes one ionspike projection per pair of populations."""
 
 import numpy as np
 from pyNN import common, errors
@@ -13,15 +14,21 @@ from .populations import Population, PopulationView
 from .standardmodels import EISSynapse, STDPMechanism
 
 
-def _parent_and_indices(neurons, indices):
-    """(Population, indices in it) for a Population or PopulationView and local indices."""
+def _populations_and_indices(neurons, indices):
+    """(index of the parent Population in state.populations, index in it) per element of
+    `indices` (local indices of a Population, PopulationView or Assembly)."""
     indices = np.asarray(indices, dtype=np.int64)
     if isinstance(neurons, Population):
-        return neurons, indices
+        return np.full(len(indices), neurons._index, dtype=np.int64), indices
     if isinstance(neurons, PopulationView):
-        return neurons.grandparent, np.asarray(neurons.index_in_grandparent(indices), dtype=np.int64)
-    raise NotImplementedError("pyNN.ionspike: projections between Assemblies are not supported; "
-                              "project between Populations or PopulationViews")
+        return (np.full(len(indices), neurons.grandparent._index, dtype=np.int64),
+                np.asarray(neurons.index_in_grandparent(indices), dtype=np.int64))
+    # Assembly: through the IDs of its cells.
+    ids = np.asarray(neurons.all_cells)[indices] if len(indices) else []
+    pops = np.fromiter((id.parent.grandparent._index if isinstance(id.parent, PopulationView) else id.parent._index
+                        for id in ids), dtype=np.int64, count=len(indices))
+    local = np.fromiter((id.parent.id_to_index(int(id)) for id in ids), dtype=np.int64, count=len(indices))
+    return pops, local
 
 
 class Connection(common.Connection):
@@ -60,9 +67,10 @@ class Projection(common.Projection):
                                    synapse_type, source, receptor_type, space, label)
         if isinstance(self.synapse_type, STDPMechanism):
             if self.synapse_type.dendritic_delay_fraction not in (0, 0.0):
-                raise NotImplementedError("pyNN.ionspike: delays are axonal, dendritic_delay_fraction must be 0")
-        self._pre_parent, _ = _parent_and_indices(self.pre, [])
-        self._post_parent, _ = _parent_and_indices(self.post, [])
+                raise NotImplementedError(
+                    "pyNN.ionspike: delays are axonal (the pre spike acts on the synapse at its arrival, the "
+                    "post spike at its time); PyNN's default dendritic_delay_fraction=1 cannot be honoured: "
+                    "pass STDPMechanism(..., dendritic_delay_fraction=0)")
         self._chunks = []
         self._index = len(simulator.state.projections)
         label = "".join(c if c.isalnum() or c in "_.-" else "_" for c in (self.label or ""))[:60]
@@ -92,9 +100,28 @@ class Projection(common.Projection):
             weight = delay = np.zeros(0)
         self._chunks = []
         self._pre_local, self._post_local = pre, post
-        _, self._pre_index = _parent_and_indices(self.pre, pre)
-        _, self._post_index = _parent_and_indices(self.post, post)
+        self._pre_pop, self._pre_index = _populations_and_indices(self.pre, pre)
+        self._post_pop, self._post_index = _populations_and_indices(self.post, post)
         self._weight, self._delay = weight, delay
+        # One ionspike projection per (pre population, post population): several when an
+        # Assembly is involved. parts: (name, pre Population, post Population, connection indices).
+        populations = simulator.state.populations
+        pairs = sorted(set(zip(self._pre_pop.tolist(), self._post_pop.tolist())))
+        if not pairs:  # no connection: still one (empty) projection between the first populations
+            pre_pop = self.pre if isinstance(self.pre, Population) else getattr(self.pre, "grandparent", None)
+            post_pop = self.post if isinstance(self.post, Population) else getattr(self.post, "grandparent", None)
+            pairs = [(pre_pop._index, post_pop._index)] if pre_pop is not None and post_pop is not None else []
+        self._parts = []
+        for k, (a, b) in enumerate(pairs):
+            which = np.flatnonzero((self._pre_pop == a) & (self._post_pop == b))
+            name = self._ionspike_name if len(pairs) == 1 else f"{self._ionspike_name}.{k}"
+            self._parts.append((name, populations[a], populations[b], which))
+        self._weight_scale = np.ones(len(pre))
+        for _, _, post_pop, which in self._parts:
+            self._weight_scale[which] = post_pop.celltype.weight_scale
+        self._conductance_target = np.zeros(len(pre), dtype=bool)
+        for _, _, post_pop, which in self._parts:
+            self._conductance_target[which] = bool(post_pop.celltype.conductance_based)
         if isinstance(self.synapse_type, EISSynapse):
             self._g_init = np.full(len(pre), float(self.synapse_type.parameter_space["g_init_nS"].base_value))
 
@@ -109,23 +136,24 @@ class Projection(common.Projection):
         return (Connection(self, k) for k in range(len(self)))
 
     # ---- engine readout ----
-    def _engine_order(self):
-        """Permutation from this projection's connection order to the engine's storage order
-        (sorted by presynaptic neuron, then delay, stable), checked against the engine."""
-        order = np.lexsort((self._delay, self._pre_index))
-        return order
+    def _part_order(self, which):
+        """Permutation from the part's connections (indices `which`) to the engine's storage
+        order: sorted by presynaptic neuron, then delay, stable (StaticProjection)."""
+        return which[np.lexsort((self._delay[which], self._pre_index[which]))]
 
-    def _engine_synapses(self):
+    def _engine_values(self, column):
+        """Column of engine.synapses() for every connection, in this projection's order."""
         engine = simulator.state.engine
-        syn = engine.synapses(self._ionspike_name)
-        order = self._engine_order()
-        if not (np.array_equal(syn["pre"], self._pre_index[order]) and
-                np.array_equal(syn["post"], self._post_index[order])):
-            raise RuntimeError(f"pyNN.ionspike: the engine's synapses of {self._ionspike_name} are not in "
-                               "the expected order")
-        inverse = np.empty_like(order)
-        inverse[order] = np.arange(len(order))
-        return syn, inverse
+        values = np.empty(len(self))
+        for name, _, _, which in self._parts:
+            syn = engine.synapses(name)
+            order = self._part_order(which)
+            if not (np.array_equal(syn["pre"], self._pre_index[order]) and
+                    np.array_equal(syn["post"], self._post_index[order])):
+                raise RuntimeError(f"pyNN.ionspike: the engine's synapses of {name} are not in the expected order")
+            key = column if column in syn else next(k for k in syn if k.startswith("weight_"))
+            values[order] = syn[key]
+        return values
 
     def _attribute(self, name):
         if name.endswith("s") and name[:-1] in ("weight", "delay"):
@@ -136,25 +164,19 @@ class Projection(common.Projection):
             raise errors.NonExistentParameterError(name, self.synapse_type.__class__.__name__,
                                                    ["weight", "delay"])
         engine = simulator.state.engine
-        kind_scale = self.post.celltype.weight_scale
+        eis = isinstance(self.synapse_type, EISSynapse)
         if name == "g_nS":
-            if not isinstance(self.synapse_type, EISSynapse):
+            if not eis:
                 raise errors.NonExistentParameterError(name, self.synapse_type.__class__.__name__,
                                                        ["weight", "delay"])
-            if engine is None:
-                return self._g_init
-            syn, inverse = self._engine_synapses()
-            return syn["g_nS"][inverse]
-        if engine is None or not (isinstance(self.synapse_type, (STDPMechanism, EISSynapse))):
-            if isinstance(self.synapse_type, EISSynapse):
-                gain = float(self.synapse_type.parameter_space["gain"].base_value)
-                return gain * self._g_init
+            return self._g_init if engine is None else self._engine_values("g_nS")
+        if engine is None or not isinstance(self.synapse_type, (STDPMechanism, EISSynapse)):
+            if eis:
+                return float(self.synapse_type.parameter_space["gain"].base_value) * self._g_init
             return self._weight
-        syn, inverse = self._engine_synapses()
-        key = next(k for k in syn if k.startswith("weight_"))
-        w = syn[key][inverse] / kind_scale
-        if self.receptor_type == "inhibitory" and self.post.celltype.conductance_based:
-            w = np.abs(w)
+        w = self._engine_values("weight") / self._weight_scale
+        if self.receptor_type == "inhibitory":
+            w = np.where(self._conductance_target, np.abs(w), w)
         return w
 
     def _get_attributes_as_list(self, names):
@@ -190,9 +212,9 @@ class Projection(common.Projection):
             if engine is not None:
                 if name == "weight" and isinstance(self.synapse_type, STDPMechanism):
                     sign = -1.0 if self.receptor_type == "inhibitory" else 1.0
-                    order = self._engine_order()
-                    engine.set_stdp_weights(self._ionspike_name,
-                                            sign * np.abs(new[order]) * self.post.celltype.weight_scale)
+                    for part, _, _, which in self._parts:
+                        order = self._part_order(which)
+                        engine.set_stdp_weights(part, sign * np.abs(new[order]) * self._weight_scale[order])
                 else:
                     raise NotImplementedError(
                         f"pyNN.ionspike: the engine cannot change the {name}s of a "
