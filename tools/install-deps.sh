@@ -21,6 +21,10 @@ packages=(
   python3-sklearn           # data: scikit-learn's 8x8 digits (sklearn/datasets/data/digits.csv.gz)
   dataset-fashion-mnist     # data: Fashion-MNIST, gzipped IDX in /usr/share/datasets/fashion-mnist
   clang libclang-rt-14-dev  # libFuzzer + sanitizers for tools/fuzz.sh (clang's -fsanitize=fuzzer)
+  pybind11-dev              # Python module _ionspike (python/, pybind11 2.10)
+  python3-pytest            # tests of the Python module and of the PyNN backend (python/tests/)
+  python3-pynn              # PyNN 0.10 API implemented by the backend pyNN.ionspike (python/)
+  python3-neo               # Neo data structures returned by PyNN's get_data() (python3-pynn's dependency)
 )
 
 missing=()
