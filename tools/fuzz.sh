@@ -14,7 +14,7 @@ build=build-fuzz
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="$flags" \
       -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DIONSPIKE_BUILD_TESTS=OFF \
-      -DIONSPIKE_BUILD_BENCH=OFF -DIONSPIKE_BUILD_FUZZERS=ON -DPython3_EXECUTABLE=/usr/bin/python3 > /dev/null
+      -DIONSPIKE_BUILD_BENCH=OFF -DIONSPIKE_BUILD_FUZZERS=ON -DIONSPIKE_PYTHON=OFF -DPython3_EXECUTABLE=/usr/bin/python3 > /dev/null
 cmake --build "$build" --target fuzz_network_text
 
 corpus="$build/corpus" findings="$build/findings"

@@ -52,7 +52,11 @@ def test_single_neuron_spike_times_agree(cell, params, dt_ms, t_stop_ms, toleran
 
 
 def test_vogels_abbott_rates_agree_within_10_percent(tmp_path):
+    # CUBA reduced to 1000 neurons keeps the ctest within CI's budget; COBA needs its full 4000
+    # neurons (smaller, its activity dies in some runs) and pyNN.brian2 spends ~10 min on it
+    # on a loaded 2-core machine, so it is the manual check documented in docs/pynn.md:
+    #   check_va_rates.py --runs CUBA:4000 COBA:4000
     result = subprocess.run([sys.executable, str(HERE.parent / "pynn" / "check_va_rates.py"), "--work", str(tmp_path),
-                             "--runs", "CUBA:1000", "COBA:4000"], capture_output=True, text=True)
+                             "--runs", "CUBA:1000"], capture_output=True, text=True)
     print(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr
