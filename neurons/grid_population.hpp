@@ -69,6 +69,7 @@
 #include <vector>
 
 #include "neurons/neuron_population.hpp"
+#include "neurons/target_clones.hpp"
 
 namespace ionspike {
 
@@ -85,7 +86,7 @@ struct GridStep {
 // Whether every v[j] < thr, j in [0, n): the AND of the sign bits of v - thr is 1 only if every
 // difference is negative (bit operations vectorise; a comparison would not under GCC's default
 // -ftrapping-math). Cloned for AVX2 (see neurons/lif_cond_exp_grid.hpp); `static`: per TU.
-[[gnu::target_clones("avx2", "default")]] static bool grid_all_below(const double* __restrict v, std::size_t n,
+IONSPIKE_AVX2_CLONES static bool grid_all_below(const double* __restrict v, std::size_t n,
                                                                      double thr) {
   std::uint64_t signs = ~std::uint64_t{0};
   for (std::size_t j = 0; j < n; ++j) signs &= std::bit_cast<std::uint64_t>(v[j] - thr);

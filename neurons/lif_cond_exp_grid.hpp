@@ -41,7 +41,7 @@ struct LifCondExpGridConstants {
 // bit, as the SSE2 default (no FMA clone: contraction would change the rounding).
 // `static`: one copy per translation unit, so the ifunc of the clones stays local.
 template <bool kCurrent>
-[[gnu::target_clones("avx2", "default")]] static void lif_cond_exp_grid_loop(
+IONSPIKE_AVX2_CLONES static void lif_cond_exp_grid_loop(
     const LifCondExpGridConstants k, std::size_t n, const double* __restrict v_old, double* __restrict v_new,
     double* __restrict g_ex, double* __restrict g_in, double* __restrict acc_ex, double* __restrict acc_in,
     const double* __restrict i_inj) {

@@ -5,7 +5,7 @@
 // Method: x = n ln2 + r with n = round(x / ln2) and |r| <= ln2 / 2 (Cody-Waite: ln2 split in a
 // high part exact in 32 bits and a low part), e^r by its Taylor polynomial of degree 12
 // (remainder < 0.35^13 / 13! ~ 2e-16), times 2^n built in the exponent bits. Relative error
-// below 1e-15 for x in [-708, 709] (tests/test_grid_population.cpp checks it against std::exp);
+// below 1e-15 for x in [-708, 709] (tests/test_vector_exp.cpp checks it against std::exp);
 // outside that range the result is wrong: callers keep x inside (no branch here).
 #pragma once
 
