@@ -274,34 +274,29 @@ class NetworkSimulation {
     const RuntimeNetwork& n = net();
     const double now = sim_->time_ms();
     py::dict d;
-    for (const StaticProjection& p : n.projections)
-      if (p.name() == projection) {
-        std::vector<double> w(p.synapse_count());
-        std::vector<std::uint32_t> post(p.synapse_count());
-        for (std::uint64_t k = 0; k < w.size(); ++k) {
-          w[k] = p.synapses()[k].weight;
-          post[k] = p.synapses()[k].post;
-        }
-        d["pre"] = owned_array(p.presynaptic_indices());
-        d["post"] = owned_array(std::move(post));
-        d["delay_ms"] = owned_array(p.delays_ms());
-        d[py::str("weight_" + unit_of(p.post_population()))] = owned_array(std::move(w));
-        return d;
+    // Static and STDP projections: the same table, weights read by weight_of(p, k).
+    const auto weight_table = [&](const auto& p, const auto& weight_of) {
+      std::vector<double> w(p.synapse_count());
+      std::vector<std::uint32_t> post(p.synapse_count());
+      for (std::uint64_t k = 0; k < w.size(); ++k) {
+        w[k] = weight_of(p, k);
+        post[k] = p.synapses()[k].post;
       }
+      d["pre"] = owned_array(p.presynaptic_indices());
+      d["post"] = owned_array(std::move(post));
+      d["delay_ms"] = owned_array(p.delays_ms());
+      d[py::str("weight_" + unit_of(p.post_population()))] = owned_array(std::move(w));
+      return d;
+    };
+    for (const StaticProjection& p : n.projections)
+      if (p.name() == projection)
+        return weight_table(p, [](const StaticProjection& q, std::uint64_t k) { return q.synapses()[k].weight; });
     for (const StdpProjection& p : n.stdp_projections)
       if (p.name() == projection) {
         const Neuromodulator* da = p.modulated() ? &n.neuromodulators[p.dopamine()->neuromodulator] : nullptr;
-        std::vector<double> w(p.synapse_count());
-        std::vector<std::uint32_t> post(p.synapse_count());
-        for (std::uint64_t k = 0; k < w.size(); ++k) {
-          w[k] = da ? p.weight_at(k, now, *da) : p.weight(k);
-          post[k] = p.synapses()[k].post;
-        }
-        d["pre"] = owned_array(p.presynaptic_indices());
-        d["post"] = owned_array(std::move(post));
-        d["delay_ms"] = owned_array(p.delays_ms());
-        d[py::str("weight_" + unit_of(p.post_population()))] = owned_array(std::move(w));
-        return d;
+        return weight_table(p, [&](const StdpProjection& q, std::uint64_t k) {
+          return da ? q.weight_at(k, now, *da) : q.weight(k);
+        });
       }
     for (const EisProjection& p : n.eis_projections)
       if (p.name() == projection) {
