@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/state_archive.hpp"
+
 namespace ionspike {
 
 struct OutputFormats {
@@ -40,6 +42,8 @@ class SpikeRecorder {
   const std::vector<SpikeRecord>& spikes() const { return spikes_; }
   // Forgets the spikes recorded so far (drivers that consume spikes between runs).
   void clear() { spikes_.clear(); }
+  // The spikes recorded so far (engine/state_archive.hpp).
+  void checkpoint(StateArchive& ar) { ar.growing("spikes", spikes_); }
   // Writes the recorded spikes; population_names indexed by population id.
   void write(const std::filesystem::path& dir, const OutputFormats& formats,
              const std::vector<std::string>& population_names) const;
@@ -67,6 +71,13 @@ class StateRecorder {
   // Appends one row; returns where its neurons().size() values go.
   double* append_row(double t_ms);
   void write(const std::filesystem::path& dir, const OutputFormats& formats) const;
+  // The samples taken so far (engine/state_archive.hpp).
+  void checkpoint(StateArchive& ar) {
+    ar.growing("times_ms", times_ms_);
+    ar.growing("values", values_);
+    if (ar.restoring() && values_.size() != times_ms_.size() * neurons_.size())
+      ar.fail("values", "must hold one row of " + std::to_string(neurons_.size()) + " values per sample time");
+  }
 
  private:
   std::string name_;

@@ -1,6 +1,7 @@
 #include "engine/simulator.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace ionspike {
@@ -90,7 +91,8 @@ Simulator::Simulator(Simulator&& other)
       counters_(std::move(other.counters_)),
       current_(other.current_),
       now_ms_(other.now_ms_),
-      started_(other.started_) {
+      started_(other.started_),
+      interrupt_(other.interrupt_) {
   ctx_.emitted() = std::move(other.ctx_.emitted());
 }
 
@@ -268,7 +270,7 @@ void Simulator::modify_eis_projection(const std::string& projection, const EisCh
   modify_eis_projection(eis_projection_index(projection), change);
 }
 
-void Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
+bool Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
   if (t_stop_ms < now_ms_)
     throw std::invalid_argument("run_until: t_stop_ms is before the current time");
   if (!started_) start();
@@ -315,9 +317,119 @@ void Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
     }
     if (!ctx_.emitted().empty()) route_emitted_spikes();
     if (progress && counters_.events % kProgressEvery == 0) progress(e.t_ms, t_stop_ms);
+    if (interrupt_ != nullptr && interrupt_->load(std::memory_order_relaxed)) {
+      now_ms_ = std::max(now_ms_, e.t_ms);
+      return false;
+    }
   }
   now_ms_ = t_stop_ms;
   if (progress) progress(t_stop_ms, t_stop_ms);
+  return true;
+}
+
+}  // namespace ionspike
+
+namespace ionspike {
+
+bool Simulator::valid_event(const Event& e) const {
+  const std::size_t all_projections =
+      net_.projections.size() + net_.eis_projections.size() + net_.stdp_projections.size();
+  const auto group_count = [&](std::uint32_t j) -> std::uint64_t {
+    const std::size_t n_static = net_.projections.size(), n_eis = net_.eis_projections.size();
+    if (j < n_static) return net_.projections[j].row_end(net_.populations[net_.projections[j].pre_population()]->size() - 1);
+    if (j < n_static + n_eis) {
+      const EisProjection& p = net_.eis_projections[j - n_static];
+      return p.row_end(net_.populations[p.pre_population()]->size() - 1);
+    }
+    const StdpProjection& p = net_.stdp_projections[j - n_static - n_eis];
+    return p.row_end(net_.populations[p.pre_population()]->size() - 1);
+  };
+  if (!std::isfinite(e.t_ms) || e.t_ms < 0.0) return false;
+  switch (e.kind()) {
+    case EventKind::CurrentStep:
+      return e.object() < net_.current_sources.size() && e.a < net_.current_sources[e.object()].times_ms.size();
+    case EventKind::SourceSpike:
+    case EventKind::Step:
+      return e.object() < net_.populations.size();
+    case EventKind::Threshold:
+    case EventKind::PostWaveform:
+      return e.object() < net_.populations.size() && e.a < net_.populations[e.object()]->size();
+    case EventKind::Delivery:
+      return e.object() < all_projections && e.b < group_count(e.object());
+    case EventKind::Sample:
+      return e.object() < net_.state_recorders.size() + net_.conductance_recorders.size();
+  }
+  return false;
+}
+
+void Simulator::checkpoint(StateArchive& ar) {
+  if (!ctx_.emitted().empty()) throw std::logic_error("Simulator::checkpoint: called while an event is handled");
+  if (ar.restoring() && counters_.events != 0)
+    throw std::logic_error("Simulator::checkpoint: restoring needs a simulator that has not run");
+  {
+    const auto scope = ar.scope("engine");
+    ar.value("now_ms", now_ms_);
+    ar.flag("started", started_);
+    ar.value("current_event", current_);
+    ar.value("events", counters_.events);
+    ar.value("spikes", counters_.spikes);
+    ar.value("synaptic_events", counters_.synaptic_events);
+    ar.values("spikes_per_population", counters_.spikes_per_population);
+    // The queue's heap array: the events' total order (event.hpp) makes the heap's layout
+    // irrelevant; restoring pushes them again.
+    std::vector<Event> pending = queue_.raw();
+    ar.growing("pending_events", pending);
+    if (ar.restoring()) {
+      if (!std::isfinite(now_ms_) || now_ms_ < 0.0) ar.fail("now_ms", "must be a finite time >= 0");
+      queue_.clear();
+      queue_.reserve(pending.size());
+      for (const Event& e : pending) {
+        if (!valid_event(e) || e.t_ms < now_ms_ - 1e-9 * std::max(1.0, now_ms_))
+          ar.fail("pending_events", "an event names an object that does not exist, or lies before now_ms");
+        queue_.push(e);
+      }
+    }
+  }
+  for (auto& pop : net_.populations) {
+    const auto scope = ar.scope("population/" + pop->name());
+    pop->checkpoint(ar);
+  }
+  for (EisProjection& proj : net_.eis_projections) {
+    const auto scope = ar.scope("eis_projection/" + proj.name());
+    proj.checkpoint(ar);
+  }
+  for (StdpProjection& proj : net_.stdp_projections) {
+    const auto scope = ar.scope("stdp_projection/" + proj.name());
+    proj.checkpoint(ar);
+  }
+  for (Neuromodulator& da : net_.neuromodulators) {
+    const auto scope = ar.scope("neuromodulator/" + da.name());
+    da.checkpoint(ar);
+  }
+  for (std::uint32_t p = 0; p < net_.populations.size(); ++p) {
+    const auto scope = ar.scope("spike_history/" + net_.populations[p]->name());
+    if (net_.spike_histories[p].size() > 0) net_.spike_histories[p].checkpoint(ar);
+    if (net_.delayed_post_histories[p].size() > 0) {
+      const auto delayed = ar.scope("delayed_post");
+      net_.delayed_post_histories[p].checkpoint(ar);
+    }
+  }
+  for (SpikeRecorder& rec : net_.spike_recorders) {
+    const auto scope = ar.scope("spike_recorder/" + rec.name());
+    rec.checkpoint(ar);
+    if (ar.restoring())
+      for (const SpikeRecord& s : rec.spikes())
+        if (s.population >= net_.populations.size() || s.neuron >= net_.populations[s.population]->size())
+          ar.fail("spikes", "a recorded spike names a population or neuron that does not exist");
+  }
+  for (StateRecorder& rec : net_.state_recorders) {
+    const auto scope = ar.scope("state_recorder/" + rec.name());
+    rec.checkpoint(ar);
+  }
+  for (StateRecorder& rec : net_.conductance_recorders) {
+    const auto scope = ar.scope("conductance_recorder/" + rec.name());
+    rec.checkpoint(ar);
+  }
 }
 
 }  // namespace ionspike

@@ -7,6 +7,7 @@
 // Delays are axonal: a spike emitted at t reaches its targets at t + delay.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -38,7 +39,14 @@ class Simulator {
   Simulator& operator=(const Simulator&) = delete;
   Simulator& operator=(Simulator&&) = delete;
 
-  void run_until(double t_stop_ms, const ProgressFn& progress = {});
+  // Handles every event with time <= t_stop_ms; returns true. If the interrupt flag (see
+  // set_interrupt_flag) is raised meanwhile, stops after the event being handled and returns
+  // false: time_ms() is then that event's time, and the simulator may be checkpointed or
+  // continued (the events left at that time follow, as in an uninterrupted run).
+  bool run_until(double t_stop_ms, const ProgressFn& progress = {});
+  // A flag (e.g. raised by a SIGINT handler) that run_until polls after every event; null:
+  // none. The flag must outlive the runs.
+  void set_interrupt_flag(const std::atomic<bool>* flag) { interrupt_ = flag; }
   // Between runs: lets `change` act on population `population` at the current time with an
   // event context (e.g. PoissonSourcePopulation::set_rates), starting the network first if
   // needed; spikes it emits are routed as usual. For drivers of learning studies.
@@ -55,6 +63,12 @@ class Simulator {
   void modify_eis_projection(const std::string& projection, const EisChangeFn& change);
   // Index of the EIS projection with this name; throws std::out_of_range if none.
   std::uint32_t eis_projection_index(const std::string& name) const;
+  // Saves (ar.saving()) or restores the complete dynamic state between runs: time, pending
+  // events, counters and the state of every population, plastic projection, neuromodulator,
+  // spike history and recorder (engine/state_archive.hpp; engine/checkpoint_file.hpp stores
+  // it). Restoring needs a simulator built from the same description and not yet run;
+  // afterwards run_until continues exactly as the saved simulator would have.
+  void checkpoint(StateArchive& ar);
   double time_ms() const { return now_ms_; }
   const RuntimeNetwork& network() const { return net_; }
   RuntimeNetwork& network() { return net_; }
@@ -71,6 +85,8 @@ class Simulator {
   // brought up to date before its V_post starts, STDP synapses are potentiated.
   void post_spike_reaches_synapses(std::uint32_t population, std::uint32_t neuron, double t_ms);
   void handle_sample(const Event& e);
+  // Whether a restored event names an existing object of its kind.
+  bool valid_event(const Event& e) const;
   // A spike of a neuromodulator's source population releases it at t_ms; a long history is
   // then folded after every modulated synapse has been brought up to t_ms.
   void release_neuromodulator(std::uint32_t modulator, double t_ms);
@@ -89,6 +105,7 @@ class Simulator {
   Event current_ = Event::make(0.0, EventKind::CurrentStep, 0);
   double now_ms_ = 0.0;
   bool started_ = false;
+  const std::atomic<bool>* interrupt_ = nullptr;
 };
 
 }  // namespace ionspike

@@ -17,6 +17,8 @@
 #include <limits>
 #include <vector>
 
+#include "engine/state_archive.hpp"
+
 namespace ionspike {
 
 class SpikeHistory {
@@ -47,6 +49,14 @@ class SpikeHistory {
 
   // Spike times of neuron n, oldest first.
   const std::vector<double>& spikes(std::uint32_t n) const { return spikes_[n]; }
+
+  // The kept spikes (engine/state_archive.hpp); the window is the builder's.
+  void checkpoint(StateArchive& ar) {
+    ar.rows("spikes_ms", spikes_);
+    if (ar.restoring())
+      for (const std::vector<double>& s : spikes_)
+        if (!std::is_sorted(s.begin(), s.end())) ar.fail("spikes_ms", "spike times must be ascending per neuron");
+  }
 
   // Latest spike time of n strictly before t_ms, or -infinity.
   double last_before(std::uint32_t n, double t_ms) const {

@@ -70,4 +70,12 @@ void Neuromodulator::forget_before(double t_ms) {
   excess_.front() = keep_e;
 }
 
+void Neuromodulator::checkpoint(StateArchive& ar) {
+  ar.growing("entry_times_ms", t_);
+  ar.growing("entry_excess_uM", excess_);
+  ar.value("releases", releases_);
+  if (ar.restoring() && (t_.empty() || t_.size() != excess_.size() || !std::is_sorted(t_.begin(), t_.end())))
+    ar.fail("entry_times_ms", "the release history must be non-empty, ascending and as long as entry_excess_uM");
+}
+
 }  // namespace ionspike

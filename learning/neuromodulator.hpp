@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/state_archive.hpp"
+
 namespace ionspike {
 
 struct NeuromodulatorParameters {
@@ -54,6 +56,8 @@ class Neuromodulator {
   bool history_full() const { return t_.size() > kHistoryLimit; }
   // Folds the releases up to t_ms into one entry at t_ms: afterwards horizon_ms() == t_ms.
   void forget_before(double t_ms);
+  // The release history and count (engine/state_archive.hpp).
+  void checkpoint(StateArchive& ar);
 
  private:
   std::size_t entry_at(double t_ms) const;  // last entry with time <= t_ms

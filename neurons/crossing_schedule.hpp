@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/event_context.hpp"
+#include "engine/state_archive.hpp"
 
 namespace ionspike {
 
@@ -29,6 +30,11 @@ class CrossingSchedule {
   void predict(std::uint32_t n, double t_ms, EventContext& ctx) {
     predicted_ms_[n] = t_ms;
     if (t_ms < pending_ms_[n]) push(n, t_ms, ctx);
+  }
+
+  void checkpoint(StateArchive& ar) {
+    ar.values("crossing_predicted_ms", predicted_ms_);
+    ar.values("crossing_pending_ms", pending_ms_);
   }
 
   // A Threshold event of neuron n popped at t_ms: true if the neuron crosses now.

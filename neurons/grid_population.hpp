@@ -196,6 +196,30 @@ class GridPopulation final : public NeuronPopulation {
   double state_variable(std::size_t variable, std::uint32_t n) const { return y_.at(variable).at(n); }
   void set_state_variable(std::size_t variable, std::uint32_t n, double value) { y_.at(variable).at(n) = value; }
 
+  void checkpoint(StateArchive& ar) override {
+    ar.value("steps_done", steps_done_);
+    for (std::size_t k = 0; k < K; ++k) ar.values(Model::variables()[k], y_[k]);
+    ar.values("v_previous_step_mV", v_other_mV_);
+    ar.values("input_ex", acc_ex_);
+    ar.values("input_in", acc_in_);
+    ar.values("free_from_step", free_from_step_);
+    std::vector<std::uint32_t> releases(releases_.begin(), releases_.end());
+    ar.growing("held_at_reset", releases);
+    ar.growing("i_inj_pA", i_inj_pA_);
+    ar.growing("pending_current", pending_current_);
+    ar.value("pending_all_pA", pending_all_pA_);
+    ar.flag("has_pending_current", has_pending_current_);
+    if (ar.restoring()) {
+      releases_.assign(releases.begin(), releases.end());
+      for (std::uint32_t n : releases)
+        if (n >= size()) ar.fail("held_at_reset", "a neuron index is out of range");
+      for (const CurrentChange& c : pending_current_)
+        if (c.neuron >= size()) ar.fail("pending_current", "a neuron index is out of range");
+      if (!i_inj_pA_.empty() && i_inj_pA_.size() != size())
+        ar.fail("i_inj_pA", "must hold no value or one per neuron");
+    }
+  }
+
  private:
   struct CurrentChange {
     std::uint32_t neuron;

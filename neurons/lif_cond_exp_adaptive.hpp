@@ -151,6 +151,15 @@ class LifCondExpAdaptivePopulation final : public TimeDrivenPopulation<LifCondEx
   void freeze_adaptation() { set_adaptation(ThetaAdaptation::Frozen); }
   void unfreeze_adaptation() { set_adaptation(ThetaAdaptation::Learning); }
   bool adaptation_frozen() const { return adaptation_ != ThetaAdaptation::Learning; }
+  void checkpoint(StateArchive& ar) override {
+    TimeDrivenPopulation::checkpoint(ar);
+    auto mode = static_cast<std::uint8_t>(adaptation_);
+    ar.value("theta_adaptation", mode);
+    if (ar.restoring()) {
+      if (mode > static_cast<std::uint8_t>(ThetaAdaptation::Held)) ar.fail("theta_adaptation", "unknown mode");
+      set_adaptation(static_cast<ThetaAdaptation>(mode));
+    }
+  }
   // The parameters of the network file (parameters() gives those in effect).
   const Parameters& learning_parameters() const { return learning_; }
 

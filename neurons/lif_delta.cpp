@@ -116,3 +116,16 @@ void LifDeltaPopulation::sample(std::size_t variable, std::span<const std::uint3
 }
 
 }  // namespace ionspike
+
+namespace ionspike {
+
+void LifDeltaPopulation::checkpoint(StateArchive& ar) {
+  ar.values("v_mV", v_mV_);
+  ar.values("t_last_ms", t_last_ms_);
+  ar.values("t_ref_end_ms", t_ref_end_ms_);
+  ar.values("last_spike_ms", last_spike_ms_);
+  ar.values("i_inj_pA", i_inj_pA_);
+  crossings_.checkpoint(ar);
+}
+
+}  // namespace ionspike

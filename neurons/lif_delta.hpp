@@ -48,6 +48,7 @@ class LifDeltaPopulation final : public NeuronPopulation {
   std::vector<std::string> state_variables() const override { return variables(); }
   void sample(std::size_t variable, std::span<const std::uint32_t> neurons, double t_ms,
               double* out) const override;
+  void checkpoint(StateArchive& ar) override;
 
   // Membrane potential of neuron n at t_ms >= its last update, without changing state.
   double membrane_mV(std::uint32_t n, double t_ms) const;

@@ -164,3 +164,18 @@ void LifExpPopulation::sample(std::size_t variable, std::span<const std::uint32_
 }
 
 }  // namespace ionspike
+
+namespace ionspike {
+
+void LifExpPopulation::checkpoint(StateArchive& ar) {
+  ar.values("v_mV", v_mV_);
+  ar.values("i_ex_pA", i_ex_pA_);
+  ar.values("i_in_pA", i_in_pA_);
+  ar.values("t_last_ms", t_last_ms_);
+  ar.values("t_ref_end_ms", t_ref_end_ms_);
+  ar.values("last_spike_ms", last_spike_ms_);
+  ar.values("i_inj_pA", i_inj_pA_);
+  crossings_.checkpoint(ar);
+}
+
+}  // namespace ionspike

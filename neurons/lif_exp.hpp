@@ -55,6 +55,7 @@ class LifExpPopulation final : public NeuronPopulation {
   std::vector<std::string> state_variables() const override { return variables(); }
   void sample(std::size_t variable, std::span<const std::uint32_t> neurons, double t_ms,
               double* out) const override;
+  void checkpoint(StateArchive& ar) override;
 
   struct State {
     double v_mV, i_ex_pA, i_in_pA;

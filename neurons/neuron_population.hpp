@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/event_context.hpp"
+#include "engine/state_archive.hpp"
 #include "synapses/static_synapse.hpp"
 
 namespace ionspike {
@@ -58,6 +59,11 @@ class NeuronPopulation {
   // into out. Read-only: sampling never changes the dynamics, not even by rounding.
   virtual void sample(std::size_t variable, std::span<const std::uint32_t> neurons, double t_ms,
                       double* out) const = 0;
+
+  // Saves or restores (ar.saving()) every variable an event or a between-run change may
+  // alter, for checkpoints (engine/state_archive.hpp). Restoring happens on a population
+  // built from the same description, before any event.
+  virtual void checkpoint(StateArchive& ar) = 0;
 
  private:
   std::string name_;

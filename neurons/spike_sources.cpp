@@ -79,6 +79,15 @@ double PoissonSourcePopulation::rate_Hz(std::uint32_t neuron) const {
   return (cumulative_rate_per_ms_[neuron] - below) * 1e3;
 }
 
+void PoissonSourcePopulation::checkpoint(StateArchive& ar) {
+  ar.stream("stream", stream_);
+  ar.value("generation", generation_);
+  ar.value("total_rate_per_ms", total_rate_per_ms_);
+  ar.growing("cumulative_rate_per_ms", cumulative_rate_per_ms_);
+  if (ar.restoring() && !cumulative_rate_per_ms_.empty() && cumulative_rate_per_ms_.size() != size())
+    ar.fail("cumulative_rate_per_ms", "must hold no value or one per neuron");
+}
+
 SpikeSourceArrayPopulation::SpikeSourceArrayPopulation(
     std::string name, std::uint32_t id, std::uint32_t size,
     const std::vector<std::vector<double>>& trains_ms)

@@ -60,6 +60,7 @@ class PoissonSourcePopulation final : public SpikeSourcePopulation {
   // The same rate for every neuron.
   void set_rate(double rate_Hz, double t_ms, EventContext& ctx);
   double rate_Hz(std::uint32_t neuron) const;
+  void checkpoint(StateArchive& ar) override;
 
  private:
   void schedule_after(double t_ms, EventContext& ctx);
@@ -83,6 +84,8 @@ class SpikeSourceArrayPopulation final : public SpikeSourcePopulation {
   // that decide at run time (e.g. a reward that releases dopamine), through
   // Simulator::modify_population.
   void fire(std::uint32_t neuron, double t_ms, EventContext& ctx);
+  // The spike list is the description's; which spike comes next is in the pending event.
+  void checkpoint(StateArchive&) override {}
 
  private:
   void schedule(std::size_t index, EventContext& ctx);

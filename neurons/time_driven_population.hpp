@@ -148,6 +148,27 @@ class TimeDrivenPopulation : public NeuronPopulation {
   double state_variable(std::size_t variable, std::uint32_t n) const { return y_.at(variable).at(n); }
   void set_state_variable(std::size_t variable, std::uint32_t n, double value) { y_.at(variable).at(n) = value; }
 
+  void checkpoint(StateArchive& ar) override {
+    ar.value("t_last_ms", t_last_ms_);
+    for (std::size_t k = 0; k < K; ++k) ar.values(Model::variables()[k], y_[k]);
+    ar.values("refractory_until_ms", refractory_until_ms_);
+    ar.values("last_spike_ms", last_spike_ms_);
+    ar.values("i_inj_pA", i_inj_pA_);
+    // Inputs queued for the step in progress, with their per-neuron lists.
+    ar.growing("inputs", inputs_);
+    ar.values("input_head", head_);
+    ar.values("input_tail", tail_);
+    ar.growing("all_neuron_currents", all_neuron_currents_);
+    if (ar.restoring()) {
+      const auto valid = [&](std::uint32_t i) { return i == kNone || i < inputs_.size(); };
+      for (const Input& in : inputs_)
+        if (!valid(in.next) || in.neuron >= size() || static_cast<std::uint32_t>(in.kind) > 1)
+          ar.fail("inputs", "an input names a neuron, list link or kind out of range");
+      for (std::uint32_t n = 0; n < size(); ++n)
+        if (!valid(head_[n]) || !valid(tail_[n])) ar.fail("input_head", "a list head or tail is out of range");
+    }
+  }
+
   // State of neuron n at t_ms (>= integrated_until_ms()), from a copy.
   State state_at(std::uint32_t n, double t_ms) const {
     State y = load(n);

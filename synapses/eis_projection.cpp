@@ -294,3 +294,43 @@ void EisProjection::set_frozen(bool frozen, const SpikeHistory& pre_spikes, cons
 }
 
 }  // namespace ionspike
+
+namespace ionspike {
+
+void EisProjection::checkpoint(StateArchive& ar) {
+  std::vector<double> g_nS(synapses_.size());
+  std::vector<float> prefactor(synapses_.size());  // negative: floored
+  for (std::size_t k = 0; k < synapses_.size(); ++k) {
+    g_nS[k] = synapses_[k].g_nS;
+    prefactor[k] = synapses_[k].prefactor;
+  }
+  ar.values("g_nS", g_nS);
+  ar.values("prefactor", prefactor);
+  ar.value("energy", energy_);
+  ar.values("synapse_energy_fJ", synapse_energy_fJ_);
+  ar.stream("cycle_noise", noise_);
+  ar.growing("gate_epochs", epochs_);
+  ar.value("floor_ms", floor_ms_);
+  ar.value("control_ms", control_ms_);
+  ar.flag("control_open", control_open_);
+  ar.flag("frozen", frozen_);
+  std::uint64_t fold_limit = da_fold_limit_;
+  ar.value("dopamine_fold_limit", fold_limit);
+  ar.value("dopamine_catch_ups", catch_ups_);
+  if (da_) {
+    const auto scope = ar.scope("dopamine");
+    da_->checkpoint(ar);
+  }
+  if (!ar.restoring()) return;
+  if (epochs_.empty() || !std::is_sorted(epochs_.begin(), epochs_.end(),
+                                         [](const GateEpoch& a, const GateEpoch& b) { return a.after_ms < b.after_ms; }))
+    ar.fail("gate_epochs", "must be non-empty and ascending in after_ms");
+  da_fold_limit_ = static_cast<std::size_t>(fold_limit);
+  for (std::size_t k = 0; k < synapses_.size(); ++k) {
+    if (!(std::fabs(prefactor[k]) > 0.0)) ar.fail("prefactor", "a device prefactor is zero or not a number");
+    synapses_[k].g_nS = g_nS[k];
+    synapses_[k].prefactor = prefactor[k];
+  }
+}
+
+}  // namespace ionspike

@@ -53,6 +53,7 @@
 #include "engine/event.hpp"
 #include "engine/random_stream.hpp"
 #include "engine/spike_history.hpp"
+#include "engine/state_archive.hpp"
 #include "learning/neuromodulator.hpp"
 #include "synapses/eis_device.hpp"
 #include "synapses/static_synapse.hpp"
@@ -227,6 +228,10 @@ class EisProjection {
   };
   Readout readout(std::uint64_t k, double t_ms, const SpikeHistory& pre_spikes,
                   const SpikeHistory& post_spikes) const;
+
+  // Conductances, floored marks, energies, noise stream, gate epochs, control state and the
+  // dopamine history (engine/state_archive.hpp).
+  void checkpoint(StateArchive& ar);
 
  private:
   struct DelayGroup {

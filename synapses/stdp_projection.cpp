@@ -146,6 +146,33 @@ void StdpProjection::set_rule(const StdpRule& rule) {
   rule_ = rule;
 }
 
+void StdpProjection::checkpoint(StateArchive& ar) {
+  const std::span<StaticSynapse> synapses = table_.mutable_synapses();
+  std::vector<float> weights(synapses.size());
+  for (std::size_t k = 0; k < synapses.size(); ++k) weights[k] = synapses[k].weight;
+  ar.values("weights", weights);
+  ar.values("pre_traces", pre_traces_);
+  ar.values("post_traces", post_traces_);
+  ar.values("eligibility", eligibility_);
+  StdpRule rule = rule_;
+  auto dependence = static_cast<std::uint8_t>(rule.dependence);
+  ar.value("rule.a2_plus", rule.a2_plus);
+  ar.value("rule.a2_minus", rule.a2_minus);
+  ar.value("rule.a3_plus", rule.a3_plus);
+  ar.value("rule.a3_minus", rule.a3_minus);
+  ar.value("rule.dependence", dependence);
+  if (!ar.restoring()) return;
+  if (dependence > static_cast<std::uint8_t>(StdpWeightDependence::Multiplicative))
+    ar.fail("rule.dependence", "unknown weight dependence");
+  rule.dependence = static_cast<StdpWeightDependence>(dependence);
+  try {
+    set_rule(rule);
+  } catch (const std::invalid_argument& e) {
+    ar.fail("rule", e.what());
+  }
+  for (std::size_t k = 0; k < synapses.size(); ++k) synapses[k].weight = weights[k];
+}
+
 std::vector<std::uint64_t> StdpProjection::incoming_synapses(std::uint32_t post) const {
   std::vector<std::uint64_t> out;
   for (std::uint64_t i = incoming_begin_[post]; i < incoming_begin_[post + 1]; ++i) out.push_back(incoming_[i].synapse);

@@ -38,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/state_archive.hpp"
 #include "learning/neuromodulator.hpp"
 #include "learning/stdp_rule.hpp"
 #include "synapses/static_projection.hpp"
@@ -108,6 +109,8 @@ class StdpProjection {
   // Replaces the rule between runs (e.g. amplitudes 0 to freeze learning for a test phase);
   // the weight bounds and time constants must stay the same (the traces carry over).
   void set_rule(const StdpRule& rule);
+  // Weights, traces, eligibilities and the rule's amplitudes (engine/state_archive.hpp).
+  void checkpoint(StateArchive& ar);
   // Incoming synapses of target `post`, as storage indices.
   std::vector<std::uint64_t> incoming_synapses(std::uint32_t post) const;
 

@@ -1,12 +1,18 @@
 // The ionspike command line: a thin layer over ionspike::core.
 //
 //   ionspike run NETWORK [--t-stop MS] [--seed N] [--out DIR] [--threads N]
+//                        [--checkpoint-every MS] [--checkpoint FILE]
+//   ionspike resume CHECKPOINT [--t-stop MS] [--out DIR] [--checkpoint-every MS] [--checkpoint FILE]
 //   ionspike validate NETWORK
 //   ionspike presets | stdp-curve ... | pulse-response ...   (tools/eis_commands.hpp)
 //   ionspike demo [--out DIR]                                (tools/eis_demo.hpp)
 //   ionspike --version
-// Exit codes: 0 success, 1 runtime failure, 2 bad input (network file or arguments).
+// Exit codes: 0 success, 1 runtime failure, 2 bad input (network file, checkpoint or
+// arguments), 128 + signal when SIGINT/SIGTERM stopped a run (after its checkpoint).
+#include <atomic>
 #include <chrono>
+#include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -15,6 +21,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "engine/checkpoint.hpp"
 #include "engine/run_report.hpp"
 #include "engine/simulator.hpp"
 #include "networks/memory_estimate.hpp"
@@ -49,35 +56,132 @@ int cmd_validate(const std::string& file) {
   return kExitOk;
 }
 
-int cmd_run(const std::string& file, const SimulationOverrides& overrides) {
+// Raised by SIGINT/SIGTERM; run_until polls it and stops at the next event boundary. A
+// signal handler can only reach process-wide storage, hence these two file-scope variables
+// (the only ones of the program; nothing else reads them).
+std::atomic<bool> g_interrupted{false};
+volatile std::sig_atomic_t g_signal = 0;
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void on_stop_signal(int signal) {
+  g_signal = signal;
+  g_interrupted.store(true, std::memory_order_relaxed);
+}
+
+// Installs the handlers while a run is in progress; a second signal of the same kind kills
+// the process as usual (SA_RESETHAND).
+class StopSignals {
+ public:
+  StopSignals() {
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+// Refuse before simulating, not after: an existing non-directory cannot receive outputs.
+void refuse_output_dir(const std::filesystem::path& out_dir, const std::string& source, const std::string& field) {
+  if (std::filesystem::exists(out_dir) && !std::filesystem::is_directory(out_dir))
+    throw InputError({source}, field, "'" + out_dir.string() + "' exists and is not a directory");
+}
+
+struct CheckpointOptions {
+  std::optional<double> every_ms;           // absent: the stored interval on resume, none on run
+  std::optional<std::string> file;          // absent: <output dir>/checkpoint.ckpt
+};
+
+// Runs `sim` to its network's t_stop, writing a checkpoint every `every_ms` of simulated time
+// (at its multiples, so a resumed run checkpoints at the same times), at the end when
+// checkpointing, and whenever SIGINT/SIGTERM stops the run; then writes the outputs.
+int simulate(Simulator& sim, const pb::Network& message, const std::string& network_file, double every_ms,
+             const std::optional<std::string>& checkpoint_file, double build_s) {
+  const auto out_dir = sim.network().settings.output_dir;
+  const std::filesystem::path ckpt = checkpoint_file ? std::filesystem::path(*checkpoint_file) : out_dir / "checkpoint.ckpt";
+  const auto save = [&] {
+    if (ckpt.has_parent_path()) std::filesystem::create_directories(ckpt.parent_path());
+    save_checkpoint(sim, message, network_file, every_ms, ckpt);
+    spdlog::info("checkpoint at {} ms written to {}", sim.time_ms(), ckpt.string());
+  };
+  const double t_stop = sim.network().settings.t_stop_ms;
+  ProgressBar bar;
+  const auto t1 = Clock::now();
+  bool complete = true;
+  {
+    const StopSignals signals;
+    sim.set_interrupt_flag(&g_interrupted);
+    // Index of the next checkpoint time k * every_ms strictly after now.
+    std::uint64_t k = every_ms > 0.0 ? static_cast<std::uint64_t>(std::floor(sim.time_ms() / every_ms)) : 0;
+    do {
+      double next = t_stop;
+      if (every_ms > 0.0) {
+        while (static_cast<double>(k) * every_ms <= sim.time_ms()) ++k;
+        next = std::min(t_stop, static_cast<double>(k) * every_ms);
+      }
+      complete = sim.run_until(next, [&](double t, double) { bar.update(t, t_stop); });
+      if (complete && every_ms > 0.0 && next < t_stop) save();
+    } while (complete && sim.time_ms() < t_stop);
+    sim.set_interrupt_flag(nullptr);
+  }
+  bar.finish();
+  const double run_s = seconds_since(t1);
+  if (!complete || every_ms > 0.0) save();
+
+  RunReport report = make_report(sim, network_file, build_s, run_s);
+  write_outputs(sim, out_dir, report);
+  std::fputs(format_report(report, out_dir).c_str(), stdout);
+  if (complete) return kExitOk;
+  const int signal = g_signal;
+  std::fprintf(stderr,
+               "ionspike: stopped by %s at %.17g ms; outputs so far written to %s, checkpoint to %s\n"
+               "  continue with: ionspike resume %s\n",
+               signal == SIGTERM ? "SIGTERM" : "SIGINT", sim.time_ms(), out_dir.string().c_str(),
+               ckpt.string().c_str(), ckpt.string().c_str());
+  return 128 + signal;
+}
+
+int cmd_run(const std::string& file, const SimulationOverrides& overrides, const CheckpointOptions& checkpoint) {
   const auto t0 = Clock::now();
   LoadedNetwork loaded = load_network_file(file);
   apply_overrides(loaded.message, overrides);
+  if (checkpoint.every_ms && !(*checkpoint.every_ms > 0.0 && std::isfinite(*checkpoint.every_ms)))
+    throw InputError({"command line"}, "--checkpoint-every", "must be a finite time > 0 ms");
   BuildNotes notes;
   RuntimeNetwork network = build_network(loaded, &notes);
   for (const std::string& w : notes.warnings) spdlog::warn("{}", w);
   const double build_s = seconds_since(t0);
   spdlog::info("built {} neurons, {} synapses in {:.3f} s", network.neuron_count(), network.synapse_count(),
                build_s);
-
-  const auto out_dir = network.settings.output_dir;
-  // Refuse before simulating, not after: an existing non-directory cannot receive outputs.
-  if (std::filesystem::exists(out_dir) && !std::filesystem::is_directory(out_dir))
-    throw InputError({overrides.output_dir ? "command line" : file},
-                     overrides.output_dir ? "--out" : "simulation.output_dir",
-                     "'" + out_dir.string() + "' exists and is not a directory");
-  const double t_stop = network.settings.t_stop_ms;
+  refuse_output_dir(network.settings.output_dir, overrides.output_dir ? "command line" : file,
+                    overrides.output_dir ? "--out" : "simulation.output_dir");
   Simulator sim(std::move(network));
-  ProgressBar bar;
-  const auto t1 = Clock::now();
-  sim.run_until(t_stop, [&](double t, double stop) { bar.update(t, stop); });
-  bar.finish();
-  const double run_s = seconds_since(t1);
+  return simulate(sim, loaded.message, file, checkpoint.every_ms.value_or(0.0), checkpoint.file, build_s);
+}
 
-  RunReport report = make_report(sim, file, build_s, run_s);
-  write_outputs(sim, out_dir, report);
-  std::fputs(format_report(report, out_dir).c_str(), stdout);
-  return kExitOk;
+int cmd_resume(const std::string& checkpoint_path, const ResumeChanges& changes, const CheckpointOptions& checkpoint) {
+  const auto t0 = Clock::now();
+  if (checkpoint.every_ms && !(*checkpoint.every_ms >= 0.0 && std::isfinite(*checkpoint.every_ms)))
+    throw InputError({"command line"}, "--checkpoint-every", "must be a finite time >= 0 ms (0: none)");
+  ResumedSimulation resumed = resume_checkpoint(checkpoint_path, changes);
+  refuse_output_dir(resumed.simulator.network().settings.output_dir,
+                    changes.output_dir ? "command line" : checkpoint_path,
+                    changes.output_dir ? "--out" : "simulation.output_dir");
+  const double build_s = seconds_since(t0);
+  spdlog::info("resumed {} at {} ms in {:.3f} s", checkpoint_path, resumed.simulator.time_ms(), build_s);
+  return simulate(resumed.simulator, resumed.network, resumed.network_file,
+                  checkpoint.every_ms.value_or(resumed.checkpoint_every_ms), checkpoint.file, build_s);
 }
 
 }  // namespace
@@ -100,6 +204,20 @@ int main(int argc, char** argv) {
   run->add_option("--out", overrides.output_dir, "output directory (overrides the file)");
   run->add_option("--threads", overrides.threads, "threads for building the network")
       ->check(CLI::Range(1u, 1024u));
+  CheckpointOptions checkpoint;
+  run->add_option("--checkpoint-every", checkpoint.every_ms,
+                  "write a checkpoint every MS of simulated time (and at the end; SIGINT/SIGTERM always write one)");
+  run->add_option("--checkpoint", checkpoint.file, "checkpoint file (default: <output dir>/checkpoint.ckpt)");
+
+  std::string checkpoint_path;
+  ResumeChanges resume_changes;
+  CLI::App* resume = app.add_subcommand("resume", "continue a run from its checkpoint, bit-identically");
+  resume->add_option("checkpoint", checkpoint_path, "checkpoint file written by run or resume")->required();
+  resume->add_option("--t-stop", resume_changes.t_stop_ms, "run until this time in ms (default: the network's)")
+      ->check(CLI::PositiveNumber);
+  resume->add_option("--out", resume_changes.output_dir, "output directory (default: the run's)");
+  resume->add_option("--checkpoint-every", checkpoint.every_ms, "checkpoint interval in ms (default: the run's; 0: none)");
+  resume->add_option("--checkpoint", checkpoint.file, "checkpoint file (default: <output dir>/checkpoint.ckpt)");
 
   CLI::App* validate = app.add_subcommand("validate", "check a network file and report its size");
   validate->add_option("network", network_file, "network file (.pbtxt text or .pb binary)")->required();
@@ -146,7 +264,8 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("[%l] %v");
 
   try {
-    if (run->parsed()) return cmd_run(network_file, overrides);
+    if (run->parsed()) return cmd_run(network_file, overrides, checkpoint);
+    if (resume->parsed()) return cmd_resume(checkpoint_path, resume_changes, checkpoint);
     if (presets->parsed()) return cmd_presets();
     if (demo->parsed()) return cmd_demo(demo_out);
     if (stdp_cmd->parsed()) return cmd_stdp_curve(stdp);
@@ -154,6 +273,9 @@ int main(int argc, char** argv) {
     return cmd_validate(network_file);
   } catch (const InputError& e) {
     std::fprintf(stderr, "%s\n", e.what());
+    return kExitBadInput;
+  } catch (const CheckpointError& e) {
+    std::fprintf(stderr, "ionspike: %s\n", e.what());
     return kExitBadInput;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ionspike: error: %s\n", e.what());
