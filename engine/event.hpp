@@ -34,6 +34,9 @@ struct Event {
   std::uint32_t kind_and_object;  // kind in the top 8 bits, object id in the low 24
   std::uint32_t a;
   std::uint32_t b;
+  // Explicit padding, always 0: events are stored byte for byte in checkpoints, which must
+  // not carry indeterminate bytes.
+  std::uint32_t unused = 0;
 
   static constexpr std::uint32_t kMaxObjects = 1u << 24;
 
@@ -50,5 +53,7 @@ struct Event {
            std::tie(y.t_ms, y.kind_and_object, y.a, y.b);
   }
 };
+
+static_assert(sizeof(Event) == 24, "Event: no implicit padding (see Event::unused)");
 
 }  // namespace ionspike

@@ -17,6 +17,8 @@
 // ...) and refuses a mismatch with a CheckpointError naming the field; fields of free length
 // (histories, recorded spikes) take the stored length. Arrays are stored as the raw bytes of
 // their elements (trivially copyable types only; the element size is stored and checked).
+// Such element types must have no implicit padding (pad explicitly with a zeroed member):
+// checkpoints never carry indeterminate bytes, and two equal states give equal archives.
 // Checkpoints are therefore specific to the byte order (little-endian, checked by the file
 // reader) and to this build's struct layouts (a version stamp is checked).
 #pragma once

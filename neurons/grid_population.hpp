@@ -146,7 +146,7 @@ class GridPopulation final : public NeuronPopulation {
     if (neurons.empty())
       pending_all_pA_ += delta_pA;
     else
-      for (std::uint32_t n : neurons) pending_current_.push_back({n, delta_pA});
+      for (std::uint32_t n : neurons) pending_current_.push_back({delta_pA, n});
     has_pending_current_ = true;
   }
 
@@ -221,9 +221,10 @@ class GridPopulation final : public NeuronPopulation {
   }
 
  private:
-  struct CurrentChange {
-    std::uint32_t neuron;
+  struct CurrentChange {  // no implicit padding: checkpointed byte for byte
     double delta_pA;
+    std::uint32_t neuron;
+    std::uint32_t unused = 0;
   };
 
   void schedule_step(std::uint64_t k, EventContext& ctx) const {

@@ -193,7 +193,9 @@ class TimeDrivenPopulation : public NeuronPopulation {
     std::uint32_t next;
     InputKind kind;
     std::uint32_t neuron = 0;
+    std::uint32_t unused = 0;  // explicit padding: inputs are checkpointed byte for byte
   };
+  static_assert(sizeof(Input) == 32);
   struct CurrentChange {
     double t_ms;
     double delta_pA;
