@@ -9,9 +9,14 @@
 // mV/ms, as in Izhikevich's papers and NEST. Units of the parameters: a_per_ms (1/ms),
 // b_per_ms (1/ms: b v is in mV/ms like u), c_mV, d_mV_per_ms. Defaults: regular spiking
 // (a 0.02, b 0.2, c -65, d 8).
-// Integration: exponential midpoint (second order) with v's linear coefficient
-// A = 0.04 v + 5 and B = 140 - u + I; Izhikevich's own scheme (Euler, two 0.5 ms half
-// steps) is first order.
+// Integration: exponential midpoint (second order) with v's linear coefficient the exact
+// derivative A = df/dv = 0.08 v + 5 and B = f(v) - A v = 140 - u + I - 0.04 v^2 (an
+// exponential Rosenbrock linearisation: with A, B frozen the step relaxes towards Newton's
+// estimate of the nullcline where A < 0, i.e. below -62.5 mV, and is repelled where the
+// equation is, above). Izhikevich's own scheme (Euler, two 0.5 ms half steps) is first order.
+// The earlier split A = 0.04 v + 5, B = 140 - u + I made the frozen system repel v from its
+// rest below it: at dt 0.5 ms a hyperpolarised neuron (v < -79 mV) ran off to -infinity
+// (tests/test_izhikevich.cpp checks recovery from -90, -120 and -200 mV against the reference).
 #pragma once
 
 #include <array>
@@ -45,8 +50,8 @@ struct IzhikevichModel {
   static std::vector<std::string> variables() { return {"v_mV", "u_mV_per_ms"}; }
 
   static void linearize(const Parameters& p, double i_pA, const State& y, State& a, State& b) {
-    a[kV] = 0.04 * y[kV] + 5.0;
-    b[kV] = 140.0 - y[kU] + p.i_e_pA + i_pA;
+    a[kV] = 0.08 * y[kV] + 5.0;
+    b[kV] = 140.0 - y[kU] + p.i_e_pA + i_pA - 0.04 * y[kV] * y[kV];
     a[kU] = -p.a_per_ms;
     b[kU] = p.a_per_ms * p.b_per_ms * y[kV];
   }
