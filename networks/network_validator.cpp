@@ -21,7 +21,6 @@
 namespace ionspike {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 // Largest weight magnitude: weights are stored as 32-bit floats.
 constexpr double kMaxWeight = std::numeric_limits<float>::max();
 // Samples of one state recorder (32-bit sample index in its events).
