@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Fuzzes the network reader (parse -> validate -> build -> 20 ms run) with libFuzzer under
-# AddressSanitizer + UndefinedBehaviorSanitizer for FUZZ_SECONDS (default 60) per target.
-# Builds in build-fuzz/ with clang; seed corpus: tests/bad_networks, tests/fuzz/corpus and
-# examples; dictionary: every field and enum name of networks/*.proto. A finding (crash,
-# sanitizer report, leak, timeout of 10 s, or an exception other than InputError out of
-# validation or building; tests/fuzz/fuzz_network_text.cpp) fails the script and leaves the input in
-# build-fuzz/findings/ (reproduce: build-fuzz/tests/fuzz/fuzz_network_text FILE).
+# Fuzzes the two readers of untrusted files with libFuzzer under AddressSanitizer +
+# UndefinedBehaviorSanitizer, FUZZ_SECONDS (default 60) each:
+#   fuzz_network_text  network text: parse -> validate -> build -> 20 ms run
+#                      (tests/fuzz/fuzz_network_text.cpp); seed corpus: tests/bad_networks,
+#                      tests/fuzz/corpus and examples; dictionary: every field and enum name
+#                      of networks/*.proto.
+#   fuzz_checkpoint    checkpoint files: records -> embedded network -> build -> restore
+#                      (tests/fuzz/fuzz_checkpoint.cpp); seed corpus: checkpoints written by
+#                      short runs of tests/fuzz/checkpoint_networks/*.pbtxt and two examples.
+# Builds in build-fuzz/ with clang. A finding (crash, sanitizer report, leak, timeout of
+# 10 s, or an exception a target does not allow) fails the script and leaves the input in
+# build-fuzz/findings/<target>/ (reproduce: build-fuzz/tests/fuzz/<target> FILE).
 # Run after tools/install-deps.sh; .ci/run calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,14 +20,14 @@ flags="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-
 CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="$flags" \
       -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DIONSPIKE_BUILD_TESTS=OFF \
       -DIONSPIKE_BUILD_BENCH=OFF -DIONSPIKE_BUILD_FUZZERS=ON -DIONSPIKE_PYTHON=OFF -DPython3_EXECUTABLE=/usr/bin/python3 > /dev/null
-cmake --build "$build" --target fuzz_network_text
+cmake --build "$build" --target fuzz_network_text fuzz_checkpoint ionspike
+export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1
 
-corpus="$build/corpus" findings="$build/findings"
-rm -rf "$corpus" "$findings"
-mkdir -p "$corpus" "$findings"
-cp tests/bad_networks/*.pbtxt examples/*.pbtxt "$corpus"/
-[[ -d tests/fuzz/corpus ]] && cp tests/fuzz/corpus/* "$corpus"/
-# Dictionary: field names, enum values and message names of the network format.
+# Network corpus and dictionary.
+rm -rf "$build/corpus" "$build/findings"
+mkdir -p "$build/corpus/network_text" "$build/corpus/checkpoint"
+cp tests/bad_networks/*.pbtxt examples/*.pbtxt "$build/corpus/network_text"/
+[[ -d tests/fuzz/corpus ]] && cp tests/fuzz/corpus/* "$build/corpus/network_text"/
 /usr/bin/python3 - networks/*.proto > "$build/network.dict" <<'PY'
 import re, sys
 words = set()
@@ -34,20 +39,41 @@ words.update(["{", "}", ":", "[", "]", "nan", "inf", "-inf", "1e308", "-1", "0",
 for w in sorted(words):
     print('"%s"' % w.replace("\\", "\\\\").replace('"', '\\"'))
 PY
-export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1
-status=0
-"$build/tests/fuzz/fuzz_network_text" "$corpus" -dict="$build/network.dict" -max_total_time="$seconds" \
-    -timeout=10 -report_slow_units=5 -rss_limit_mb=4096 -max_len=8192 -seed=1 -print_final_stats=1 \
-    -artifact_prefix="$findings/" > "$build/fuzz_network_text.log" 2>&1 || status=$?
-tail -n 25 "$build/fuzz_network_text.log"
-# Slow units (> 5 s, not a timeout) are listed but are no finding.
-if compgen -G "$findings/slow-unit-*" > /dev/null; then
-  echo "fuzz: slow inputs (> 5 s, under the 10 s timeout):" && ls -l "$findings"/slow-unit-*
-fi
-found=$(find "$findings" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
-if [[ $status -ne 0 || $found -ne 0 ]]; then
-  echo "fuzz: fuzz_network_text found a problem (exit $status); inputs in $findings/:" >&2
-  ls -l "$findings" >&2
-  exit 1
-fi
-echo "fuzz: fuzz_network_text ran ${seconds} s without findings"
+
+# Checkpoint corpus: checkpoints this build writes (they embed its version, which the reader
+# checks first, so a corpus kept in the repository would go stale at every release).
+for network in tests/fuzz/checkpoint_networks/*.pbtxt examples/eis_plastic_network.pbtxt examples/song2000.pbtxt; do
+  name=$(basename "$network" .pbtxt)
+  "$build/ionspike" run "$network" --t-stop 20 --checkpoint-every 7 --out "$build/corpus/runs/$name" \
+      --checkpoint "$build/corpus/runs/$name/at.ckpt" > /dev/null
+  cp "$build/corpus/runs/$name/at.ckpt" "$build/corpus/checkpoint/$name.ckpt"
+done
+rm -rf "$build/corpus/runs"
+
+failed=0
+run_target() {  # target, extra libFuzzer options...
+  local target=$1 status=0
+  shift
+  local findings="$build/findings/$target"
+  mkdir -p "$findings"
+  "$build/tests/fuzz/$target" "$build/corpus/${target#fuzz_}" "$@" -max_total_time="$seconds" \
+      -timeout=10 -report_slow_units=5 -rss_limit_mb=4096 -seed=1 -print_final_stats=1 \
+      -artifact_prefix="$findings/" > "$build/$target.log" 2>&1 || status=$?
+  tail -n 25 "$build/$target.log"
+  # Slow units (> 5 s, not a timeout) are listed but are no finding.
+  if compgen -G "$findings/slow-unit-*" > /dev/null; then
+    echo "fuzz: $target: slow inputs (> 5 s, under the 10 s timeout):" && ls -l "$findings"/slow-unit-*
+  fi
+  local found
+  found=$(find "$findings" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
+  if [[ $status -ne 0 || $found -ne 0 ]]; then
+    echo "fuzz: $target found a problem (exit $status); inputs in $findings/:" >&2
+    ls -l "$findings" >&2
+    failed=1
+  else
+    echo "fuzz: $target ran ${seconds} s without findings"
+  fi
+}
+run_target fuzz_network_text -dict="$build/network.dict" -max_len=8192
+run_target fuzz_checkpoint
+exit $failed
