@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "synapses/dormand_prince.hpp"
+#include "synapses/gauss_kronrod.hpp"
 #include "synapses/eis_variability.hpp"
 
 namespace ionspike {
@@ -138,15 +139,19 @@ double EisDevice::rate_nS_per_ms(double v_gate_V, double g_nS, double prefactor)
 
 double EisDevice::apply_drive(double g, double H) const {
   if (H == 0.0) return g;
-  if (exponent_ == 0.0) return std::clamp(g + H, g_min_, g_max_);
+  return std::clamp(g + drive_change(g, H), g_min_, g_max_);
+}
+
+double EisDevice::drive_change(double g, double H) const {
+  if (H == 0.0) return 0.0;
+  if (exponent_ == 0.0) return std::clamp(g + H, g_min_, g_max_) - g;
   const double span = g_max_ - g_min_;
   const bool ins = H > 0.0;
   // u: distance to the bound being approached, in units of span; x = |H| / span.
   const double u = ins ? (g_max_ - g) / span : (g - g_min_) / span;
-  if (u <= 0.0) return g;
+  if (u <= 0.0) return 0.0;
   const double x = std::fabs(H) / span;
   double du;  // u0 - u1 >= 0
-  bool reached = false;
   if (exponent_ == 1.0) {
     du = -u * std::expm1(-x);
   } else if (exponent_ > 1.0) {
@@ -156,16 +161,32 @@ double EisDevice::apply_drive(double g, double H) const {
   } else {
     const double e1 = 1.0 - exponent_;
     const double w = std::pow(u, e1) - e1 * x;
-    if (w <= 0.0) {
-      reached = true;
-      du = u;
-    } else {
-      du = u - std::pow(w, 1.0 / e1);
-    }
+    if (w <= 0.0) return (ins ? g_max_ : g_min_) - g;  // the bound is reached
+    du = u - std::pow(w, 1.0 / e1);
   }
-  if (reached) return ins ? g_max_ : g_min_;
-  const double g1 = ins ? g + span * du : g - span * du;
-  return std::clamp(g1, g_min_, g_max_);
+  return ins ? span * du : -span * du;
+}
+
+double EisDevice::insertion_on_piece(double g0, double g1, double d, double ea, double eb, double va, double vb,
+                                     double p) const {
+  // By parts, with dG(t) = G(t) - G0 monotone and V_G linear of one sign on the piece:
+  //   int |dG/dt| |V_G| dt = | V_b dG(d) - V' int_0^d dG(t) dt |,
+  // G(t) in closed form (the separable update over [0, t]); the last integral by adaptive
+  // Gauss-Kronrod to 1e-11 of its largest possible value |dG(d)| d (dG(t) is computed without
+  // cancellation against G0, so that tolerance is above its rounding).
+  const double dg_end = g1 - g0;
+  if (dg_end == 0.0) return 0.0;
+  const double v_slope = (vb - va) / d;
+  double integral_dg = 0.0;
+  if (v_slope != 0.0) {
+    const auto dg = [&](double t) {
+      if (!(t > 0.0)) return 0.0;
+      const double e = ea + (eb - ea) * (t / d);
+      return drive_change(g0, p * kinetics_.integral(ea, e, t));
+    };
+    integral_dg = integrate_gauss_kronrod(dg, 0.0, d, 1e-11 * std::fabs(dg_end) * d);
+  }
+  return std::fabs(vb * dg_end - v_slope * integral_dg);
 }
 
 double EisDevice::integrate_piece_ode(double g, double ta, double tb, double va, double vb, double p,
@@ -256,6 +277,7 @@ double EisDevice::advance_impl(double g, double t0, double t1, std::span<const W
     // insertion/extraction switch) and, on the adaptive path, every kink of the law.
     std::vector<double>& cuts = cut_buffer;
     cuts.assign({ta, tb});
+    bool v_gate_cut = false;  // a cut where V_G, not eta, is 0
     if (v_oc_slope_ == 0.0) {
       const double ea = L.vg_a - v_oc_, eb = L.vg_b - v_oc_;
       const std::span<const double> kinks = ode ? std::span<const double>(kinetics_.kinks()) : zero_kink;
@@ -263,6 +285,14 @@ double EisDevice::advance_impl(double g, double t0, double t1, std::span<const W
         if ((ea < k && eb > k) || (ea > k && eb < k)) {
           const double tz = ta + d * ((ea - k) / (ea - eb));
           if (tz > ta && tz < tb) cuts.push_back(tz);
+        }
+      }
+      // The closed-form insertion energy needs |V_G| of one sign too (eta = V_G - V_oc).
+      if (want_insertion && !ode && v_oc_ != 0.0 && L.vg_a * L.vg_b < 0.0) {
+        const double tz = ta + d * (L.vg_a / (L.vg_a - L.vg_b));
+        if (tz > ta && tz < tb) {
+          cuts.push_back(tz);
+          v_gate_cut = true;
         }
       }
       std::sort(cuts.begin(), cuts.end());
@@ -278,11 +308,16 @@ double EisDevice::advance_impl(double g, double t0, double t1, std::span<const W
       } else {
         double ea = va - v_oc_, eb = vb - v_oc_;
         // Rounding at a cut can leave a tiny opposite sign; eta is 0 there by construction.
-        if (s > 0) ea = 0.0;
-        if (s + 2 < cuts.size()) eb = 0.0;
+        if (!v_gate_cut) {
+          if (s > 0) ea = 0.0;
+          if (s + 2 < cuts.size()) eb = 0.0;
+        } else if (ea * eb < 0.0) {  // cuts of both kinds: only an eta cut can flip the sign
+          (std::fabs(ea) < std::fabs(eb) ? ea : eb) = 0.0;
+        }
         const double H = p * kinetics_.integral(ea, eb, sb - sa);
-        if (want_insertion && H != 0.0) integrate_piece_ode(g, sa, sb, va, vb, p, &insertion);
-        g = apply_drive(g, H);
+        const double g_next = apply_drive(g, H);
+        if (want_insertion && H != 0.0) insertion += insertion_on_piece(g, g_next, sb - sa, ea, eb, va, vb, p);
+        g = g_next;
       }
     }
   }

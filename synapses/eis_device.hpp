@@ -38,7 +38,10 @@
 //
 // Energy (added to *energy when energy != nullptr; never changes G):
 //   insertion = charge_per_conductance_fC_per_nS * int |dG/dt| |V_G| dt       [fC/nS * nS * V = fJ]
-//               (Dormand-Prince on the pair (G, energy); rtol kEnergyRtol)
+//               exact path: by parts on each piece where eta and V_G keep their signs,
+//               | V_b dG - V' int dG dt |, the last integral by adaptive Gauss-Kronrod on the
+//               closed-form G(t) (synapses/gauss_kronrod.hpp; ~1e-10 relative);
+//               adaptive path: Dormand-Prince on the pair (G, energy), rtol kEnergyRtol
 //   gate      = gate_capacitance_fF * sum over pieces on which V_G^2 is monotone |V1^2 - V0^2| / 2
 //               [fF * V^2 = fJ]; jumps of V_G count as pieces; a jump at t0 belongs to this call,
 //               one at t1 to the next (advance past a waveform's end to count its last jump).
@@ -129,6 +132,8 @@ class EisDevice {
   // The separable update for a G-independent drive H = p * int h dt over a piece on which h
   // keeps its sign (exact; see the header comment). Requires V_oc independent of G.
   double apply_drive(double g_nS, double h_nS) const;
+  // Its change G1 - G0 before clamping to the bounds, computed without cancellation.
+  double drive_change(double g_nS, double h_nS) const;
 
  private:
   double advance_impl(double g, double t0, double t1, std::span<const WaveformCopy> copies, double prefactor,
@@ -138,6 +143,10 @@ class EisDevice {
   // int |dG/dt||V_G| dt (nS V) to *insertion when insertion != nullptr.
   double integrate_piece_ode(double g, double ta, double tb, double va, double vb, double prefactor,
                              double* insertion) const;
+  // Exact path: int |dG/dt| |V_G| dt (nS V) over a piece of d ms on which eta runs linearly
+  // from ea to eb and V_G from va to vb, both of one sign, G from g0 to g1 (closed form).
+  double insertion_on_piece(double g0, double g1, double d, double ea, double eb, double va, double vb,
+                            double prefactor) const;
 
   std::string name_;
   EisKinetics kinetics_;

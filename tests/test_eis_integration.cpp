@@ -132,6 +132,33 @@ TEST_CASE("exact path vs the paper's slicing and vs Dormand-Prince (all laws, al
   }
 }
 
+TEST_CASE("insertion energy: the exact path's closed form by parts equals Dormand-Prince (all laws, all bounds)",
+          "[eis][integration][energy]") {
+  // Exact path: |V_b dG - V' int dG dt| per piece with Gauss-Kronrod on the closed-form G(t);
+  // adaptive path: Dormand-Prince on (G, energy) at rtol 1e-9. Overlapping copies, jumps,
+  // ramps at 6 V, an open-circuit voltage (so eta and V_G change sign at different times).
+  const Waveform w = jumpy(), p = negated(w);
+  const WaveformCopy copies[] = {{&w, 0.0, 1.0, +1}, {&p, 3.0, 1.0, -1}, {&w, 7.0, 0.8, +1}, {&p, 12.0, -0.5, 0}};
+  std::vector<pb::EisDevice> devices = {sinh_msg(0, 1e6, 0), sinh_msg(400, 520, 0), sinh_msg(0, 2000, 1),
+                                        sinh_msg(0, 1500, 2.5), sinh_msg(0, 1500, 0.5),
+                                        device_preset("protonic_wo3_ysz_14nm"), device_preset("li_licoo2_two_terminal")};
+  pb::EisDevice shifted = sinh_msg(0, 2000, 1);
+  shifted.set_name("sinh with V_oc 0.8 V");
+  shifted.set_v_oc_v(0.8);
+  devices.push_back(shifted);
+  for (pb::EisDevice m : devices) {
+    m.set_charge_per_conductance_fc_per_ns(4.5);
+    const EisDevice d(m);
+    REQUIRE(d.exact_path());
+    EisEnergy exact, adaptive;
+    d.advance(500, -1.0, 80.0, copies, 1.0, &exact);
+    d.advance_adaptive(500, -1.0, 80.0, copies, 1.0, &adaptive);
+    INFO(m.name() << ": insertion exact " << exact.insertion_fJ << " fJ, Dormand-Prince " << adaptive.insertion_fJ);
+    CHECK(exact.insertion_fJ > 0.0);
+    CHECK(rel(exact.insertion_fJ, adaptive.insertion_fJ) < 1e-8);
+  }
+}
+
 TEST_CASE("adaptive path vs an independent RK4 for a G-dependent open-circuit voltage", "[eis][integration]") {
   pb::EisDevice m = sinh_msg(50, 3000, 1);
   m.set_v_oc_v(-0.15);
