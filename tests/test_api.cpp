@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <ionspike/ionspike.hpp>
 
@@ -124,7 +126,7 @@ TEST_CASE("api: a network built in code equals the same network given as text") 
 
   // The builder's text is the text's network, and reloads (text and binary) to the same spikes.
   CHECK(built.text() == NetworkSpec::from_text(kBuiltAsText).text());
-  const auto dir = std::filesystem::temp_directory_path() / "ionspike_test_api";
+  const auto dir = std::filesystem::temp_directory_path() / ("ionspike_test_api_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   for (const char* name : {"saved.pbtxt", "saved.pb"}) {
     from_code.save((dir / name).string());

@@ -1,6 +1,7 @@
 # Installs the built ionspike into a fresh prefix, checks that only the public API's headers
 # were installed, then configures, builds and runs the consumer project against it (in
-# WORK_DIR, where it writes its network file):
+# WORK_DIR, where it writes its network file), and checks that docs/cpp-api.md shows the
+# program and its output:
 #   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... -P run_consumer.cmake
 file(REMOVE_RECURSE ${WORK_DIR})
 function(run)
@@ -26,4 +27,12 @@ execute_process(COMMAND ${WORK_DIR}/build/consumer WORKING_DIRECTORY ${WORK_DIR}
 message(STATUS "${out}${err}")
 if(NOT code EQUAL 0)
   message(FATAL_ERROR "consumer failed (${code})")
+endif()
+# docs/cpp-api.md shows this program and its output: both must be the ones tested here.
+file(READ ${SOURCE_DIR}/main.cpp program)
+file(READ ${SOURCE_DIR}/../../docs/cpp-api.md doc)
+string(FIND "${doc}" "${program}" program_at)
+string(FIND "${doc}" "${out}" output_at)
+if(program_at EQUAL -1 OR output_at EQUAL -1)
+  message(FATAL_ERROR "docs/cpp-api.md does not show tests/consumer/main.cpp and its output verbatim")
 endif()
