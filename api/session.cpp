@@ -64,10 +64,7 @@ struct Session::Impl {
 
 namespace {
 
-std::string number(double x) {
-  std::string s = std::to_string(x);
-  return s;
-}
+std::string number(double x) { return std::to_string(x); }
 
 }  // namespace
 
@@ -99,7 +96,7 @@ void Session::run_until(double t_ms) {
   if (t_ms < impl_->sim->time_ms())
     throw std::invalid_argument("run_until: " + number(t_ms) + " ms is before the current time " +
                                 number(impl_->sim->time_ms()) + " ms");
-  impl_->sim->run_until(t_ms);
+  api::with_public_errors([&] { impl_->sim->run_until(t_ms); });
 }
 void Session::run_for(double duration_ms) {
   if (!(duration_ms >= 0.0) || !std::isfinite(duration_ms))
@@ -360,9 +357,11 @@ void Session::set_eis_gate_factors(const std::string& projection, double a_pre, 
 }
 
 std::string Session::write_outputs(const std::string& directory, const std::string& label) const {
-  RunReport report = make_report(*impl_->sim, label, 0.0, 0.0);
-  ionspike::write_outputs(*impl_->sim, directory, report);
-  return format_report(report, directory);
+  return api::with_public_errors([&] {
+    RunReport report = make_report(*impl_->sim, label, 0.0, 0.0);
+    ionspike::write_outputs(*impl_->sim, directory, report);
+    return format_report(report, directory);
+  });
 }
 
 }  // namespace ionspike

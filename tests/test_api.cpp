@@ -134,6 +134,11 @@ TEST_CASE("api: a network built in code equals the same network given as text") 
     reloaded.run();
     require_same_spikes(s, reloaded.spikes("spikes"));
   }
+  // The command line's output files for the run so far.
+  const std::string summary = from_code.write_outputs((dir / "out").string(), "test");
+  CHECK_THAT(summary, Catch::Contains("cells") && Catch::Contains("simulated 300 ms"));
+  for (const char* file : {"spikes.csv", "spikes.npy", "v.csv", "v.npy", "in.weights.csv", "summary.json"})
+    CHECK(std::filesystem::exists(dir / "out" / file));
   std::filesystem::remove_all(dir);
 }
 

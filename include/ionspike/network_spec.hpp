@@ -29,6 +29,8 @@
 
 namespace ionspike {
 
+class Session;
+
 class NetworkSpec {
  public:
   // An empty network (format_version 1); `label` names it in error messages.
@@ -98,11 +100,11 @@ class NetworkSpec {
   std::string binary() const;          // protobuf binary (the .pb format)
   void save(const std::string& path) const;  // .pbtxt text or .pb binary, by extension; atomic
 
-  struct Impl;
-  Impl& impl() { return *impl_; }  // for the library's own sources (the type is not public)
-  const Impl& impl() const { return *impl_; }
+  struct Impl;  // defined in the library's sources (api/network_spec_impl.hpp)
 
  private:
+  friend class Session;
+  Impl& impl() { return *impl_; }
   explicit NetworkSpec(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
