@@ -55,6 +55,43 @@ NetworkSpec& NetworkSpec::simulation(const Parameters& settings) {
   return *this;
 }
 
+namespace {
+
+// Sets parameters of population p (at `path`): the model's own fields first; dt_ms and
+// input_timing belong to the population.
+void set_population_fields(const NetworkSpec::Impl& impl, pb::Population& p, const std::string& path,
+                           const Parameters& parameters) {
+  const auto* model_oneof = p.GetDescriptor()->FindOneofByName("model");
+  const auto* model_field = p.GetReflection()->GetOneofFieldDescriptor(p, model_oneof);
+  if (!model_field)
+    throw NetworkError(impl.loaded.file, 0, 0, path + ".model", "the population has no model to set parameters of");
+  google::protobuf::Message& m = *p.GetReflection()->MutableMessage(&p, model_field);
+  for (const auto& [field, value] : parameters) {
+    const std::string head = field.substr(0, field.find('.'));
+    const auto* own = p.GetDescriptor()->FindFieldByName(head);
+    const bool of_population =
+        !api::has_field(m, field) && own && !own->containing_oneof() && head != "name" && head != "size";
+    if (of_population)
+      api::set_field(p, at(impl, path), field, value);
+    else
+      api::set_field(m, at(impl, path + "." + model_field->name()), field, value);
+  }
+}
+
+// Runs `change` on an element of the description; restores the element if it throws.
+template <typename Message, typename F>
+void changing(Message& element, F&& change) {
+  const Message before = element;
+  try {
+    change();
+  } catch (...) {
+    element = before;
+    throw;
+  }
+}
+
+}  // namespace
+
 NetworkSpec& NetworkSpec::population(const std::string& name, std::uint64_t size, const std::string& model,
                                      const Parameters& parameters) {
   pb::Network& net = impl_->loaded.message;
@@ -63,23 +100,35 @@ NetworkSpec& NetworkSpec::population(const std::string& name, std::uint64_t size
   p.set_name(name);
   p.set_size(size);
   try {
-    google::protobuf::Message& m = api::mutable_member(p, at(*impl_, path), "model", model);
-    for (const auto& [field, value] : parameters) {
-      // The model's own fields first; dt_ms and input_timing belong to the population.
-      const std::string head = field.substr(0, field.find('.'));
-      const auto* own = p.GetDescriptor()->FindFieldByName(head);
-      const bool of_population = !api::has_field(m, field) && own && !own->containing_oneof() &&
-                                 head != "name" && head != "size";
-      if (of_population)
-        api::set_field(p, at(*impl_, path), field, value);
-      else
-        api::set_field(m, at(*impl_, path + "." + model), field, value);
-    }
+    api::mutable_member(p, at(*impl_, path), "model", model);
+    set_population_fields(*impl_, p, path, parameters);
   } catch (...) {
     net.mutable_populations()->RemoveLast();  // the description stays as it was
     throw;
   }
   return *this;
+}
+
+NetworkSpec& NetworkSpec::set_population_parameters(const std::string& population, const Parameters& parameters) {
+  pb::Network& net = impl_->loaded.message;
+  for (int i = 0; i < net.populations_size(); ++i)
+    if (net.populations(i).name() == population) {
+      pb::Population& p = *net.mutable_populations(i);
+      changing(p, [&] { set_population_fields(*impl_, p, indexed("populations", i), parameters); });
+      return *this;
+    }
+  throw UnknownNameError("set_population_parameters: no population named '" + population + "'");
+}
+
+NetworkSpec& NetworkSpec::set_projection_parameters(const std::string& projection, const Parameters& parameters) {
+  pb::Network& net = impl_->loaded.message;
+  for (int i = 0; i < net.projections_size(); ++i)
+    if (net.projections(i).name() == projection) {
+      pb::Projection& p = *net.mutable_projections(i);
+      changing(p, [&] { api::set_fields(p, at(*impl_, indexed("projections", i)), parameters); });
+      return *this;
+    }
+  throw UnknownNameError("set_projection_parameters: no projection named '" + projection + "'");
 }
 
 NetworkSpec& NetworkSpec::spike_source_array(const std::string& name, std::uint64_t size,

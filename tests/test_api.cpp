@@ -142,6 +142,36 @@ TEST_CASE("api: a network built in code equals the same network given as text") 
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("api: a copy of a Session's network, edited, builds the edited network") {
+  Session original(built_network());
+  original.run();
+  NetworkSpec edited = original.network().copy();
+  edited.set_population_parameters("cells", {{"tau_m_ms", 10.0}})
+      .set_projection_parameters("ic", {{"weight_pA", 80.0}, {"delay_ms", 2.0}});
+  std::string text = kBuiltAsText;
+  text.replace(text.find("tau_m_ms: 20"), 12, "tau_m_ms: 10");
+  text.replace(text.find("weight_pA { constant: 50 }"), 26, "weight_pA { constant: 80 }");
+  text.replace(text.find("delay_ms { constant: 1.5 }"), 26, "delay_ms { constant: 2 }");
+  CHECK(edited.text() == NetworkSpec::from_text(text).text());
+  Session from_edit(std::move(edited));
+  Session from_text = Session::from_text(text);
+  from_edit.run();
+  from_text.run();
+  require_same_spikes(from_edit.spikes("spikes"), from_text.spikes("spikes"));
+  CHECK(from_edit.spikes("spikes").times_ms != original.spikes("spikes").times_ms);
+
+  NetworkSpec spec = original.network().copy();
+  const std::string before = spec.text();
+  try {
+    spec.set_projection_parameters("ic", {{"delay_ms", 3.0}, {"weight_pA", "heavy"}});
+    FAIL("no NetworkError");
+  } catch (const NetworkError& e) {
+    CHECK(e.field() == "projections[2].weight_pA");
+  }
+  CHECK(spec.text() == before);  // the delay set before the error is undone
+  CHECK_THROWS_AS(spec.set_population_parameters("nowhere", {}), ionspike::UnknownNameError);
+}
+
 TEST_CASE("api: changes between runs take effect") {
   Session sim(built_network());
   const std::uint32_t drive = sim.population("drive").id;

@@ -94,6 +94,14 @@ class NetworkSpec {
   NetworkSpec& conductance_recorder(const std::string& name, const std::string& projection, double interval_ms,
                                     const std::vector<std::uint64_t>& synapses = {});
 
+  // ---- changing what is there (e.g. in a copy() of a Session's network, to build again) ----
+  // Parameters of an existing population, as in population(): {{"tau_m_ms", 15.0}}.
+  NetworkSpec& set_population_parameters(const std::string& population, const Parameters& parameters);
+  // Fields of an existing projection, by their names in the format: {{"weight_pA", 90.0}},
+  // {{"delay_ms", Distribution::uniform(1, 2)}}, {{"stdp.a2_plus", 0.02}}, {{"fixed_probability.p", 0.2}},
+  // {{"receptor", "INHIBITORY"}}.
+  NetworkSpec& set_projection_parameters(const std::string& projection, const Parameters& parameters);
+
   // ---- reading and writing ----
   const std::string& label() const;
   std::string text() const;            // protobuf text
