@@ -1,0 +1,7 @@
+#include "ionspike/version.hpp"
+
+namespace ionspike {
+
+const char* version() { return IONSPIKE_VERSION; }
+
+}  // namespace ionspike
