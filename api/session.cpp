@@ -11,6 +11,7 @@
 #include "api/network_spec_impl.hpp"
 #include "api/public_errors.hpp"
 #include "engine/run_report.hpp"
+#include "engine/checkpoint.hpp"
 #include "engine/simulator.hpp"
 #include "ionspike/errors.hpp"
 #include "networks/network_builder.hpp"
@@ -86,6 +87,32 @@ Session Session::from_file(const std::string& path, const SessionOptions& option
 Session Session::from_text(const std::string& text, const std::string& label, const SessionOptions& options) {
   return Session(NetworkSpec::from_text(text, label), options);
 }
+Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+void Session::save_checkpoint(const std::string& path) {
+  const LoadedNetwork& loaded = impl_->spec.impl().loaded;
+  ionspike::save_checkpoint(*impl_->sim, loaded.message, loaded.file, 0.0, path);
+}
+
+Session Session::resume(const std::string& path, const SessionOptions& options) {
+  if (options.seed)
+    throw std::invalid_argument("Session::resume: the seed cannot change (the checkpoint holds the network it built)");
+  ResumeChanges changes;
+  changes.t_stop_ms = options.t_stop_ms;
+  try {
+    ResumedSimulation resumed = api::with_public_errors([&] { return resume_checkpoint(path, changes); });
+    auto impl = std::make_unique<Impl>();
+    auto spec = std::make_unique<NetworkSpec::Impl>();
+    spec->loaded.message = std::move(resumed.network);
+    spec->loaded.file = resumed.network_file;
+    impl->spec = NetworkSpec(std::move(spec));
+    impl->sim = std::make_unique<Simulator>(std::move(resumed.simulator));
+    return Session(std::move(impl));
+  } catch (const CheckpointError& e) {
+    throw CheckpointFileError(e.what());
+  }
+}
+
 Session::~Session() = default;
 Session::Session(Session&&) noexcept = default;
 Session& Session::operator=(Session&&) noexcept = default;

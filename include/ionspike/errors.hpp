@@ -7,6 +7,8 @@
 //                     what() is the command line's message:
 //                     "bad.pbtxt:7:23: error in field 'populations[0].lif_exp.tau_m_ms': must be in (0, inf) ms, got -5"
 //   UnknownNameError  a population, projection or recorder name the network lacks.
+//   CheckpointFileError  a checkpoint that is truncated, corrupt, of another version or byte
+//                     order, or whose state does not fit its network; what() names the file.
 //
 // Bad arguments of Session calls (a negative rate, a wrong array length) throw
 // std::invalid_argument with the allowed range; neuron or synapse indices out of range
@@ -38,6 +40,11 @@ class NetworkError : public std::runtime_error {
 class UnknownNameError : public std::out_of_range {
  public:
   using std::out_of_range::out_of_range;
+};
+
+class CheckpointFileError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 }  // namespace ionspike

@@ -99,8 +99,19 @@ class Session {
   // weights, summary.json) in `directory`; returns the printed summary.
   std::string write_outputs(const std::string& directory, const std::string& label = "session") const;
 
+  // ---- checkpoints (docs/checkpoints.md) ----
+  // Writes the complete state (every neuron, synapse, device, trace, pending event, random
+  // stream and recording) with the network to `path`, atomically. Between runs only.
+  void save_checkpoint(const std::string& path);
+  // A session that continues a saved one exactly: its further spikes, samples and weights are
+  // bit-identical to those the saved session would have produced. options.t_stop_ms may move
+  // the stop time; options.seed must stay unset (the network is the stored one). A corrupt,
+  // foreign or mismatched checkpoint throws CheckpointFileError.
+  static Session resume(const std::string& path, const SessionOptions& options = {});
+
  private:
   struct Impl;
+  explicit Session(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -21,9 +21,9 @@ from typing import Dict, Iterable, Optional, Sequence, Tuple
 import numpy as np
 
 from . import _ionspike
-from ._ionspike import NetworkError
+from ._ionspike import CheckpointError, NetworkError
 
-__all__ = ["Simulator", "NetworkError", "Connections", "version"]
+__all__ = ["Simulator", "NetworkError", "CheckpointError", "Connections", "version"]
 __version__ = _ionspike.__version__
 version = __version__
 
@@ -67,6 +67,19 @@ class Simulator:
         error messages. ``connections`` fills projections declared with ``from_list {}``."""
         native = {name: c._native() for name, c in (connections or {}).items()}
         return cls(_ionspike.NetworkSimulation.from_text(text, label, seed, t_stop_ms, native))
+
+    @classmethod
+    def resume(cls, path: "str | os.PathLike", t_stop_ms: Optional[float] = None) -> "Simulator":
+        """Continues a simulation saved with :meth:`save_checkpoint` (or by ``ionspike run
+        --checkpoint-every``): everything it produces from here on is bit-identical to what
+        the saved one would have produced. A corrupt, foreign or mismatched checkpoint raises
+        :class:`CheckpointError`. See docs/checkpoints.md."""
+        return cls(_ionspike.NetworkSimulation.resume(os.fspath(path), t_stop_ms))
+
+    def save_checkpoint(self, path: "str | os.PathLike") -> None:
+        """Writes the complete state (neurons, synapses, devices, traces, pending events, random
+        streams, recordings) and the network to ``path``, atomically."""
+        self._sim.save_checkpoint(os.fspath(path))
 
     # ---- running ------------------------------------------------------------------------
     def run(self, duration_ms: Optional[float] = None) -> float:

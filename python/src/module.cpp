@@ -88,6 +88,14 @@ class NetworkSimulation {
     return std::make_unique<NetworkSimulation>(ionspike::Session(std::move(spec), {seed, t_stop_ms}));
   }
 
+  static std::unique_ptr<NetworkSimulation> resume(const std::string& path, std::optional<double> t_stop_ms) {
+    return std::make_unique<NetworkSimulation>(ionspike::Session::resume(path, {std::nullopt, t_stop_ms}));
+  }
+  void save_checkpoint(const std::string& path) {
+    std::lock_guard lock(mutex_);
+    s_.save_checkpoint(path);
+  }
+
   // ---- running (the GIL is released around these) ----
   void run_until(double t_ms) {
     std::lock_guard lock(mutex_);
@@ -259,6 +267,8 @@ PYBIND11_MODULE(_ionspike, m) {
 
   // NetworkError(ValueError): a network input error, with its location.
   static py::exception<ionspike::NetworkError> network_error(m, "NetworkError", PyExc_ValueError);
+  // CheckpointError(ValueError): a checkpoint that is corrupt, foreign or of another version.
+  static py::exception<ionspike::CheckpointFileError> checkpoint_error(m, "CheckpointError", PyExc_ValueError);
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -272,6 +282,8 @@ PYBIND11_MODULE(_ionspike, m) {
       PyErr_SetObject(network_error.ptr(), instance.ptr());
     } catch (const ionspike::UnknownNameError& e) {
       PyErr_SetString(PyExc_KeyError, e.what());
+    } catch (const ionspike::CheckpointFileError& e) {
+      PyErr_SetString(checkpoint_error.ptr(), e.what());
     }
   });
 
@@ -288,6 +300,10 @@ PYBIND11_MODULE(_ionspike, m) {
       .def_static("from_text", &NetworkSimulation::from_text, py::arg("text"), py::arg("label") = "<text>",
                   py::arg("seed") = py::none(), py::arg("t_stop_ms") = py::none(),
                   py::arg("connections") = std::map<std::string, ConnectionArrays>{})
+      .def_static("resume", &NetworkSimulation::resume, py::arg("path"), py::arg("t_stop_ms") = py::none(),
+                  py::call_guard<py::gil_scoped_release>())
+      .def("save_checkpoint", &NetworkSimulation::save_checkpoint, py::arg("path"),
+           py::call_guard<py::gil_scoped_release>())
       .def("run", &NetworkSimulation::run, py::arg("duration_ms"), py::call_guard<py::gil_scoped_release>())
       .def("run_until", &NetworkSimulation::run_until, py::arg("t_ms"), py::call_guard<py::gil_scoped_release>())
       .def_property_readonly("time_ms", &NetworkSimulation::time_ms)

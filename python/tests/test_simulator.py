@@ -247,3 +247,30 @@ def test_run_releases_the_gil(source_dir):
     assert sim.time_ms == 3000.0
     # Holding the GIL for the whole run would let this loop run only around the call.
     assert elapsed_s > 0.2 and iterations > 10000, (elapsed_s, iterations)
+
+
+def test_checkpoint_resume_continues_bit_identically(source_dir, tmp_path):
+    """A simulation saved after changes between runs (frozen devices, new rates, new gate
+    factors) and resumed from the file ends exactly as the one that went on."""
+    def changed(sim):
+        sim.run(150.0)
+        sim.set_gate_factors("plastic", 0.5, -1.0)
+        sim.set_poisson_rates("pre", np.linspace(2.0, 30.0, 100))
+        sim.run(100.0)
+    whole = ionspike.Simulator.from_file(source_dir / "examples" / "eis_plastic_network.pbtxt", seed=4)
+    changed(whole)
+    saved = ionspike.Simulator.from_file(source_dir / "examples" / "eis_plastic_network.pbtxt", seed=4)
+    changed(saved)
+    saved.save_checkpoint(tmp_path / "at250.ckpt")
+    whole.run(400.0)
+    resumed = ionspike.Simulator.resume(tmp_path / "at250.ckpt")
+    assert resumed.time_ms == 250.0
+    resumed.run(400.0)
+    for a, b in zip(whole.spike_records("spikes"), resumed.spike_records("spikes")):
+        assert np.array_equal(a, b)
+    assert np.array_equal(whole.conductances_nS("plastic"), resumed.conductances_nS("plastic"))
+    assert len(whole.spike_records("spikes")[0]) > 10
+
+    (tmp_path / "broken.ckpt").write_bytes((tmp_path / "at250.ckpt").read_bytes()[:-7])
+    with pytest.raises(ionspike.CheckpointError, match="broken.ckpt.*truncated"):
+        ionspike.Simulator.resume(tmp_path / "broken.ckpt")
