@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 #include <random>
+#include <limits>
 #include <set>
 #include <sstream>
 #include <string>
@@ -203,6 +204,55 @@ TEST_CASE("EventQueue pops in the total key order", "[engine][queue]") {
       REQUIRE(key(q.pop()) == key(*ref.begin()));
       ref.erase(ref.begin());
     }
+  }
+}
+
+// The queue bins events into 0.1 ms buckets, a ring of 4096 buckets and an overflow
+// (engine/event_queue.hpp): times spread over many ring windows, far-future and infinite
+// times, pushes before the current time and into the current bucket, and an emptied queue
+// refilled later must still come out in the total key order.
+TEST_CASE("EventQueue keeps the key order across buckets, ring windows and the overflow", "[engine][queue]") {
+  std::mt19937_64 rng(20261124);
+  auto key = [](const Event& e) { return std::tuple(e.t_ms, e.kind_and_object, e.a, e.b); };
+  EventQueue q;
+  std::multiset<Event> ref;
+  double now = 0.0;
+  auto random_event = [&] {
+    double t;
+    switch (rng() % 8) {
+      case 0: t = now + static_cast<double>(rng() % 1000) * 1e-3; break;       // this bucket or the next
+      case 1: t = now + static_cast<double>(rng() % 100000) * 0.01; break;     // within ~1 s
+      case 2: t = now + static_cast<double>(rng() % 100) * 500.0; break;       // many ring windows ahead
+      case 3: t = rng() % 50 == 0 ? std::numeric_limits<double>::infinity() : 1e9 + static_cast<double>(rng() % 7); break;
+      case 4: t = now > 1.0 ? now - static_cast<double>(rng() % 100) * 1e-3 : now; break;  // late (before now)
+      case 5: t = now; break;
+      default: t = now + static_cast<double>(rng() % 20) * 0.1; break;         // on the 0.1 ms grid
+    }
+    return Event::make(t, static_cast<EventKind>(rng() % 7), static_cast<std::uint32_t>(rng() % 4),
+                       static_cast<std::uint32_t>(rng() % 3), static_cast<std::uint32_t>(rng() % 3));
+  };
+  for (int round = 0; round < 3; ++round) {
+    for (int step = 0; step < 200000; ++step) {
+      if (ref.empty() || rng() % 2 == 0) {
+        const Event e = random_event();
+        q.push(e);
+        ref.insert(e);
+      } else {
+        REQUIRE(key(q.top()) == key(*ref.begin()));
+        const Event e = q.pop();
+        REQUIRE(key(e) == key(*ref.begin()));
+        ref.erase(ref.begin());
+        if (std::isfinite(e.t_ms) && e.t_ms < 1e8) now = e.t_ms;
+      }
+      REQUIRE(q.size() == ref.size());
+    }
+    REQUIRE(q.raw().size() == ref.size());
+    while (!ref.empty()) {  // drain: the ring runs empty, the overflow is redistributed
+      REQUIRE(key(q.pop()) == key(*ref.begin()));
+      ref.erase(ref.begin());
+    }
+    CHECK(q.empty());
+    now = 0.0;  // the next round starts again at time 0 on the emptied queue
   }
 }
 
