@@ -1,5 +1,6 @@
 #include "synapses/stdp_projection.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -55,7 +56,17 @@ void StdpProjection::on_post_spike(double t_ms, std::uint32_t post) {
   const std::span<StaticSynapse> synapses = table_.mutable_synapses();
   StdpTraces& own = post_traces_[post];
   const double o2_before = tau_y_ms_ > 0.0 ? own.triplet_at(t_ms, tau_y_ms_) : 0.0;
-  for (std::uint64_t i = incoming_begin_[post], end = incoming_begin_[post + 1]; i < end; ++i) {
+  // The incoming synapses lie scattered over the forward table (one cache miss each in a large
+  // projection): their weights and traces are fetched kPrefetch synapses ahead.
+  constexpr std::uint64_t kPrefetch = 16;
+  const std::uint64_t begin = incoming_begin_[post], end = incoming_begin_[post + 1];
+  for (std::uint64_t i = begin; i < std::min(begin + kPrefetch, end); ++i)
+    __builtin_prefetch(&synapses[incoming_[i].synapse], 1);
+  for (std::uint64_t i = begin; i < end; ++i) {
+    if (i + kPrefetch < end) {
+      __builtin_prefetch(&synapses[incoming_[i + kPrefetch].synapse], 1);
+      __builtin_prefetch(&pre_traces_[incoming_[i + kPrefetch].group], 0);
+    }
     StaticSynapse& s = synapses[incoming_[i].synapse];
     const double r1 = pre_traces_[incoming_[i].group].pair_at(t_ms, rule_.tau_plus_ms);
     s.weight = static_cast<float>(sign_ * rule_.potentiate(magnitude(s), r1, o2_before));
