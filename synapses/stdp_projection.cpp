@@ -11,7 +11,8 @@ namespace ionspike {
 StdpProjection::StdpProjection(std::string name, std::uint32_t pre_population, std::uint32_t post_population,
                                std::uint32_t pre_size, std::uint32_t post_size, std::vector<SynapseSpec> specs,
                                StdpRule rule, bool inhibitory, std::optional<DopamineModulation> dopamine)
-    : table_(std::move(name), pre_population, post_population, pre_size, std::move(specs)),
+    : table_(std::move(name), pre_population, post_population, pre_size, std::move(specs),
+             StaticProjection::Storage::PerSynapseWeights),
       rule_(rule),
       sign_(inhibitory ? -1.0 : 1.0),
       tau_x_ms_(rule.has_triplet_terms() ? rule.tau_x_ms : 0.0),
@@ -22,7 +23,7 @@ StdpProjection::StdpProjection(std::string name, std::uint32_t pre_population, s
   if (table_.synapse_count() >= std::numeric_limits<std::uint32_t>::max())
     throw std::length_error("STDP projection '" + table_.name() + "' has 2^32 synapses or more");
   // By-target index: for each target, its synapses in storage order with their group.
-  const auto synapses = table_.synapses();
+  const auto synapses = table_.stored_synapses();
   incoming_begin_.assign(static_cast<std::size_t>(post_size) + 1, 0);
   for (const StaticSynapse& s : synapses) ++incoming_begin_[s.post + 1];
   std::partial_sum(incoming_begin_.begin(), incoming_begin_.end(), incoming_begin_.begin());
@@ -97,7 +98,7 @@ void StdpProjection::after_pre_arrival(double t_ms, std::uint32_t group, const N
   StdpTraces& pre = pre_traces_[group];
   const double r2_before = tau_x_ms_ > 0.0 ? pre.triplet_at(t_ms, tau_x_ms_) : 0.0;
   const double amplitude = rule_.w_max * (rule_.a2_minus + rule_.a3_minus * r2_before);
-  const auto synapses = table_.synapses();
+  const auto synapses = table_.stored_synapses();
   for (std::uint64_t k = table_.group_first(group), end = table_.group_first(group + 1); k < end; ++k) {
     advance(k, t_ms, da);
     eligibility_[k].c -= amplitude * post_traces_[synapses[k].post].pair_at(t_ms, rule_.tau_minus_ms);
@@ -143,7 +144,7 @@ void StdpProjection::set_weight(std::uint64_t k, double signed_weight) {
                                 " of synapse " + std::to_string(k) + " is outside its bounds [" +
                                 std::to_string(sign_ * rule_.w_min) + ", " + std::to_string(sign_ * rule_.w_max) + "]");
   table_.mutable_synapses()[k].weight = static_cast<float>(signed_weight);
-  if (dopamine_) eligibility_[k].w = magnitude(table_.synapses()[k]);  // the weight at its last update
+  if (dopamine_) eligibility_[k].w = magnitude(table_.stored_synapses()[k]);  // the weight at its last update
 }
 
 void StdpProjection::set_rule(const StdpRule& rule) {
