@@ -50,6 +50,7 @@ class EventQueue {
     late_.clear();
     for (auto& slot : ring_) slot.clear();
     overflow_.clear();
+    spare_.clear();
     size_ = in_ring_ = 0;
     cur_ = epoch_ = 0;
     overflow_min_ = kMaxBucket;
@@ -66,7 +67,12 @@ class EventQueue {
       late_.push(e);
     } else if (b < epoch_ + kBuckets) {
       if (ring_.empty()) ring_.resize(kBuckets);
-      ring_[b % kBuckets].push_back(e);
+      std::vector<Event>& slot = ring_[b % kBuckets];
+      if (slot.capacity() == 0 && !spare_.empty()) {  // reuse a drained bucket's buffer
+        slot = std::move(spare_.back());
+        spare_.pop_back();
+      }
+      slot.push_back(e);
       ++in_ring_;
     } else {
       overflow_.push_back(e);
@@ -169,7 +175,11 @@ class EventQueue {
       if (!slot.empty()) {
         in_ring_ -= slot.size();
         sorted_.swap(slot);
+        // The drained buffer (the former current bucket) goes to the spares or is freed: ring
+        // slots hold buffers only while they hold events, so memory follows the pending events.
         slot.clear();
+        if (spare_.size() < kSpareBuffers && slot.capacity() > 0) spare_.push_back(std::move(slot));
+        slot = std::vector<Event>();
         std::sort(sorted_.begin(), sorted_.end(), [](const Event& x, const Event& y) { return y < x; });
         return;
       }
@@ -186,7 +196,12 @@ class EventQueue {
       const Event& e = overflow_[i];
       const std::uint64_t b = bucket_of(e.t_ms);
       if (b < epoch_ + kBuckets) {
-        ring_[b % kBuckets].push_back(e);
+        std::vector<Event>& slot = ring_[b % kBuckets];
+        if (slot.capacity() == 0 && !spare_.empty()) {
+          slot = std::move(spare_.back());
+          spare_.pop_back();
+        }
+        slot.push_back(e);
         ++in_ring_;
       } else {
         new_min = std::min(new_min, b);
@@ -201,6 +216,8 @@ class EventQueue {
   Heap late_;                  // pushed into the current bucket (or earlier) after its sort
   std::vector<std::vector<Event>> ring_;  // bucket b in (cur_, epoch_ + kBuckets) at b % kBuckets
   std::vector<Event> overflow_;           // bucket >= epoch_ + kBuckets at its push
+  static constexpr std::size_t kSpareBuffers = 64;
+  std::vector<std::vector<Event>> spare_;  // emptied bucket buffers kept for reuse
   std::size_t size_ = 0;
   std::size_t in_ring_ = 0;
   std::uint64_t cur_ = 0;    // bucket index of sorted_
