@@ -1,6 +1,8 @@
 #include "engine/simulator.hpp"
 
 #include <algorithm>
+#include <cstddef>
+#include <cstring>
 #include <stdexcept>
 
 namespace ionspike {
@@ -187,8 +189,18 @@ void Simulator::deliver_static(const Event& e) {
   const float weight = proj.uniform_weight();
   std::vector<StaticSynapse>& buffer = expanded_group;
   if (buffer.size() < targets.size()) buffer.resize(targets.size());
+  // As 64-bit words {target | weight << 32} (the StaticSynapse layout): a loop the compiler
+  // vectorises (an interleave of the targets with the broadcast weight).
+  static_assert(sizeof(StaticSynapse) == 8 && offsetof(StaticSynapse, post) == 0 && offsetof(StaticSynapse, weight) == 4);
+  std::uint32_t weight_bits;
+  std::memcpy(&weight_bits, &weight, sizeof weight_bits);
+  const std::uint64_t high = static_cast<std::uint64_t>(weight_bits) << 32;
   StaticSynapse* out = buffer.data();
-  for (std::size_t k = 0; k < targets.size(); ++k) out[k] = {targets[k], weight};
+  const std::uint32_t* in = targets.data();
+  for (std::size_t k = 0; k < targets.size(); ++k) {
+    const std::uint64_t word = high | in[k];
+    std::memcpy(out + k, &word, sizeof word);
+  }
   counters_.synaptic_events += targets.size();
   target.deliver(e.t_ms, std::span<const StaticSynapse>(out, targets.size()), ctx_);
 }
