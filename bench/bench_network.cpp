@@ -96,6 +96,8 @@ int main(int argc, char** argv) {
     std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     std::vector<double> build_s, run_s, ns_per_event;
     Result r{};
+    std::uint64_t neuron_spikes = 0, neurons_only = 0;  // populations that take input (no sources)
+    std::uint64_t events_popped = 0, events_pending = 0;
     for (int k = 0; k < repeat; ++k) {
       const auto t0 = Clock::now();
       Simulator sim(build_network(loaded));
@@ -106,6 +108,14 @@ int main(int argc, char** argv) {
            sim.counters().spikes, sim.counters().synaptic_events, sim.network().synapse_count(),
            sim.network().neuron_count()};
       const double ns = r.synaptic_events ? 1e9 * r.run_s / static_cast<double>(r.synaptic_events) : 0.0;
+      events_popped = sim.counters().events;
+      events_pending = sim.pending_events();
+      neuron_spikes = neurons_only = 0;
+      for (std::uint32_t p = 0; p < sim.network().populations.size(); ++p)
+        if (sim.network().populations[p]->weight_unit() != WeightUnit::None) {
+          neuron_spikes += sim.counters().spikes_per_population[p];
+          neurons_only += sim.network().populations[p]->size();
+        }
       build_s.push_back(r.build_s);
       run_s.push_back(r.run_s);
       ns_per_event.push_back(ns);
@@ -120,6 +130,13 @@ int main(int argc, char** argv) {
     std::printf("bytes per synapse (allocator): %.2f\n", bytes_per_synapse);
     std::printf("peak resident memory: %.1f MiB\n", peak_rss_MiB());
     std::printf("(rate counts every population, spike sources included)\n");
+    std::printf("events popped: %llu (%.2f per synaptic event), pending at the end: %llu\n",
+                static_cast<unsigned long long>(events_popped),
+                r.synaptic_events ? static_cast<double>(events_popped) / static_cast<double>(r.synaptic_events) : 0.0,
+                static_cast<unsigned long long>(events_pending));
+    std::printf("neuron rate (sources excluded): %.4f Hz, %llu spikes of %llu neurons\n",
+                neurons_only ? static_cast<double>(neuron_spikes) / (static_cast<double>(neurons_only) * t_stop * 1e-3) : 0.0,
+                static_cast<unsigned long long>(neuron_spikes), static_cast<unsigned long long>(neurons_only));
   } catch (const InputError& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 2;

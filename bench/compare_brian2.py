@@ -42,6 +42,10 @@ DEFAULT_BENCH = os.path.join(ROOT, "build", "bench", "bench_network")
 DEFAULT_NETWORK_DIR = os.path.join(ROOT, "examples")
 BRIAN2_SCRIPT = os.path.join(ROOT, "bench", "brian2", "brette2007.py")
 BRIAN2_MODELS = ("coba", "cuba", "cobahh")
+# Workloads whose Brian2 version lives in another script (same build_model/run_built API).
+BRIAN2_OTHER_SCRIPTS = {
+    "brunel_plastic_stdp": os.path.join(ROOT, "bench", "brian2", "brunel_plastic.py"),
+}
 TIME_BIN = "/usr/bin/time"
 DEFAULT_NETWORKS = {
     "coba": "brette2007_coba.pbtxt",
@@ -50,12 +54,18 @@ DEFAULT_NETWORKS = {
     "coba_grid": "brette2007_coba_grid.pbtxt",
     "cobahh_grid": "brette2007_cobahh_grid.pbtxt",
     "cuba_grid": "brette2007_cuba_grid.pbtxt",
+    # Plastic Brunel-style network, 10 000 neurons, p = 0.1, exc -> exc pair STDP (grid mode),
+    # and the same network with EIS synapses (ionspike only: no Brian2 version).
+    "brunel_plastic_stdp": "brunel_plastic_stdp.pbtxt",
+    "brunel_plastic_eis": "brunel_plastic_eis.pbtxt",
 }
 GRID_SUFFIX = "_grid"
 
 
 def brian2_model_of(workload):
     """The Brian2 network a workload is compared with ('coba_grid' -> 'coba'), or None."""
+    if workload in BRIAN2_OTHER_SCRIPTS:
+        return workload
     base = workload[:-len(GRID_SUFFIX)] if workload.endswith(GRID_SUFFIX) else workload
     return base if base in BRIAN2_MODELS else None
 
@@ -84,6 +94,7 @@ _RUN_ROW = re.compile(
     r"\s*(\d+)\s*\|\s*([\d.eE+-]+)\s*\|\s*(\d+)\s*\|\s*([\d.eE+-]+)\s*\|\s*$")
 _BYTES = re.compile(r"bytes per synapse \(allocator\):\s*([\d.eE+-]+)")
 _RSS = re.compile(r"peak resident memory:\s*([\d.eE+-]+)\s*MiB")
+_NEURON_RATE = re.compile(r"neuron rate \(sources excluded\):\s*[\d.eE+-]+ Hz, (\d+) spikes of (\d+) neurons")
 _HEADER = re.compile(r"^#\s*(.+?),\s*([\d.eE+-]+) ms simulated")
 
 
@@ -143,7 +154,9 @@ def parse_bench_output(text):
     if not runs:
         raise ValueError("no run row in bench_network output:\n" + text)
     _, neurons, synapses, build_s, sim_s, spikes, rate, events, ns = runs[-1]
-    bytes_m, rss_m = _BYTES.search(text), _RSS.search(text)
+    bytes_m, rss_m, neuron_m = _BYTES.search(text), _RSS.search(text), _NEURON_RATE.search(text)
+    if neuron_m:  # spikes and rate of the neurons (Poisson sources excluded), as Brian2 reports
+        spikes, neurons = neuron_m.groups()
     return dict(
         neurons=int(neurons), synapses=int(synapses), build_s=float(build_s),
         sim_s=float(sim_s), spikes=int(spikes), rate_Hz=float(rate),
@@ -186,14 +199,15 @@ def run_ionspike(bench, network, duration_ms, env):
 
 # --------------------------------------------------------------------------- Brian2
 
-def load_brian2_module():
-    """Import bench/brian2/brette2007.py (brian2 is imported only when needed)."""
+def load_brian2_module(script=BRIAN2_SCRIPT):
+    """Import bench/brian2/brette2007.py or another Brian2 script with the same API (brian2 is
+    imported only when needed)."""
     warnings.filterwarnings("ignore", category=FutureWarning)  # pythran on numpy 1.24
-    # brette2007.py imports its sibling standalone_util.py: its directory must be on the path.
-    script_dir = os.path.dirname(BRIAN2_SCRIPT)
+    # The scripts import their sibling standalone_util.py: their directory must be on the path.
+    script_dir = os.path.dirname(script)
     if script_dir not in sys.path:
         sys.path.insert(0, script_dir)
-    spec = importlib.util.spec_from_file_location("brette2007", BRIAN2_SCRIPT)
+    spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(script))[0], script)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     mod.b2.BrianLogger.log_level_warn()
@@ -312,6 +326,8 @@ def bench_workload(args, name, network, duration_ms, brian2, env):
         do_ionspike = False
     brian2_model = brian2_model_of(name)
     do_brian2 = brian2 is not None and brian2_model is not None
+    if do_brian2 and brian2_model in BRIAN2_OTHER_SCRIPTS:
+        brian2 = load_brian2_module(BRIAN2_OTHER_SCRIPTS[brian2_model])
 
     built, build_dir, brian2_note = None, None, ""
     if do_brian2:
@@ -377,8 +393,8 @@ def main(argv=None):
               "alternating. setup s: ionspike network build / Brian2 binary wall time minus "
               "simulation (start-up, connect, initial values, results). ns / syn. event = "
               "simulation time / deliveries to single synapses. Brian2 / ionspike time and rate "
-              "diff % = (ionspike - Brian2) / Brian2 are on the ionspike row. ionspike rates "
-              "count every population (spike sources included).\n\n")
+              "diff % = (ionspike - Brian2) / Brian2 are on the ionspike row. Spikes and rates "
+              "are those of the neurons (spike sources excluded).\n\n")
     print(table, end="")
     if args.markdown:
         write_text(header + table, args.markdown)

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <cstring>
 #include <stdexcept>
 
 namespace ionspike {
@@ -170,6 +172,41 @@ void Simulator::post_spike_reaches_synapses(std::uint32_t population, std::uint3
     net_.delayed_post_histories[population].add(neuron, t_ms);
 }
 
+namespace {
+// {target, weight} pairs of a uniform-weight group, rebuilt at each delivery (a few hundred
+// bytes, in L1): the target population receives the same span as with per-synapse storage.
+thread_local std::vector<StaticSynapse> expanded_group;
+}  // namespace
+
+void Simulator::deliver_static(const Event& e) {
+  const StaticProjection& proj = net_.projections[e.object()];
+  NeuronPopulation& target = *net_.populations[proj.post_population()];
+  if (!proj.has_uniform_weight()) {
+    const auto synapses = proj.group_synapses(e.b);
+    counters_.synaptic_events += synapses.size();
+    target.deliver(e.t_ms, synapses, ctx_);
+    return;
+  }
+  const auto targets = proj.group_targets(e.b);
+  const float weight = proj.uniform_weight();
+  std::vector<StaticSynapse>& buffer = expanded_group;
+  if (buffer.size() < targets.size()) buffer.resize(targets.size());
+  // As 64-bit words {target | weight << 32} (the StaticSynapse layout): a loop the compiler
+  // vectorises (an interleave of the targets with the broadcast weight).
+  static_assert(sizeof(StaticSynapse) == 8 && offsetof(StaticSynapse, post) == 0 && offsetof(StaticSynapse, weight) == 4);
+  std::uint32_t weight_bits;
+  std::memcpy(&weight_bits, &weight, sizeof weight_bits);
+  const std::uint64_t high = static_cast<std::uint64_t>(weight_bits) << 32;
+  StaticSynapse* out = buffer.data();
+  const std::uint32_t* in = targets.data();
+  for (std::size_t k = 0; k < targets.size(); ++k) {
+    const std::uint64_t word = high | in[k];
+    std::memcpy(out + k, &word, sizeof word);
+  }
+  counters_.synaptic_events += targets.size();
+  target.deliver(e.t_ms, std::span<const StaticSynapse>(out, targets.size()), ctx_);
+}
+
 void Simulator::deliver_stdp(const Event& e) {
   StdpProjection& proj = net_.stdp_projections[e.object() - net_.projections.size() - net_.eis_projections.size()];
   if (proj.modulated()) {  // exact weights first, then the arrival transmits them
@@ -289,10 +326,7 @@ bool Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
     switch (e.kind()) {
       case EventKind::Delivery: {
         if (e.object() < net_.projections.size()) {
-          const StaticProjection& proj = net_.projections[e.object()];
-          const auto synapses = proj.group_synapses(e.b);
-          counters_.synaptic_events += synapses.size();
-          net_.populations[proj.post_population()]->deliver(e.t_ms, synapses, ctx_);
+          deliver_static(e);
         } else if (e.object() < net_.projections.size() + net_.eis_projections.size()) {
           deliver_eis(e);
         } else {
@@ -375,9 +409,12 @@ void Simulator::checkpoint(StateArchive& ar) {
     ar.value("spikes", counters_.spikes);
     ar.value("synaptic_events", counters_.synaptic_events);
     ar.values("spikes_per_population", counters_.spikes_per_population);
-    // The queue's heap array: the events' total order (event.hpp) makes the heap's layout
-    // irrelevant; restoring pushes them again.
+    // The pending events: their total order (event.hpp) makes the queue's layout irrelevant;
+    // restoring pushes them again.
+    // Sorted by key: the queue's internal layout depends on its history, the saved state must
+    // not (equal states give equal archives).
     std::vector<Event> pending = queue_.raw();
+    std::sort(pending.begin(), pending.end());
     ar.growing("pending_events", pending);
     if (ar.restoring()) {
       if (!std::isfinite(now_ms_) || now_ms_ < 0.0) ar.fail("now_ms", "must be a finite time >= 0");

@@ -80,6 +80,7 @@ class Simulator {
   void route_emitted_spikes();
   void handle_current_step(const Event& e);
   void deliver_eis(const Event& e);
+  void deliver_static(const Event& e);
   void deliver_stdp(const Event& e);
   // A spike of `neuron` reaches its incoming plastic synapses at t_ms: EIS synapses are
   // brought up to date before its V_post starts, STDP synapses are potentiated.

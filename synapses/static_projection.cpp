@@ -1,6 +1,7 @@
 #include "synapses/static_projection.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 #include <stdexcept>
 
@@ -8,8 +9,22 @@ namespace ionspike {
 
 StaticProjection::StaticProjection(std::string name, std::uint32_t pre_population,
                                    std::uint32_t post_population, std::uint32_t pre_size,
-                                   std::vector<SynapseSpec> specs)
+                                   std::vector<SynapseSpec> specs, Storage storage)
     : name_(std::move(name)), pre_population_(pre_population), post_population_(post_population) {
+  // Uniform weights: every weight the same float, bit for bit (so -0 and +0 differ, and NaN
+  // never matches: such projections keep per-synapse weights).
+  const auto bits = [](float w) { std::uint32_t b; std::memcpy(&b, &w, sizeof b); return b; };
+  uniform_ = storage == Storage::Auto && !specs.empty();
+  if (uniform_) {
+    uniform_weight_ = specs.front().weight;
+    const std::uint32_t w0 = bits(uniform_weight_);
+    for (const SynapseSpec& s : specs)
+      if (bits(s.weight) != w0 || s.weight != s.weight) {
+        uniform_ = false;
+        uniform_weight_ = 0.0f;
+        break;
+      }
+  }
   // Stable counting sort by presynaptic neuron.
   std::vector<std::uint64_t> row_count(static_cast<std::size_t>(pre_size) + 1, 0);
   for (const SynapseSpec& s : specs) ++row_count[s.pre + 1];
@@ -20,7 +35,11 @@ StaticProjection::StaticProjection(std::string name, std::uint32_t pre_populatio
     for (std::uint64_t k = 0; k < specs.size(); ++k) order[cursor[specs[k].pre]++] = k;
   }
   // Within each row, stable sort by delay, then emit groups.
-  synapses_.reserve(specs.size());
+  if (uniform_)
+    targets_.reserve(specs.size());
+  else
+    synapses_.reserve(specs.size());
+  std::uint64_t stored = 0;
   row_begin_.assign(static_cast<std::size_t>(pre_size) + 1, 0);
   for (std::uint32_t pre = 0; pre < pre_size; ++pre) {
     const auto first = order.begin() + static_cast<std::ptrdiff_t>(row_count[pre]);
@@ -31,20 +50,23 @@ StaticProjection::StaticProjection(std::string name, std::uint32_t pre_populatio
     row_begin_[pre] = static_cast<std::uint32_t>(groups_.size());
     for (auto it = first; it != last; ++it) {
       const SynapseSpec& s = specs[*it];
-      if (it == first || s.delay_ms != groups_.back().delay_ms)
-        groups_.push_back({s.delay_ms, synapses_.size()});
-      synapses_.push_back({s.post, s.weight});
+      if (it == first || s.delay_ms != groups_.back().delay_ms) groups_.push_back({s.delay_ms, stored});
+      if (uniform_)
+        targets_.push_back(s.post);
+      else
+        synapses_.push_back({s.post, s.weight});
+      ++stored;
     }
     if (groups_.size() >= (1ull << 32) - 1)
       throw std::length_error("projection '" + name_ + "' has more than 2^32 delay groups");
   }
   row_begin_[pre_size] = static_cast<std::uint32_t>(groups_.size());
-  groups_.push_back({0.0, synapses_.size()});  // sentinel
+  groups_.push_back({0.0, stored});  // sentinel
   groups_.shrink_to_fit();
 }
 
 std::vector<std::uint32_t> StaticProjection::presynaptic_indices() const {
-  std::vector<std::uint32_t> pre(synapses_.size());
+  std::vector<std::uint32_t> pre(synapse_count());
   for (std::uint32_t i = 0; i + 1 < row_begin_.size(); ++i)
     for (std::uint32_t g = row_begin_[i]; g < row_begin_[i + 1]; ++g)
       std::fill(pre.begin() + static_cast<std::ptrdiff_t>(groups_[g].first),
@@ -53,7 +75,7 @@ std::vector<std::uint32_t> StaticProjection::presynaptic_indices() const {
 }
 
 std::vector<double> StaticProjection::delays_ms() const {
-  std::vector<double> d(synapses_.size());
+  std::vector<double> d(synapse_count());
   for (std::size_t g = 0; g + 1 < groups_.size(); ++g)
     std::fill(d.begin() + static_cast<std::ptrdiff_t>(groups_[g].first),
               d.begin() + static_cast<std::ptrdiff_t>(groups_[g + 1].first), groups_[g].delay_ms);

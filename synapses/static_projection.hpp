@@ -8,8 +8,16 @@
 // event hands the group's contiguous run of 8-byte synapses to the target population in one
 // call. With one delay per projection this costs one heap event per spike and projection,
 // not one per synapse. groups_ ends with a sentinel whose `first` is the synapse count.
+//
+// Storage. A projection whose synapses all have the same weight (bit for bit as float; most
+// static projections: `weight_* { constant: ... }`) stores only the 4-byte targets and the
+// weight once (Storage::Auto); the engine expands a group into {target, weight} pairs in a
+// small scratch buffer when it delivers (engine/simulator.cpp), so the target population sees
+// exactly the same synapses in the same order. Other projections, and plastic ones built on
+// this table (Storage::PerSynapseWeights), keep 8-byte {target, weight} synapses.
 #pragma once
 
+#include <cassert>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -27,33 +35,72 @@ struct SynapseSpec {
   double delay_ms;
 };
 
+// Read-only view of a projection's synapses in storage order, for either storage: element k
+// is {target, weight} by value.
+class SynapseView {
+ public:
+  SynapseView(const StaticSynapse* full, const std::uint32_t* targets, float weight, std::size_t size)
+      : full_(full), targets_(targets), weight_(weight), size_(size) {}
+  StaticSynapse operator[](std::size_t k) const { return full_ ? full_[k] : StaticSynapse{targets_[k], weight_}; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+ private:
+  const StaticSynapse* full_;
+  const std::uint32_t* targets_;
+  float weight_;
+  std::size_t size_;
+};
+
 class StaticProjection {
  public:
   struct DelayGroup {
     double delay_ms;
     std::uint64_t first;
   };
+  enum class Storage {
+    Auto,               // targets only when every weight is the same, else {target, weight}
+    PerSynapseWeights,  // always {target, weight} (plastic projections write the weights)
+  };
 
   // Flattens specs (any order) into rows grouped by delay. Within a group, synapses keep
   // their order in `specs`, so the result is a deterministic function of the input order.
   StaticProjection(std::string name, std::uint32_t pre_population, std::uint32_t post_population,
-                   std::uint32_t pre_size, std::vector<SynapseSpec> specs);
+                   std::uint32_t pre_size, std::vector<SynapseSpec> specs, Storage storage = Storage::Auto);
 
   const std::string& name() const { return name_; }
   std::uint32_t pre_population() const { return pre_population_; }
   std::uint32_t post_population() const { return post_population_; }
-  std::uint64_t synapse_count() const { return synapses_.size(); }
+  std::uint64_t synapse_count() const { return groups_.back().first; }
+  // True when the weights are stored once (every synapse has weight uniform_weight()).
+  bool has_uniform_weight() const { return uniform_; }
+  float uniform_weight() const { return uniform_weight_; }
 
   // Delay groups of presynaptic neuron `pre`, as global group indices [begin, end).
   std::uint32_t row_begin(std::uint32_t pre) const { return row_begin_[pre]; }
   std::uint32_t row_end(std::uint32_t pre) const { return row_begin_[pre + 1]; }
   double group_delay_ms(std::uint32_t group) const { return groups_[group].delay_ms; }
-  std::span<const StaticSynapse> group_synapses(std::uint32_t group) const {
-    return {synapses_.data() + groups_[group].first,
-            static_cast<std::size_t>(groups_[group + 1].first - groups_[group].first)};
+  std::size_t group_size(std::uint32_t group) const {
+    return static_cast<std::size_t>(groups_[group + 1].first - groups_[group].first);
   }
-  std::span<const StaticSynapse> synapses() const { return synapses_; }
-  // For plastic projections built on this table (synapses/stdp_projection.hpp).
+  // The {target, weight} synapses of a group; per-synapse storage only (!has_uniform_weight()).
+  std::span<const StaticSynapse> group_synapses(std::uint32_t group) const {
+    assert(!uniform_);
+    return {synapses_.data() + groups_[group].first, group_size(group)};
+  }
+  // The targets of a group; uniform-weight storage only (has_uniform_weight()).
+  std::span<const std::uint32_t> group_targets(std::uint32_t group) const {
+    assert(uniform_);
+    return {targets_.data() + groups_[group].first, group_size(group)};
+  }
+  // Every synapse in storage order, {target, weight} by value (either storage).
+  SynapseView synapses() const {
+    return {uniform_ ? nullptr : synapses_.data(), targets_.data(), uniform_weight_,
+            static_cast<std::size_t>(synapse_count())};
+  }
+  // For plastic projections built on this table (Storage::PerSynapseWeights;
+  // synapses/stdp_projection.hpp).
+  std::span<const StaticSynapse> stored_synapses() const { return synapses_; }
   std::span<StaticSynapse> mutable_synapses() { return synapses_; }
   std::uint32_t group_count() const { return static_cast<std::uint32_t>(groups_.size() - 1); }
   std::uint64_t group_first(std::uint32_t group) const { return groups_[group].first; }
@@ -67,7 +114,10 @@ class StaticProjection {
   std::uint32_t post_population_;
   std::vector<std::uint32_t> row_begin_;
   std::vector<DelayGroup> groups_;
-  std::vector<StaticSynapse> synapses_;
+  bool uniform_ = false;
+  float uniform_weight_ = 0.0f;
+  std::vector<StaticSynapse> synapses_;  // per-synapse storage (empty when uniform_)
+  std::vector<std::uint32_t> targets_;   // uniform-weight storage (empty otherwise)
 };
 
 }  // namespace ionspike

@@ -95,7 +95,7 @@ class StdpProjection {
 
   // Storage order (the order of <name>.weights.csv): presynaptic neuron, target, delay,
   // signed weight of every synapse.
-  std::span<const StaticSynapse> synapses() const { return table_.synapses(); }
+  std::span<const StaticSynapse> synapses() const { return table_.stored_synapses(); }
   std::vector<std::uint32_t> presynaptic_indices() const { return table_.presynaptic_indices(); }
   std::vector<double> delays_ms() const { return table_.delays_ms(); }
   // Signed weight of synapse k; set_weight takes a signed weight whose magnitude must lie
@@ -104,7 +104,7 @@ class StdpProjection {
   // and set_weight replaces the weight at the synapse's last update, leaving its eligibility
   // as it is: exact before the first run (every synapse is at t = 0, c = 0; e.g. the chosen
   // synapse of the distal reward study starting at 0), or after catch_up(t) for a weight at t.
-  double weight(std::uint64_t k) const { return table_.synapses()[k].weight; }
+  double weight(std::uint64_t k) const { return table_.stored_synapses()[k].weight; }
   void set_weight(std::uint64_t k, double signed_weight);
   // Replaces the rule between runs (e.g. amplitudes 0 to freeze learning for a test phase);
   // the weight bounds and time constants must stay the same (the traces carry over).

@@ -74,12 +74,16 @@ void check_csr(const StaticProjection& proj, std::uint32_t pre_size) {
     REQUIRE(proj.row_begin(i) == expected_group);  // rows are consecutive runs of groups
     REQUIRE(proj.row_end(i) >= proj.row_begin(i));
     for (std::uint32_t g = proj.row_begin(i); g < proj.row_end(i); ++g) {
-      const auto span = proj.group_synapses(g);
-      REQUIRE(!span.empty());  // no empty groups
-      REQUIRE(span.data() == proj.synapses().data() + expected_first);  // contiguous, in order
+      const std::size_t size = proj.group_size(g);
+      REQUIRE(size > 0);  // no empty groups
+      REQUIRE(proj.group_first(g) == expected_first);  // contiguous, in order
+      if (proj.has_uniform_weight())
+        REQUIRE(proj.group_targets(g).size() == size);
+      else
+        REQUIRE(proj.group_synapses(g).size() == size);
       if (g > proj.row_begin(i)) REQUIRE(proj.group_delay_ms(g) > proj.group_delay_ms(g - 1));  // ascending, distinct
-      for (std::size_t k = 0; k < span.size(); ++k) REQUIRE(pre[expected_first + k] == i);
-      expected_first += span.size();
+      for (std::size_t k = 0; k < size; ++k) REQUIRE(pre[expected_first + k] == i);
+      expected_first += size;
     }
     expected_group = proj.row_end(i);
   }
@@ -405,9 +409,45 @@ TEST_CASE("StaticProjection groups each row by ascending delay and keeps the inp
   const StaticProjection one("o", 0, 1, 1, {{0, 4, 1.0f, 2.0}, {0, 3, 1.0f, 1.0}, {0, 2, 1.0f, 2.0}});
   REQUIRE(one.row_end(0) - one.row_begin(0) == 2);
   CHECK(one.group_delay_ms(0) == 1.0);
-  CHECK(one.group_synapses(0).size() == 1);
-  CHECK(one.group_synapses(1)[0].post == 4);
-  CHECK(one.group_synapses(1)[1].post == 2);
+  REQUIRE(one.has_uniform_weight());  // every weight 1.0f: targets stored, the weight once
+  CHECK(one.uniform_weight() == 1.0f);
+  CHECK(one.group_targets(0).size() == 1);
+  CHECK(one.group_targets(1)[0] == 4);
+  CHECK(one.group_targets(1)[1] == 2);
+  CHECK(one.synapses()[2].post == 2);
+  CHECK(one.synapses()[2].weight == 1.0f);
   CHECK(one.delays_ms() == std::vector<double>{1.0, 2.0, 2.0});
   CHECK(one.presynaptic_indices() == std::vector<std::uint32_t>{0, 0, 0});
+}
+
+TEST_CASE("StaticProjection stores uniform weights once and is otherwise the same table", "[connectivity][csr]") {
+  std::mt19937_64 rng(7);
+  const double delay_values[] = {0.5, 1.0, 3.0};
+  for (const bool uniform : {true, false}) {
+    std::vector<SynapseSpec> specs;
+    for (std::uint32_t k = 0; k < 3000; ++k)
+      specs.push_back({static_cast<std::uint32_t>(rng() % 40), static_cast<std::uint32_t>(rng() % 100),
+                       uniform || k != 1234 ? -0.7f : 0.25f, delay_values[rng() % 3]});
+    const StaticProjection automatic("a", 0, 1, 40, specs);
+    const StaticProjection full("f", 0, 1, 40, specs, StaticProjection::Storage::PerSynapseWeights);
+    CHECK(automatic.has_uniform_weight() == uniform);
+    CHECK_FALSE(full.has_uniform_weight());
+    check_csr(automatic, 40);
+    REQUIRE(automatic.group_count() == full.group_count());
+    for (std::uint32_t g = 0; g < full.group_count(); ++g) {
+      REQUIRE(automatic.group_first(g) == full.group_first(g));
+      REQUIRE(automatic.group_delay_ms(g) == full.group_delay_ms(g));
+      const auto f = full.group_synapses(g);
+      REQUIRE(automatic.group_size(g) == f.size());
+      for (std::size_t k = 0; k < f.size(); ++k) {
+        const StaticSynapse a = automatic.synapses()[full.group_first(g) + k];
+        REQUIRE(a.post == f[k].post);
+        REQUIRE(a.weight == f[k].weight);
+        if (uniform) REQUIRE(automatic.group_targets(g)[k] == f[k].post);
+      }
+    }
+  }
+  // -0 and +0 are different weights (bit for bit): per-synapse storage.
+  const StaticProjection zeros("z", 0, 1, 1, {{0, 1, 0.0f, 1.0}, {0, 2, -0.0f, 1.0}});
+  CHECK_FALSE(zeros.has_uniform_weight());
 }

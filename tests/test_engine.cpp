@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 #include <random>
+#include <limits>
 #include <set>
 #include <sstream>
 #include <string>
@@ -203,6 +204,55 @@ TEST_CASE("EventQueue pops in the total key order", "[engine][queue]") {
       REQUIRE(key(q.pop()) == key(*ref.begin()));
       ref.erase(ref.begin());
     }
+  }
+}
+
+// The queue bins events into 0.1 ms buckets, a ring of 4096 buckets and an overflow
+// (engine/event_queue.hpp): times spread over many ring windows, far-future and infinite
+// times, pushes before the current time and into the current bucket, and an emptied queue
+// refilled later must still come out in the total key order.
+TEST_CASE("EventQueue keeps the key order across buckets, ring windows and the overflow", "[engine][queue]") {
+  std::mt19937_64 rng(20261124);
+  auto key = [](const Event& e) { return std::tuple(e.t_ms, e.kind_and_object, e.a, e.b); };
+  EventQueue q;
+  std::multiset<Event> ref;
+  double now = 0.0;
+  auto random_event = [&] {
+    double t;
+    switch (rng() % 8) {
+      case 0: t = now + static_cast<double>(rng() % 1000) * 1e-3; break;       // this bucket or the next
+      case 1: t = now + static_cast<double>(rng() % 100000) * 0.01; break;     // within ~1 s
+      case 2: t = now + static_cast<double>(rng() % 100) * 500.0; break;       // many ring windows ahead
+      case 3: t = rng() % 50 == 0 ? std::numeric_limits<double>::infinity() : 1e9 + static_cast<double>(rng() % 7); break;
+      case 4: t = now > 1.0 ? now - static_cast<double>(rng() % 100) * 1e-3 : now; break;  // late (before now)
+      case 5: t = now; break;
+      default: t = now + static_cast<double>(rng() % 20) * 0.1; break;         // on the 0.1 ms grid
+    }
+    return Event::make(t, static_cast<EventKind>(rng() % 7), static_cast<std::uint32_t>(rng() % 4),
+                       static_cast<std::uint32_t>(rng() % 3), static_cast<std::uint32_t>(rng() % 3));
+  };
+  for (int round = 0; round < 3; ++round) {
+    for (int step = 0; step < 200000; ++step) {
+      if (ref.empty() || rng() % 2 == 0) {
+        const Event e = random_event();
+        q.push(e);
+        ref.insert(e);
+      } else {
+        REQUIRE(key(q.top()) == key(*ref.begin()));
+        const Event e = q.pop();
+        REQUIRE(key(e) == key(*ref.begin()));
+        ref.erase(ref.begin());
+        if (std::isfinite(e.t_ms) && e.t_ms < 1e8) now = e.t_ms;
+      }
+      REQUIRE(q.size() == ref.size());
+    }
+    REQUIRE(q.raw().size() == ref.size());
+    while (!ref.empty()) {  // drain: the ring runs empty, the overflow is redistributed
+      REQUIRE(key(q.pop()) == key(*ref.begin()));
+      ref.erase(ref.begin());
+    }
+    CHECK(q.empty());
+    now = 0.0;  // the next round starts again at time 0 on the emptied queue
   }
 }
 
@@ -492,4 +542,68 @@ TEST_CASE("counters agree with the recorded spikes and the synapse tables", "[en
   CHECK(report.mean_rate_Hz == Approx(neuron_spikes / (250 * t_stop * 1e-3)).epsilon(1e-12));
   // All events popped so far were at most t_stop; later ones are pending.
   CHECK(sim.pending_events() > 0);
+}
+
+namespace {
+
+const char* kUniformWeightNetwork = R"(
+format_version: 1
+simulation { seed: 11 min_delay_ms: 0.1 }
+populations { name: "kick" size: 200 poisson_source { rate_Hz: 50 stop_ms: 60 } }
+populations { name: "exact" size: 400
+              lif_delta { tau_m_ms: 20 e_l_mV: -49 v_th_mV: -50 v_reset_mV: -60 t_ref_ms: 5
+                          v_init_mV { uniform { low: -60 high: -50 } } } }
+populations { name: "grid" size: 300 dt_ms: 0.1 input_timing: ON_GRID
+              lif_exp { tau_m_ms: 20 c_m_pF: 200 e_l_mV: -49 v_th_mV: -50 v_reset_mV: -60 t_ref_ms: 5
+                        tau_syn_ex_ms: 5 tau_syn_in_ms: 10 v_init_mV { uniform { low: -60 high: -50 } } } }
+projections { name: "k1" pre: "kick" post: "exact" fixed_in_degree { k: 5 } weight_mV { constant: 0.5 } }
+projections { name: "k2" pre: "kick" post: "grid" fixed_in_degree { k: 5 } weight_pA { constant: 20 } }
+projections { name: "ee" pre: "exact" post: "exact" fixed_probability { p: 0.05 } weight_mV { constant: 0.3 }
+              delay_ms { uniform { low: 0.5 high: 2.5 } } }
+projections { name: "ei" pre: "exact" post: "grid" fixed_probability { p: 0.05 } weight_pA { constant: 15 }
+              delay_ms { constant: 1.5 } }
+projections { name: "ie" pre: "grid" post: "exact" fixed_probability { p: 0.05 } weight_mV { constant: 1.5 }
+              receptor: INHIBITORY delay_ms { constant: 0.8 } }
+projections { name: "ii" pre: "grid" post: "grid" fixed_probability { p: 0.05 } weight_pA { uniform { low: 50 high: 90 } }
+              receptor: INHIBITORY }
+spike_recorders { name: "spikes" }
+)";
+
+}  // namespace
+
+// Uniform-weight projections store targets only and are expanded at delivery
+// (synapses/static_projection.hpp): the run must be the same, bit for bit, as with the same
+// synapses stored as {target, weight} pairs.
+TEST_CASE("uniform-weight storage delivers exactly what per-synapse storage delivers", "[engine][csr]") {
+  using namespace ionspike::test;
+  RuntimeNetwork compact = build_text(kUniformWeightNetwork);
+  RuntimeNetwork full = build_text(kUniformWeightNetwork);
+  int uniform = 0;
+  for (std::size_t j = 0; j < full.projections.size(); ++j) {
+    const StaticProjection& p = full.projections[j];
+    uniform += p.has_uniform_weight();
+    const auto pre = p.presynaptic_indices();
+    const auto delays = p.delays_ms();
+    std::vector<SynapseSpec> specs;
+    for (std::size_t k = 0; k < p.synapse_count(); ++k)
+      specs.push_back({pre[k], p.synapses()[k].post, p.synapses()[k].weight, delays[k]});
+    const auto pre_size = static_cast<std::uint32_t>(full.populations[p.pre_population()]->size());
+    full.projections[j] = StaticProjection(p.name(), p.pre_population(), p.post_population(), pre_size,
+                                           std::move(specs), StaticProjection::Storage::PerSynapseWeights);
+    REQUIRE_FALSE(full.projections[j].has_uniform_weight());
+  }
+  CHECK(uniform == 5);  // every projection but "ii"
+  Simulator a(std::move(compact)), b(std::move(full));
+  a.run_until(300.0);
+  b.run_until(300.0);
+  const auto& sa = a.network().spike_recorders.at(0).spikes();
+  const auto& sb = b.network().spike_recorders.at(0).spikes();
+  REQUIRE(sa.size() > 1000);
+  REQUIRE(sa.size() == sb.size());
+  for (std::size_t k = 0; k < sa.size(); ++k) {
+    REQUIRE(sa[k].t_ms == sb[k].t_ms);
+    REQUIRE(sa[k].population == sb[k].population);
+    REQUIRE(sa[k].neuron == sb[k].neuron);
+  }
+  CHECK(a.counters().synaptic_events == b.counters().synaptic_events);
 }
