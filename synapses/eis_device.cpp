@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
@@ -41,24 +42,57 @@ struct PieceLines {
   double vg_a = 0, vg_b = 0, pre_a = 0, pre_b = 0, post_a = 0, post_b = 0;
 };
 
-PieceLines lines_on(std::span<const WaveformCopy> copies, double ta, double tb) {
-  PieceLines s;
-  for (const WaveformCopy& c : copies) {
-    const double a = ta - c.start_ms, b = tb - c.start_ms;
-    if (b <= c.shape->start_ms() || a >= c.shape->duration_ms()) continue;
-    const Waveform::Line l = c.shape->line_on(a, b);
-    const double xa = c.amplitude * l.v_a_V, xb = c.amplitude * l.v_b_V;
-    s.vg_a += 0.5 * xa;
-    s.vg_b += 0.5 * xb;
-    if (c.side > 0) {
-      s.pre_a += xa;
-      s.pre_b += xb;
-    } else if (c.side < 0) {
-      s.post_a += xa;
-      s.post_b += xb;
-    }
+// Sweeps the pieces of one advance in time order: each copy keeps the index of the waveform
+// segment under the current piece, so a piece costs O(copies) instead of a binary search per
+// copy. Gives exactly Waveform::line_on's lines (same segment, same arithmetic).
+class PieceSweep {
+ public:
+  PieceSweep(std::span<const WaveformCopy> copies, std::vector<std::uint32_t>& cursors)
+      : copies_(copies), cursors_(cursors) {
+    cursors_.assign(copies.size(), 0);
   }
-  return s;
+  // Lines on (ta, tb); successive calls must not go back in time.
+  PieceLines lines_on(double ta, double tb) {
+    PieceLines s;
+    for (std::size_t i = 0; i < copies_.size(); ++i) {
+      const WaveformCopy& c = copies_[i];
+      const std::span<const Waveform::Point> pts = c.shape->points();
+      const double a = ta - c.start_ms, b = tb - c.start_ms;
+      const double mid = 0.5 * (a + b);
+      if (pts.size() < 2 || mid <= pts.front().t_ms || mid >= pts.back().t_ms) continue;
+      std::uint32_t& j = cursors_[i];
+      while (pts[j + 1].t_ms <= mid) ++j;  // pts[j].t <= mid < pts[j + 1].t
+      const Waveform::Point& p = pts[j];
+      const Waveform::Point& q = pts[j + 1];
+      const double slope = (q.v_V - p.v_V) / (q.t_ms - p.t_ms);
+      const double xa = c.amplitude * (p.v_V + slope * (a - p.t_ms));
+      const double xb = c.amplitude * (p.v_V + slope * (b - p.t_ms));
+      s.vg_a += 0.5 * xa;
+      s.vg_b += 0.5 * xb;
+      if (c.side > 0) {
+        s.pre_a += xa;
+        s.pre_b += xb;
+      } else if (c.side < 0) {
+        s.post_a += xa;
+        s.post_b += xb;
+      }
+    }
+    return s;
+  }
+
+ private:
+  std::span<const WaveformCopy> copies_;
+  std::vector<std::uint32_t>& cursors_;
+};
+
+// Scratch of advance_impl, reused between calls of a thread (no allocation per update).
+struct AdvanceScratch {
+  std::vector<double> breakpoints, cuts;
+  std::vector<std::uint32_t> cursors;
+};
+AdvanceScratch& advance_scratch() {
+  thread_local AdvanceScratch scratch;
+  return scratch;
 }
 
 // V_G(t-): the limit from the left (0 at and before each waveform's first point).
@@ -239,8 +273,9 @@ double EisDevice::advance_impl(double g, double t0, double t1, std::span<const W
   if (t1 == t0) return g;
 
   // Breakpoints: every point of every copy strictly inside (t0, t1).
-  std::vector<double> bp;
-  bp.reserve(2 + copies.size() * 8);
+  AdvanceScratch& scratch = advance_scratch();
+  std::vector<double>& bp = scratch.breakpoints;
+  bp.clear();
   bp.push_back(t0);
   for (const WaveformCopy& c : copies)
     for (const Waveform::Point& q : c.shape->points()) {
@@ -257,12 +292,13 @@ double EisDevice::advance_impl(double g, double t0, double t1, std::span<const W
   double v_left = energy != nullptr ? gate_voltage_left_V(copies, t0) : 0.0;
   static constexpr double zero_kink_value[1] = {0.0};
   const std::span<const double> zero_kink(zero_kink_value);
-  std::vector<double> cut_buffer;
+  std::vector<double>& cut_buffer = scratch.cuts;
+  PieceSweep sweep(copies, scratch.cursors);
 
   for (std::size_t i = 0; i + 1 < bp.size(); ++i) {
     const double ta = bp[i], tb = bp[i + 1];
     const double d = tb - ta;
-    const PieceLines L = lines_on(copies, ta, tb);
+    const PieceLines L = sweep.lines_on(ta, tb);
     if (energy != nullptr) {
       gate += gate_path_energy(v_left, L.vg_a) + gate_path_energy(L.vg_a, L.vg_b);
       v_left = L.vg_b;

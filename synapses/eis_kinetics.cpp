@@ -99,9 +99,9 @@ double EisKinetics::Series::interface_V(double eta) const {
 
 double EisKinetics::Series::antiderivative(double vi) const {
   const double x = vi / v0;
-  const double hr = k * std::sinh(x);
-  // cosh(x) - 1 = 2 sinh^2(x/2), exact near 0.
+  // cosh(x) - 1 = 2 sinh^2(x/2), exact near 0; sinh(x) = 2 sinh(x/2) cosh(x/2): one sinh.
   const double sh = std::sinh(0.5 * x);
+  const double hr = k * 2.0 * sh * std::sqrt(1.0 + sh * sh);
   return k * v0 * 2.0 * sh * sh + 0.5 * r * hr * hr;
 }
 
