@@ -296,6 +296,24 @@ EisKinetics EisKinetics::from_message(const pb::EisDevice& m, const std::filesys
   return kin;
 }
 
+double EisKinetics::smooth_scale_V() const {
+  switch (kind_) {
+    case Kind::sinh: {
+      const auto& s = std::get<Sinh>(law_);
+      return std::min(s.v0_ins, s.v0_ext);
+    }
+    case Kind::butler_volmer: {
+      const auto& b = std::get<ButlerVolmer>(law_);
+      return 1.0 / std::max(b.a_ins, b.a_ext);
+    }
+    case Kind::series_limited_sinh:
+      return std::get<Series>(law_).v0;
+    case Kind::tabulated:
+      return 0.0;
+  }
+  return 0.0;
+}
+
 const char* EisKinetics::kind_name() const {
   switch (kind_) {
     case Kind::sinh: return "sinh";
@@ -325,6 +343,19 @@ double EisKinetics::rate(double eta) const {
     case Kind::tabulated: return std::get<Tabulated>(law_).rate(eta);
   }
   return 0.0;
+}
+
+double EisKinetics::start_term(double ea) const {
+  if (kind_ != Kind::series_limited_sinh) return 0.0;
+  const auto& s = std::get<Series>(law_);
+  return s.antiderivative(s.interface_V(ea));
+}
+
+double EisKinetics::integral_from(double ea, double start, double eb, double d) const {
+  if (kind_ != Kind::series_limited_sinh || !(d > 0.0)) return integral(ea, eb, d);
+  const auto& s = std::get<Series>(law_);
+  if (std::fabs(eb - ea) < 1e-3 * s.v0) return integral(ea, eb, d);
+  return d * (s.antiderivative(s.interface_V(eb)) - start) / (eb - ea);
 }
 
 double EisKinetics::integral(double ea, double eb, double d) const {

@@ -72,6 +72,17 @@ class EisKinetics {
   // Exact integral of h over a piece of d_ms on which eta runs linearly from eta_a to eta_b
   // with eta_a * eta_b >= 0. Unit nS.
   double integral(double eta_a_V, double eta_b_V, double d_ms) const;
+  // The same for many end points from one start (the insertion energy evaluates H(t) at the
+  // quadrature nodes of a piece): start_term(eta_a) once, then integral_from(...) per end
+  // point, bit-identical to integral() and cheaper for the series-limited law (its
+  // antiderivative at the start is not recomputed).
+  double start_term(double eta_a_V) const;
+  double integral_from(double eta_a_V, double start_term, double eta_b_V, double d_ms) const;
+
+  // The overpotential over which h changes by at most a factor e, where h is smooth: v0 of the
+  // sinh and series-limited laws (the smaller of insertion and extraction), 1 / a of
+  // Butler-Volmer; 0 for the tabulated law (kinks at its nodes: no smoothness to rely on).
+  double smooth_scale_V() const;
 
   // Overpotentials at which h has a kink (derivative jump): 0 for every law (insertion and
   // extraction laws meet there) and the nodes of a tabulated law. The adaptive path splits at

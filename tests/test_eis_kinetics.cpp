@@ -126,6 +126,14 @@ TEST_CASE("series-limited law: tabulation error and exact antiderivative", "[eis
   for (auto [ea, eb] : {std::pair{0.0, 6.5}, {6.5, 3.25}, {-10.0, -0.5}, {2.0, 2.0 + 1e-5}, {5.0, 5.0}}) {
     CHECK(k.integral(ea, eb, 1.7) == Approx(numeric_integral(k, ea, eb, 1.7)).epsilon(1e-9));
   }
+  // integral_from (a fixed start's term computed once) is bit-identical to integral.
+  for (auto [ea, eb] : {std::pair{0.0, 6.5}, {6.5, 3.25}, {-10.0, -0.5}, {2.0, 2.0 + 1e-5}, {5.0, 5.0}}) {
+    const double start = k.start_term(ea);
+    for (double f : {0.1, 0.5, 1.0}) {
+      const double e = ea + f * (eb - ea);
+      CHECK(k.integral_from(ea, start, e, 1.7 * f) == k.integral(ea, e, 1.7 * f));
+    }
+  }
   // Without a series resistance the law is a plain sinh.
   const EisKinetics plain = make(series_device(2.0, 0.5, 0.0));
   CHECK(plain.rate(1.3) == Approx(2.0 * std::sinh(2.6)).epsilon(1e-12));
