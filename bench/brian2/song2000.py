@@ -79,7 +79,7 @@ import numpy as np
 
 import brian2 as b2
 
-from standalone_util import read_float, stdout_to_stderr
+from standalone_util import fresh_standalone_device, read_float, stdout_to_stderr
 from brian2 import ms, mV, Hz, second
 
 N_INPUTS = 1000
@@ -165,19 +165,7 @@ def build_model(duration_s, seed, build_dir, count_input_spikes=False, snapshot_
     if drive not in EQS_NEURON:
         raise ValueError(f"unknown drive {drive!r} (expected one of {', '.join(DRIVES)})")
     t0 = time.perf_counter()
-    # A fresh standalone device for every build (see brette2007.py / README: use the real
-    # device object, not the b2.device proxy).
-    b2.set_device('cpp_standalone', build_on_run=False)
-    dev = b2.get_device()
-    dev.reinit()
-    dev.activate(build_on_run=False)
-    b2.prefs.devices.cpp_standalone.openmp_threads = 0
-    if os.path.exists(TIME_BIN):
-        b2.prefs.devices.cpp_standalone.run_cmd_unix = [TIME_BIN, '-f', '%M', '-o', RSS_FILE, './main']
-    else:
-        b2.prefs.devices.cpp_standalone.run_cmd_unix = './main'
-    b2.defaultclock.dt = DT_MS * ms
-    b2.seed(seed)
+    dev = fresh_standalone_device(DT_MS, seed, TIME_BIN, RSS_FILE)
 
     ns = NAMESPACE
     inputs = b2.PoissonGroup(N_INPUTS, rates=RATE_HZ * Hz)

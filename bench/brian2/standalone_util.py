@@ -26,3 +26,23 @@ def read_float(path):
             return float(f.read().split()[0])
     except (OSError, ValueError, IndexError):
         return None
+
+
+def fresh_standalone_device(dt_ms, seed, time_bin, rss_file):
+    """A fresh C++ standalone device for one build (several builds may happen in one process),
+    single-threaded, running ./main under `time_bin` (if present) so that its peak RSS lands in
+    `rss_file`; clock step dt_ms, seed `seed`. Uses the real device object, not the b2.device
+    proxy: attributes assigned through the proxy stick to it and survive reinit()."""
+    import brian2 as b2
+    b2.set_device('cpp_standalone', build_on_run=False)
+    dev = b2.get_device()
+    dev.reinit()
+    dev.activate(build_on_run=False)
+    b2.prefs.devices.cpp_standalone.openmp_threads = 0
+    if os.path.exists(time_bin):
+        b2.prefs.devices.cpp_standalone.run_cmd_unix = [time_bin, '-f', '%M', '-o', rss_file, './main']
+    else:
+        b2.prefs.devices.cpp_standalone.run_cmd_unix = './main'
+    b2.defaultclock.dt = dt_ms * b2.ms
+    b2.seed(seed)
+    return dev
