@@ -98,26 +98,12 @@ class StateArchive {
   // An array whose length the network fixes: restoring refuses another length.
   template <typename T>
   void values(std::string_view name, std::vector<T>& v) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    if (saving()) {
-      put(name, sizeof(T), v.data(), v.size());
-    } else {
-      const ArchivedField& f = take(name, sizeof(T));
-      expect_count(f, v.size());
-      if (!v.empty()) std::memcpy(static_cast<void*>(v.data()), f.bytes.data(), f.bytes.size());
-    }
+    array(name, v, true);
   }
   // An array of free length: restoring takes the stored length.
   template <typename T>
   void growing(std::string_view name, std::vector<T>& v) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    if (saving()) {
-      put(name, sizeof(T), v.data(), v.size());
-    } else {
-      const ArchivedField& f = take(name, sizeof(T));
-      v.resize(f.bytes.size() / sizeof(T));
-      if (!v.empty()) std::memcpy(static_cast<void*>(v.data()), f.bytes.data(), f.bytes.size());
-    }
+    array(name, v, false);
   }
   // A fixed number of rows of free length each (spike histories): row lengths + all values.
   template <typename T>
@@ -136,6 +122,20 @@ class StateArchive {
   [[noreturn]] void fail(std::string_view name, const std::string& what) const;
 
  private:
+  template <typename T>
+  void array(std::string_view name, std::vector<T>& v, bool fixed_length) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    if (saving()) {
+      put(name, sizeof(T), v.data(), v.size());
+      return;
+    }
+    const ArchivedField& f = take(name, sizeof(T));
+    if (fixed_length)
+      expect_count(f, v.size());
+    else
+      v.resize(f.bytes.size() / sizeof(T));
+    if (!v.empty()) std::memcpy(static_cast<void*>(v.data()), f.bytes.data(), f.bytes.size());
+  }
   void put(std::string_view name, std::uint32_t element_bytes, const void* data, std::size_t count);
   const ArchivedField& take(std::string_view name, std::uint32_t element_bytes);
   void expect_count(const ArchivedField& f, std::size_t count) const;
