@@ -13,7 +13,8 @@ std::string format_number(double v) {
 }
 
 namespace {
-std::string with_unit(std::string_view unit) { return unit.empty() ? "" : " " + std::string(unit); }
+// (Built with fmt: GCC 12 warns -Wrestrict, falsely, on " " + std::string(unit).)
+std::string with_unit(std::string_view unit) { return unit.empty() ? std::string() : fmt::format(" {}", unit); }
 }  // namespace
 
 void Checker::in_range(const FieldPath& path, double value, double lo, double hi,
