@@ -69,6 +69,7 @@
 #include <vector>
 
 #include "neurons/neuron_population.hpp"
+#include "neurons/poisson_input.hpp"
 #include "neurons/target_clones.hpp"
 
 namespace ionspike {
@@ -94,7 +95,7 @@ IONSPIKE_AVX2_CLONES static bool grid_all_below(const double* __restrict v, std:
 }
 
 template <class Kernel>
-class GridPopulation final : public NeuronPopulation {
+class GridPopulation final : public NeuronPopulation, public PoissonInputReceiver {
  public:
   using Model = typename Kernel::Model;
   static constexpr std::size_t K = Model::kVariables;
@@ -128,6 +129,14 @@ class GridPopulation final : public NeuronPopulation {
   double refractory_steps() const { return refractory_steps_; }
 
   void start(EventContext& ctx) override { schedule_step(steps_done_ + 1, ctx); }
+
+  // External Poisson drives (network field poisson_inputs; neurons/poisson_input.hpp): their
+  // counts are added to the accumulators of every step, block by block, before the kernel.
+  void set_poisson_inputs(std::vector<PoissonInputSpec> specs, std::uint64_t seed) override {
+    static_assert(PoissonInputs::kBlock == kBlock);
+    poisson_inputs_ = PoissonInputs(std::move(specs), size(), dt_ms_, seed, name());
+  }
+  const PoissonInputs& poisson_inputs() const { return poisson_inputs_; }
 
   void deliver(double, std::span<const StaticSynapse> synapses, EventContext&) override {
     double* const ex = acc_ex_.data();
@@ -173,6 +182,7 @@ class GridPopulation final : public NeuronPopulation {
       s.acc_ex = acc_ex_.data() + b;
       s.acc_in = acc_in_.data() + b;
       s.i_inj_pA = i_inj_pA_.empty() ? nullptr : i_inj_pA_.data() + b;
+      if (!poisson_inputs_.empty()) poisson_inputs_.add_block(b / kBlock, len, s.acc_ex, s.acc_in);
       if (s.i_inj_pA == nullptr)
         Kernel::template advance<false>(constants_, s, len);
       else
@@ -209,6 +219,7 @@ class GridPopulation final : public NeuronPopulation {
     ar.growing("pending_current", pending_current_);
     ar.value("pending_all_pA", pending_all_pA_);
     ar.flag("has_pending_current", has_pending_current_);
+    poisson_inputs_.checkpoint(ar);  // no field without drives
     if (ar.restoring()) {
       releases_.assign(releases.begin(), releases.end());
       for (std::uint32_t n : releases)
@@ -301,6 +312,7 @@ class GridPopulation final : public NeuronPopulation {
   std::vector<CurrentChange> pending_current_;
   double pending_all_pA_ = 0.0;
   bool has_pending_current_ = false;
+  PoissonInputs poisson_inputs_;  // empty unless the network gives poisson_inputs
 };
 
 }  // namespace ionspike
