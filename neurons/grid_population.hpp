@@ -30,6 +30,9 @@
 //   then adds the accumulators: inputs act from t_k on (NEST's ring buffers, Brian2's
 //   on_pre at the end of a step). Changes of injected current at t in (t_{k-1}, t_k] likewise
 //   act from t_k on.
+// - External Poisson drives (network field poisson_inputs, neurons/poisson_input.hpp): at the
+//   Step event each block's counts for the step are drawn and count x weight added to the
+//   block's accumulators just before its kernel call (Brian2's PoissonInput), no events.
 // - Spikes. After the kernel has advanced a block, the block is searched for V >= threshold_mV
 //   while it is in L1 (64 neurons at a time are first tested together with vectorised bit
 //   operations, grid_all_below; the rare hits are handled one by one): a resetting
@@ -137,6 +140,7 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
     poisson_inputs_ = PoissonInputs(std::move(specs), size(), dt_ms_, seed, name());
   }
   const PoissonInputs& poisson_inputs() const { return poisson_inputs_; }
+  std::uint64_t poisson_input_spikes() const override { return poisson_inputs_.spikes(); }
 
   void deliver(double, std::span<const StaticSynapse> synapses, EventContext&) override {
     double* const ex = acc_ex_.data();

@@ -142,8 +142,13 @@ class PoissonInputs {
     if (lambda <= kMergedMaxMean) {
       const std::uint64_t total = poisson_count(rng, lambda * static_cast<double>(len));
       for (std::uint64_t i = 0; i < total; ++i) ++counts[rng.below(len)];
+      spikes_ += total;
     } else {
-      for (std::size_t j = 0; j < len; ++j) counts[j] = static_cast<std::int32_t>(poisson_count(rng, lambda));
+      for (std::size_t j = 0; j < len; ++j) {
+        const std::uint64_t c = poisson_count(rng, lambda);
+        counts[j] = static_cast<std::int32_t>(c);
+        spikes_ += c;
+      }
     }
   }
 
@@ -160,9 +165,13 @@ class PoissonInputs {
     }
   }
 
-  // Stream positions (the drives themselves come from the network description).
+  // Input spikes drawn so far, all drives (each the equivalent of one synaptic delivery).
+  std::uint64_t spikes() const { return spikes_; }
+
+  // Stream positions and the spike count (the drives come from the network description).
   void checkpoint(StateArchive& ar) {
     if (specs_.empty()) return;
+    ar.value("poisson_input_spikes", spikes_);
     std::vector<RandomStream::State> states(streams_.size());
     for (std::size_t i = 0; i < streams_.size(); ++i) states[i] = streams_[i].state();
     ar.values("poisson_input_streams", states);
@@ -184,6 +193,7 @@ class PoissonInputs {
   std::size_t size_ = 0;
   std::vector<RandomStream> streams_;    // [drive * blocks + block]
   std::vector<std::int32_t> counts_;     // one block's counts
+  std::uint64_t spikes_ = 0;
 };
 
 // Implemented by populations that accept `poisson_inputs` (GridPopulation); the network
@@ -191,6 +201,8 @@ class PoissonInputs {
 class PoissonInputReceiver {
  public:
   virtual void set_poisson_inputs(std::vector<PoissonInputSpec> specs, std::uint64_t seed) = 0;
+  // Input spikes its drives have added so far.
+  virtual std::uint64_t poisson_input_spikes() const = 0;
 
  protected:
   ~PoissonInputReceiver() = default;
