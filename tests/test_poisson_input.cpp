@@ -130,6 +130,29 @@ TEST_CASE("poisson_count: mean, variance and chi-square on both algorithms", "[p
   CHECK(poisson_count(rng, 0.0) == 0);
 }
 
+TEST_CASE("poisson_count: expected cost bounded in mu (random numbers per draw)", "[poisson_input]") {
+  // PTRS: two uniforms per trial, acceptance >= 0.75 from mu = 10 on (measured 0.75 at 10,
+  // 0.89 at 1e5): fewer than 2.8 random numbers per draw on average, whatever mu.
+  for (const double mu : {10.0, 102.4, 1e4, 1e6}) {
+    RandomStream a(3, "cost"), b(3, "cost");
+    const int n = 100000;
+    for (int i = 0; i < n; ++i) poisson_count(a, mu);
+    std::uint64_t used = 0;
+    while (b.state() != a.state()) {
+      b.next_u64();
+      ++used;
+    }
+    INFO("mu " << mu << ": " << static_cast<double>(used) / n << " random numbers per draw");
+    CHECK(static_cast<double>(used) / n < 2.8);
+    CHECK(static_cast<double>(used) / n >= 2.0);
+  }
+  // Inversion: one random number per draw below 10.
+  RandomStream a(3, "cost"), b(3, "cost");
+  for (int i = 0; i < 1000; ++i) poisson_count(a, 9.9);
+  for (int i = 0; i < 1000; ++i) b.next_u64();
+  CHECK(a.state() == b.state());
+}
+
 TEST_CASE("log_factorial: table and Stirling series against lgamma", "[poisson_input]") {
   for (int k = 0; k < 200; ++k)
     CHECK(log_factorial(k) == Approx(std::lgamma(k + 1.0)).epsilon(1e-13).margin(1e-13));
