@@ -392,7 +392,7 @@ def main(argv=None):
               f"{os.path.relpath(args.ionspike_bench, ROOT)}, {args.repeat} run(s) each, "
               "alternating. setup s: ionspike network build / Brian2 binary wall time minus "
               "simulation (start-up, connect, initial values, results). ns / syn. event = "
-              "simulation time / deliveries to single synapses. Brian2 / ionspike time and rate "
+              "simulation time / deliveries to single synapses (external Poisson inputs included). Brian2 / ionspike time and rate "
               "diff % = (ionspike - Brian2) / Brian2 are on the ionspike row. Spikes and rates "
               "are those of the neurons (spike sources excluded).\n\n")
     print(table, end="")

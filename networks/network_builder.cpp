@@ -17,6 +17,7 @@
 #include "networks/model_registry.hpp"
 #include "networks/network_validator.hpp"
 #include "networks/stdp_resolve.hpp"
+#include "neurons/poisson_input.hpp"
 
 namespace ionspike {
 namespace {
@@ -50,6 +51,8 @@ bool lif_fires_alone(const Model& m) {
 }
 
 bool fires_without_input(const pb::Population& p) {
+  for (const pb::PoissonInput& in : p.poisson_inputs())  // an excitatory drive of its own
+    if (in.rate_hz() > 0.0 && (in.weight_mv() > 0.0 || in.weight_pa() > 0.0 || in.weight_ns() > 0.0)) return true;
   switch (p.model_case()) {
     case pb::Population::kLifDelta: return lif_fires_alone(p.lif_delta());
     case pb::Population::kLifExp: return lif_fires_alone(p.lif_exp());
@@ -178,6 +181,15 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes) {
   for (std::size_t v = 0; v < boost::num_vertices(graph); ++v) {
     const pb::Population& p = msg.populations(graph[v].message_index);
     net.populations.push_back(neuron_model(p.model_case()).make(p, static_cast<std::uint32_t>(v), sim.seed()));
+    if (p.poisson_inputs_size() > 0) {  // validated: ON_GRID populations only (GridPopulation)
+      std::vector<PoissonInputSpec> drives;
+      for (const pb::PoissonInput& in : p.poisson_inputs())
+        drives.push_back({in.rate_hz(), in.weight_mv() + in.weight_pa() + in.weight_ns()});  // the one set
+      auto* receiver = dynamic_cast<PoissonInputReceiver*>(net.populations.back().get());
+      if (receiver == nullptr)
+        throw std::logic_error("population '" + p.name() + "' does not accept poisson_inputs");
+      receiver->set_poisson_inputs(std::move(drives), sim.seed());
+    }
   }
 
   std::map<std::string, std::uint32_t> modulator_of;

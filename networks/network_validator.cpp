@@ -90,6 +90,7 @@ class NetworkValidator {
       const NeuronModelEntry& model = neuron_model(p.model_case());
       model.validate(p, check_, at);
       if (p.has_input_timing()) input_timing(p, model, at / "input_timing");
+      for (int d = 0; d < p.poisson_inputs_size(); ++d) poisson_input(p, model, at.at("poisson_inputs", d), d);
       if (clocked(p))
         check_.in_range(at / "dt_ms", p.dt_ms(), 1e-4, 100.0, "ms");
       else if (p.has_dt_ms())
@@ -118,6 +119,35 @@ class NetworkValidator {
       check_.fail(at, fmt::format("must be EXACT or ON_GRID{}, got {}",
                                   model.on_grid ? "" : fmt::format(" (ON_GRID only for {})", grid_models),
                                   pb::InputTiming_Name(p.input_timing())));
+  }
+
+  // An external Poisson drive (neurons/poisson_input.hpp): ON_GRID populations only, a rate
+  // in [0, 1e7] Hz, a weight in the model's unit that fits a 32-bit float.
+  void poisson_input(const pb::Population& p, const NeuronModelEntry& model, const FieldPath& at, int d) const {
+    if (p.input_timing() != pb::ON_GRID)
+      check_.fail(at, fmt::format("poisson_inputs drive input_timing: ON_GRID populations only; '{}' ({}) is {}: "
+                                  "use a poisson_source population and a one_to_one projection instead{}",
+                                  p.name(), model.name,
+                                  p.has_input_timing() ? pb::InputTiming_Name(p.input_timing()) : "simulated exactly",
+                                  model.on_grid ? ", or set input_timing: ON_GRID" : ""));
+    const pb::PoissonInput& in = p.poisson_inputs(d);
+    if (!in.has_rate_hz()) check_.fail(at / "rate_Hz", "missing: the rate of each neuron's Poisson train, in Hz");
+    check_.in_range(at / "rate_Hz", in.rate_hz(), 0.0, 1e7, "Hz");
+    const std::string expected = std::string(weight_field(model.weight_unit));
+    WeightUnit given = WeightUnit::None;
+    double w = 0.0;
+    switch (in.weight_case()) {
+      case pb::PoissonInput::kWeightMV: given = WeightUnit::mV; w = in.weight_mv(); break;
+      case pb::PoissonInput::kWeightPA: given = WeightUnit::pA; w = in.weight_pa(); break;
+      case pb::PoissonInput::kWeightNS: given = WeightUnit::nS; w = in.weight_ns(); break;
+      case pb::PoissonInput::WEIGHT_NOT_SET:
+        check_.fail(at / expected, "missing: the weight of each input spike; '" + p.name() + "' is " +
+                                       std::string(model.name) + ", give it as " + expected);
+    }
+    const FieldPath w_at = at / std::string(weight_field(given));
+    if (given != model.weight_unit)
+      check_.fail(w_at, "wrong unit: '" + p.name() + "' is " + std::string(model.name) + ", which takes " + expected);
+    check_.in_range(w_at, w, -kMaxWeight, kMaxWeight, std::string(unit_symbol(given)) + " (a 32-bit float)");
   }
 
   // Neuromodulators: unique names, a known source, finite non-negative amounts, tau_d > 0.

@@ -30,6 +30,9 @@
 //   then adds the accumulators: inputs act from t_k on (NEST's ring buffers, Brian2's
 //   on_pre at the end of a step). Changes of injected current at t in (t_{k-1}, t_k] likewise
 //   act from t_k on.
+// - External Poisson drives (network field poisson_inputs, neurons/poisson_input.hpp): at the
+//   Step event each block's counts for the step are drawn and count x weight added to the
+//   block's accumulators just before its kernel call (Brian2's PoissonInput), no events.
 // - Spikes. After the kernel has advanced a block, the block is searched for V >= threshold_mV
 //   while it is in L1 (64 neurons at a time are first tested together with vectorised bit
 //   operations, grid_all_below; the rare hits are handled one by one): a resetting
@@ -69,6 +72,7 @@
 #include <vector>
 
 #include "neurons/neuron_population.hpp"
+#include "neurons/poisson_input.hpp"
 #include "neurons/target_clones.hpp"
 
 namespace ionspike {
@@ -94,7 +98,7 @@ IONSPIKE_AVX2_CLONES static bool grid_all_below(const double* __restrict v, std:
 }
 
 template <class Kernel>
-class GridPopulation final : public NeuronPopulation {
+class GridPopulation final : public NeuronPopulation, public PoissonInputReceiver {
  public:
   using Model = typename Kernel::Model;
   static constexpr std::size_t K = Model::kVariables;
@@ -128,6 +132,15 @@ class GridPopulation final : public NeuronPopulation {
   double refractory_steps() const { return refractory_steps_; }
 
   void start(EventContext& ctx) override { schedule_step(steps_done_ + 1, ctx); }
+
+  // External Poisson drives (network field poisson_inputs; neurons/poisson_input.hpp): their
+  // counts are added to the accumulators of every step, block by block, before the kernel.
+  void set_poisson_inputs(std::vector<PoissonInputSpec> specs, std::uint64_t seed) override {
+    static_assert(PoissonInputs::kBlock == kBlock);
+    poisson_inputs_ = PoissonInputs(std::move(specs), size(), dt_ms_, seed, name());
+  }
+  const PoissonInputs& poisson_inputs() const { return poisson_inputs_; }
+  std::uint64_t poisson_input_spikes() const override { return poisson_inputs_.spikes(); }
 
   void deliver(double, std::span<const StaticSynapse> synapses, EventContext&) override {
     double* const ex = acc_ex_.data();
@@ -173,6 +186,7 @@ class GridPopulation final : public NeuronPopulation {
       s.acc_ex = acc_ex_.data() + b;
       s.acc_in = acc_in_.data() + b;
       s.i_inj_pA = i_inj_pA_.empty() ? nullptr : i_inj_pA_.data() + b;
+      if (!poisson_inputs_.empty()) poisson_inputs_.add_block(b / kBlock, len, s.acc_ex, s.acc_in);
       if (s.i_inj_pA == nullptr)
         Kernel::template advance<false>(constants_, s, len);
       else
@@ -209,6 +223,7 @@ class GridPopulation final : public NeuronPopulation {
     ar.growing("pending_current", pending_current_);
     ar.value("pending_all_pA", pending_all_pA_);
     ar.flag("has_pending_current", has_pending_current_);
+    poisson_inputs_.checkpoint(ar);  // no field without drives
     if (ar.restoring()) {
       releases_.assign(releases.begin(), releases.end());
       for (std::uint32_t n : releases)
@@ -301,6 +316,7 @@ class GridPopulation final : public NeuronPopulation {
   std::vector<CurrentChange> pending_current_;
   double pending_all_pA_ = 0.0;
   bool has_pending_current_ = false;
+  PoissonInputs poisson_inputs_;  // empty unless the network gives poisson_inputs
 };
 
 }  // namespace ionspike

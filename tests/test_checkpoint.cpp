@@ -118,6 +118,12 @@ std::vector<Case> cases() {
       {"heterogeneous plasticity", example("heterogeneous_plasticity.pbtxt"), 500.0},
       {"Song 2000 trace STDP", example("song2000.pbtxt"), 1500.0},
       {"COBA grid", example("brette2007_coba_grid.pbtxt"), 60.0},
+      // Both sampling paths of poisson_inputs (merged at rate x dt <= 1, per neuron above).
+      {"COBA grid with poisson_inputs",
+       std::regex_replace(example("brette2007_coba_grid.pbtxt"), std::regex("input_timing: ON_GRID"),
+                          "input_timing: ON_GRID poisson_inputs { rate_Hz: 300 weight_nS: 0.4 } "
+                          "poisson_inputs { rate_Hz: 20000 weight_nS: -0.01 }"),
+       60.0},
   };
 }
 

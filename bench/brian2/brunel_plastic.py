@@ -22,7 +22,9 @@ they are repeated below and must stay equal):
     (transmit with the weight found, depress, then the presynaptic trace jumps by 1: all-to-all
     pairing), taupre = taupost = 20 ms, a2_plus 0.01, a2_minus 0.0105, wmax 20 pA, w0 10 pA.
   * External drive: ionspike gives each neuron one independent Poisson train at 2 kHz
-    (J_ext = 30 pA, delay 0.1 ms = Brian's next step). Here PoissonInput(N = 100, 20 Hz): a
+    (J_ext = 30 pA) as poisson_inputs, a Poisson(0.2) count per neuron and step added at the
+    step's end (before: poisson_source + one_to_one, delay 0.1 ms = Brian's next step; the
+    file with that drive is measured in docs/benchmarks.md). Here PoissonInput(N = 100, 20 Hz): a
     binomial(100, 0.002) count of inputs per neuron and step, i.e. the 2 kHz Poisson process
     binned on the 0.1 ms grid (variance 0.1996 per step against 0.2). A PoissonGroup at 2 kHz
     (one Bernoulli draw per step, p = 0.2) would be a different, sub-Poissonian drive
@@ -37,8 +39,8 @@ they are repeated below and must stay equal):
 Measurement as in brette2007.py (run_s: wall time around Network::run inside the binary;
 codegen+compile apart). Spikes of the 10 000 neurons are counted (SpikeMonitor record=False),
 and of the Poisson trains; synaptic_events = sum over neurons of spikes x out-degree plus one
-per external input (the expected count 10 000 x 2 kHz x T: PoissonInput does not count; ionspike
-counts the same deliveries).
+per external input (the expected count 10 000 x 2 kHz x T: PoissonInput does not count; ionspike's
+bench_network counts the input spikes its poisson_inputs drew).
 
   /usr/bin/python3 bench/brian2/brunel_plastic.py --duration-ms 1000
 
