@@ -58,7 +58,7 @@ import numpy as np
 
 import brian2 as b2
 
-from standalone_util import read_float, stdout_to_stderr
+from standalone_util import fresh_standalone_device, read_float, stdout_to_stderr
 from brian2 import ms, mV, pA, pF, Hz
 
 MODELS = ("brunel_plastic_stdp",)
@@ -145,17 +145,7 @@ def build_model(model, duration_ms, seed, build_dir, record_spikes=False):
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r} (expected one of {', '.join(MODELS)})")
     t0 = time.perf_counter()
-    b2.set_device('cpp_standalone', build_on_run=False)
-    dev = b2.get_device()
-    dev.reinit()
-    dev.activate(build_on_run=False)
-    b2.prefs.devices.cpp_standalone.openmp_threads = 0
-    if os.path.exists(TIME_BIN):
-        b2.prefs.devices.cpp_standalone.run_cmd_unix = [TIME_BIN, '-f', '%M', '-o', RSS_FILE, './main']
-    else:
-        b2.prefs.devices.cpp_standalone.run_cmd_unix = './main'
-    b2.defaultclock.dt = DT_MS * ms
-    b2.seed(seed)
+    dev = fresh_standalone_device(DT_MS, seed, TIME_BIN, RSS_FILE)
 
     group, ext, drive, synapses = _network()
     monitor = b2.SpikeMonitor(group, record=bool(record_spikes))
