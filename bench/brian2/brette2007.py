@@ -65,7 +65,7 @@ import numpy as np
 
 import brian2 as b2
 
-from standalone_util import fresh_standalone_device, read_float, stdout_to_stderr
+from standalone_util import fresh_standalone_device, read_float, stdout_to_stderr, time_network_run
 from brian2 import ms, mV, nS, pF, siemens, msiemens, ufarad, umetre, cm
 
 MODELS = ("coba", "cuba", "cobahh")
@@ -207,17 +207,9 @@ def build_model(model, duration_ms, seed, build_dir, record_spikes=False):
     monitor = b2.SpikeMonitor(group, record=bool(record_spikes))
     net = b2.Network(group, *synapses, monitor)
 
-    dev.headers.extend(h for h in ('<chrono>', '<cstdio>') if h not in dev.headers)
-    # Wall-clock timer around Network::run in main.cpp (both slots must be filled before
-    # net.run(), which copies them into the generated code).
-    dev.insert_code('before_network_run',
-                          'const auto _bench_t0 = std::chrono::steady_clock::now();')
-    dev.insert_code('after_network_run', f'''{{
-        const double _bench_wall = std::chrono::duration<double>(
-            std::chrono::steady_clock::now() - _bench_t0).count();
-        FILE* _bench_f = std::fopen("{RUN_WALL_FILE}", "w");
-        if (_bench_f) {{ std::fprintf(_bench_f, "%.9f\\n", _bench_wall); std::fclose(_bench_f); }}
-    }}''')
+    # Wall-clock timer around Network::run in main.cpp (before net.run(), which copies the
+    # code slots into the generated code).
+    time_network_run(dev, RUN_WALL_FILE)
     net.run(duration_ms * ms)
     with stdout_to_stderr():  # make's output, if Brian lets it through, stays off stdout
         dev.build(directory=build_dir, compile=True, run=False, with_output=False)

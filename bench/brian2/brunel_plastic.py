@@ -58,7 +58,7 @@ import numpy as np
 
 import brian2 as b2
 
-from standalone_util import fresh_standalone_device, read_float, stdout_to_stderr
+from standalone_util import fresh_standalone_device, read_float, stdout_to_stderr, time_network_run
 from brian2 import ms, mV, pA, pF, Hz
 
 MODELS = ("brunel_plastic_stdp",)
@@ -152,15 +152,7 @@ def build_model(model, duration_ms, seed, build_dir, record_spikes=False):
     ext_monitor = None
     net = b2.Network(group, drive, *synapses, monitor)
 
-    dev.headers.extend(h for h in ('<chrono>', '<cstdio>') if h not in dev.headers)
-    dev.insert_code('before_network_run',
-                    'const auto _bench_t0 = std::chrono::steady_clock::now();')
-    dev.insert_code('after_network_run', f'''{{
-        const double _bench_wall = std::chrono::duration<double>(
-            std::chrono::steady_clock::now() - _bench_t0).count();
-        FILE* _bench_f = std::fopen("{RUN_WALL_FILE}", "w");
-        if (_bench_f) {{ std::fprintf(_bench_f, "%.9f\\n", _bench_wall); std::fclose(_bench_f); }}
-    }}''')
+    time_network_run(dev, RUN_WALL_FILE)
     net.run(duration_ms * ms)
     with stdout_to_stderr():
         dev.build(directory=build_dir, compile=True, run=False, with_output=False)

@@ -46,3 +46,18 @@ def fresh_standalone_device(dt_ms, seed, time_bin, rss_file):
     b2.defaultclock.dt = dt_ms * b2.ms
     b2.seed(seed)
     return dev
+
+
+def time_network_run(dev, run_wall_file):
+    """Makes the generated main() write the wall time of the network run proper (the
+    simulation loop, without start-up, connection and result writing) into run_wall_file.
+    Call before net.run(), which copies the code slots into the generated code."""
+    dev.headers.extend(h for h in ('<chrono>', '<cstdio>') if h not in dev.headers)
+    dev.insert_code('before_network_run',
+                    'const auto _bench_t0 = std::chrono::steady_clock::now();')
+    dev.insert_code('after_network_run', f'''{{
+        const double _bench_wall = std::chrono::duration<double>(
+            std::chrono::steady_clock::now() - _bench_t0).count();
+        FILE* _bench_f = std::fopen("{run_wall_file}", "w");
+        if (_bench_f) {{ std::fprintf(_bench_f, "%.9f\\n", _bench_wall); std::fclose(_bench_f); }}
+    }}''')
