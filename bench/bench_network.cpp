@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
     {
       LoadedNetwork bare = load_network_file(file);
       bare.message.clear_projections();
+      bare.message.clear_conductance_recorders();  // they name EIS projections (a few bytes each)
       const std::size_t h0 = heap_in_use();
       std::size_t without = 0, with = 0, synapses = 0;
       {
