@@ -65,7 +65,7 @@ import numpy as np
 
 import brian2 as b2
 
-from standalone_util import fresh_standalone_device, read_float, stdout_to_stderr, time_network_run
+from standalone_util import fresh_standalone_device, run_binary, stdout_to_stderr, time_network_run
 from brian2 import ms, mV, nS, pF, siemens, msiemens, ufarad, umetre, cm
 
 MODELS = ("coba", "cuba", "cobahh")
@@ -222,14 +222,8 @@ def run_built(built, bins_ms=None):
     """Run the compiled binary once; return the measurements as a dict.
 
     bins_ms (needs record_spikes): also return the mean rate (Hz) in consecutive bins."""
-    for name in (RUN_WALL_FILE, RSS_FILE):
-        path = os.path.join(built.build_dir, name)
-        if os.path.exists(path):
-            os.remove(path)
+    run_s, rss_kib = run_binary(built.build_dir, RUN_WALL_FILE, RSS_FILE)
     dev = b2.get_device()
-    dev.run(built.build_dir, with_output=False, run_args=[])
-    run_s = read_float(os.path.join(built.build_dir, RUN_WALL_FILE))
-    rss_kib = read_float(os.path.join(built.build_dir, RSS_FILE))
 
     counts = np.asarray(built.monitor.count[:], dtype=np.int64)
     deg = built.out_degree()

@@ -58,7 +58,7 @@ import numpy as np
 
 import brian2 as b2
 
-from standalone_util import fresh_standalone_device, read_float, stdout_to_stderr, time_network_run
+from standalone_util import fresh_standalone_device, run_binary, stdout_to_stderr, time_network_run
 from brian2 import ms, mV, pA, pF, Hz
 
 MODELS = ("brunel_plastic_stdp",)
@@ -162,14 +162,8 @@ def build_model(model, duration_ms, seed, build_dir, record_spikes=False):
 
 
 def run_built(built, bins_ms=None):
-    for name in (RUN_WALL_FILE, RSS_FILE):
-        path = os.path.join(built.build_dir, name)
-        if os.path.exists(path):
-            os.remove(path)
+    run_s, rss_kib = run_binary(built.build_dir, RUN_WALL_FILE, RSS_FILE)
     dev = b2.get_device()
-    dev.run(built.build_dir, with_output=False, run_args=[])
-    run_s = read_float(os.path.join(built.build_dir, RUN_WALL_FILE))
-    rss_kib = read_float(os.path.join(built.build_dir, RSS_FILE))
 
     counts = np.asarray(built.monitor.count[:], dtype=np.int64)
     ext_spikes = int(round(N_NEURONS * RATE_EXT_HZ * built.duration_ms * 1e-3))  # expected

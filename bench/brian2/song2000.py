@@ -79,7 +79,7 @@ import numpy as np
 
 import brian2 as b2
 
-from standalone_util import fresh_standalone_device, read_float, stdout_to_stderr, time_network_run
+from standalone_util import fresh_standalone_device, run_binary, stdout_to_stderr, time_network_run
 from brian2 import ms, mV, Hz, second
 
 N_INPUTS = 1000
@@ -215,14 +215,8 @@ def weight_stats(wn):
 
 def run_built(built, bin_s=10.0):
     """Run the compiled binary once; return (measurements dict, final w/gmax array)."""
-    for name in (RUN_WALL_FILE, RSS_FILE):
-        path = os.path.join(built.build_dir, name)
-        if os.path.exists(path):
-            os.remove(path)
+    run_s, rss_kib = run_binary(built.build_dir, RUN_WALL_FILE, RSS_FILE)
     dev = b2.get_device()
-    dev.run(built.build_dir, with_output=False, run_args=[])
-    run_s = read_float(os.path.join(built.build_dir, RUN_WALL_FILE))
-    rss_kib = read_float(os.path.join(built.build_dir, RSS_FILE))
 
     T = built.duration_s
     t_out = np.asarray(built.out_mon.t[:] / second, dtype=np.float64)

@@ -61,3 +61,16 @@ def time_network_run(dev, run_wall_file):
         FILE* _bench_f = std::fopen("{run_wall_file}", "w");
         if (_bench_f) {{ std::fprintf(_bench_f, "%.9f\\n", _bench_wall); std::fclose(_bench_f); }}
     }}''')
+
+
+def run_binary(build_dir, run_wall_file, rss_file):
+    """Runs a built standalone project once (stale result files removed first); returns the
+    wall time of the network run (time_network_run) and the peak RSS in KiB (None where not
+    measured)."""
+    import brian2 as b2
+    for name in (run_wall_file, rss_file):
+        path = os.path.join(build_dir, name)
+        if os.path.exists(path):
+            os.remove(path)
+    b2.get_device().run(build_dir, with_output=False, run_args=[])
+    return read_float(os.path.join(build_dir, run_wall_file)), read_float(os.path.join(build_dir, rss_file))
