@@ -431,18 +431,16 @@ void Simulator::checkpoint(StateArchive& ar) {
     const auto scope = ar.scope("population/" + pop->name());
     pop->checkpoint(ar);
   }
-  for (EisProjection& proj : net_.eis_projections) {
-    const auto scope = ar.scope("eis_projection/" + proj.name());
-    proj.checkpoint(ar);
-  }
-  for (StdpProjection& proj : net_.stdp_projections) {
-    const auto scope = ar.scope("stdp_projection/" + proj.name());
-    proj.checkpoint(ar);
-  }
-  for (Neuromodulator& da : net_.neuromodulators) {
-    const auto scope = ar.scope("neuromodulator/" + da.name());
-    da.checkpoint(ar);
-  }
+  // Objects with a name and a checkpoint(), each under "<kind>/<name>/".
+  const auto each_named = [&](std::string_view kind, auto& objects) {
+    for (auto& object : objects) {
+      const auto scope = ar.scope(std::string(kind) + "/" + object.name());
+      object.checkpoint(ar);
+    }
+  };
+  each_named("eis_projection", net_.eis_projections);
+  each_named("stdp_projection", net_.stdp_projections);
+  each_named("neuromodulator", net_.neuromodulators);
   for (std::uint32_t p = 0; p < net_.populations.size(); ++p) {
     const auto scope = ar.scope("spike_history/" + net_.populations[p]->name());
     if (net_.spike_histories[p].size() > 0) net_.spike_histories[p].checkpoint(ar);
@@ -459,14 +457,8 @@ void Simulator::checkpoint(StateArchive& ar) {
         if (s.population >= net_.populations.size() || s.neuron >= net_.populations[s.population]->size())
           ar.fail("spikes", "a recorded spike names a population or neuron that does not exist");
   }
-  for (StateRecorder& rec : net_.state_recorders) {
-    const auto scope = ar.scope("state_recorder/" + rec.name());
-    rec.checkpoint(ar);
-  }
-  for (StateRecorder& rec : net_.conductance_recorders) {
-    const auto scope = ar.scope("conductance_recorder/" + rec.name());
-    rec.checkpoint(ar);
-  }
+  each_named("state_recorder", net_.state_recorders);
+  each_named("conductance_recorder", net_.conductance_recorders);
 }
 
 }  // namespace ionspike
