@@ -28,7 +28,17 @@ wait_for_checkpoint() {  # until the running process has written a checkpoint (o
 }
 
 echo "uninterrupted run"
+start_ns=$(date +%s%N)
 "$ionspike" run "$network" --out "$work/full" > /dev/null
+run_ms=$((($(date +%s%N) - start_ns) / 1000000))
+echo "  $run_ms ms"
+
+# Sleeps a random share, between $1 and $2 percent, of the uninterrupted run's wall time (so
+# the kill moments scale with the machine's speed and stay inside the run).
+sleep_share() {
+  local ms=$((run_ms * ($1 + RANDOM % ($2 - $1 + 1)) / 100))
+  sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
+}
 
 # SIGKILL at a random moment after the first checkpoint, then resume; twice, so the second
 # resume starts from a checkpoint a resumed run wrote.
@@ -36,8 +46,8 @@ echo "SIGKILL"
 "$ionspike" run "$network" --out "$work/killed" --checkpoint-every "$every" > /dev/null &
 pid=$!
 wait_for_checkpoint "$work/killed/checkpoint.ckpt" $pid
-sleep "0.$((RANDOM % 10))$((RANDOM % 10))"
-kill -KILL $pid 2>/dev/null || true
+sleep_share 0 50
+kill -KILL $pid 2>/dev/null || { echo "FAIL: the run ended before SIGKILL (nothing tested)" >&2; exit 1; }
 wait $pid 2>/dev/null || true
 [[ -s $work/killed/checkpoint.ckpt ]] || { echo "FAIL: no checkpoint before the kill" >&2; exit 1; }
 ls "$work/killed" | grep -q '\.tmp-' && echo "  (a checkpoint being written was left as a temporary file; the last complete one is used)"
@@ -54,8 +64,7 @@ same_outputs "$work/killed" "$work/full"
 echo "SIGTERM"
 "$ionspike" run "$network" --out "$work/terminated" > /dev/null 2> "$work/terminated.err" &
 pid=$!
-sleep 0.3  # past the build, so the handlers are installed (the run takes seconds)
-sleep "0.$((RANDOM % 10))$((RANDOM % 10))"
+sleep_share 20 80  # past the build (the handlers are installed), before the end
 kill -TERM $pid
 status=0
 wait $pid || status=$?
