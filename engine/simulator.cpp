@@ -1,5 +1,7 @@
 #include "engine/simulator.hpp"
 
+#include "engine/parallel_run.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -74,6 +76,7 @@ Simulator::Simulator(RuntimeNetwork network)
     for (std::uint32_t pop : net_.spike_recorders[r].populations())
       spike_recorders_of_[pop].push_back(r);
   counters_.spikes_per_population.assign(net_.populations.size(), 0);
+  threads_ = std::max<std::uint32_t>(1, net_.settings.threads);
   if (net_.populations.size() >= Event::kMaxObjects || net_.projections.size() >= Event::kMaxObjects ||
       net_.state_recorders.size() + net_.conductance_recorders.size() >= Event::kMaxObjects ||
       net_.projections.size() + net_.eis_projections.size() + net_.stdp_projections.size() >= Event::kMaxObjects ||
@@ -94,8 +97,20 @@ Simulator::Simulator(Simulator&& other)
       current_(other.current_),
       now_ms_(other.now_ms_),
       started_(other.started_),
-      interrupt_(other.interrupt_) {
+      interrupt_(other.interrupt_),
+      threads_(other.threads_),
+      plan_(std::move(other.plan_)) {
   ctx_.emitted() = std::move(other.ctx_.emitted());
+}
+
+void Simulator::set_threads(std::uint32_t threads) {
+  if (threads < 1) throw std::invalid_argument("Simulator::set_threads: needs at least one thread");
+  if (threads != threads_) plan_.reset();
+  threads_ = threads;
+}
+
+std::string Simulator::parallel_obstacle() const {
+  return threads_ > 1 ? parallel_run_obstacle(net_) : std::string();
 }
 
 void Simulator::start() {
@@ -178,17 +193,8 @@ namespace {
 thread_local std::vector<StaticSynapse> expanded_group;
 }  // namespace
 
-void Simulator::deliver_static(const Event& e) {
-  const StaticProjection& proj = net_.projections[e.object()];
-  NeuronPopulation& target = *net_.populations[proj.post_population()];
-  if (!proj.has_uniform_weight()) {
-    const auto synapses = proj.group_synapses(e.b);
-    counters_.synaptic_events += synapses.size();
-    target.deliver(e.t_ms, synapses, ctx_);
-    return;
-  }
-  const auto targets = proj.group_targets(e.b);
-  const float weight = proj.uniform_weight();
+std::span<const StaticSynapse> expand_uniform_group(std::span<const std::uint32_t> targets, float weight,
+                                                    std::uint32_t offset) {
   std::vector<StaticSynapse>& buffer = expanded_group;
   if (buffer.size() < targets.size()) buffer.resize(targets.size());
   // As 64-bit words {target | weight << 32} (the StaticSynapse layout): a loop the compiler
@@ -200,11 +206,24 @@ void Simulator::deliver_static(const Event& e) {
   StaticSynapse* out = buffer.data();
   const std::uint32_t* in = targets.data();
   for (std::size_t k = 0; k < targets.size(); ++k) {
-    const std::uint64_t word = high | in[k];
+    const std::uint64_t word = high | (in[k] - offset);
     std::memcpy(out + k, &word, sizeof word);
   }
-  counters_.synaptic_events += targets.size();
-  target.deliver(e.t_ms, std::span<const StaticSynapse>(out, targets.size()), ctx_);
+  return {out, targets.size()};
+}
+
+void Simulator::deliver_static(const Event& e) {
+  const StaticProjection& proj = net_.projections[e.object()];
+  NeuronPopulation& target = *net_.populations[proj.post_population()];
+  if (!proj.has_uniform_weight()) {
+    const auto synapses = proj.group_synapses(e.b);
+    counters_.synaptic_events += synapses.size();
+    target.deliver(e.t_ms, synapses, ctx_);
+    return;
+  }
+  const auto synapses = expand_uniform_group(proj.group_targets(e.b), proj.uniform_weight(), 0);
+  counters_.synaptic_events += synapses.size();
+  target.deliver(e.t_ms, synapses, ctx_);
 }
 
 void Simulator::deliver_stdp(const Event& e) {
@@ -249,16 +268,16 @@ void Simulator::deliver_eis(const Event& e) {
   net_.populations[proj.post_population()]->deliver(e.t_ms, eis_transmit_, ctx_);
 }
 
-void Simulator::handle_current_step(const Event& e) {
+void Simulator::handle_current_step(const Event& e, NeuronPopulation& target, EventContext& ctx) {
   const CurrentSource& src = net_.current_sources[e.object()];
   const std::uint32_t k = e.a;
   const double delta = src.amplitudes_pA[k] - (k > 0 ? src.amplitudes_pA[k - 1] : 0.0);
-  net_.populations[src.population]->add_injected_current(src.neurons, delta, e.t_ms, ctx_);
+  target.add_injected_current(src.neurons, delta, e.t_ms, ctx);
   if (k + 1 < src.times_ms.size())
-    queue_.push(Event::make(src.times_ms[k + 1], EventKind::CurrentStep, e.object(), k + 1));
+    ctx.schedule(Event::make(src.times_ms[k + 1], EventKind::CurrentStep, e.object(), k + 1));
 }
 
-void Simulator::handle_sample(const Event& e) {
+void Simulator::handle_sample(const Event& e, EventContext& ctx) {
   const bool conductance = e.object() >= net_.state_recorders.size();
   StateRecorder& rec = conductance ? net_.conductance_recorders[e.object() - net_.state_recorders.size()]
                                    : net_.state_recorders[e.object()];
@@ -272,7 +291,7 @@ void Simulator::handle_sample(const Event& e) {
     net_.populations[rec.population()]->sample(rec.variable(), rec.neurons(), e.t_ms, row);
   }
   const std::uint32_t next = e.a + 1;
-  queue_.push(Event::make(next * rec.interval_ms(), EventKind::Sample, e.object(), next));
+  ctx.schedule(Event::make(next * rec.interval_ms(), EventKind::Sample, e.object(), next));
 }
 
 void Simulator::modify_population(std::uint32_t population,
@@ -312,6 +331,10 @@ bool Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
     throw std::invalid_argument("run_until: t_stop_ms is before the current time");
   if (!started_) start();
   for (EisProjection& proj : net_.eis_projections) proj.end_control();
+  if (threads_ > 1 && parallel_obstacle().empty()) {
+    if (!plan_) plan_ = make_parallel_plan(net_, threads_);
+    return run_parallel(*this, *plan_, t_stop_ms, progress);
+  }
   constexpr std::uint64_t kProgressEvery = 1u << 16;
   // A clocked population's step that ends at t_stop up to the rounding of k * dt (3 * 0.1 is
   // 0.30000000000000004) belongs to this run: its spikes lie before t_stop.
@@ -340,13 +363,13 @@ bool Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
         net_.populations[e.object()]->on_own_event(e, ctx_);
         break;
       case EventKind::CurrentStep:
-        handle_current_step(e);
+        handle_current_step(e, *net_.populations[net_.current_sources[e.object()].population], ctx_);
         break;
       case EventKind::PostWaveform:
         post_spike_reaches_synapses(e.object(), e.a, e.t_ms);
         break;
       case EventKind::Sample:
-        handle_sample(e);
+        handle_sample(e, ctx_);
         break;
     }
     if (!ctx_.emitted().empty()) route_emitted_spikes();

@@ -10,6 +10,8 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,8 @@
 #include "engine/runtime_network.hpp"
 
 namespace ionspike {
+
+struct ParallelPlan;
 
 struct RunCounters {
   std::uint64_t events = 0;            // events popped (including superseded predictions)
@@ -47,6 +51,13 @@ class Simulator {
   // A flag (e.g. raised by a SIGINT handler) that run_until polls after every event; null:
   // none. The flag must outlive the runs.
   void set_interrupt_flag(const std::atomic<bool>* flag) { interrupt_ = flag; }
+  // Threads for run_until (initially the network's settings.threads). With more than one,
+  // the network runs in parallel (engine/parallel_run.hpp) with results identical bit for
+  // bit to one thread's, unless parallel_obstacle() names what keeps it serial.
+  void set_threads(std::uint32_t threads);
+  std::uint32_t threads() const { return threads_; }
+  // Why run_until runs on one thread although threads() > 1, or "" (also when threads() == 1).
+  std::string parallel_obstacle() const;
   // Between runs: lets `change` act on population `population` at the current time with an
   // event context (e.g. PoissonSourcePopulation::set_rates), starting the network first if
   // needed; spikes it emits are routed as usual. For drivers of learning studies.
@@ -76,16 +87,18 @@ class Simulator {
   std::size_t pending_events() const { return queue_.size(); }
 
  private:
+  friend bool run_parallel(Simulator&, const ParallelPlan&, double, const std::function<void(double, double)>&);
   void start();
   void route_emitted_spikes();
-  void handle_current_step(const Event& e);
+  // Handlers shared with parallel runs: `ctx` schedules the follow-up event.
+  void handle_current_step(const Event& e, NeuronPopulation& target, EventContext& ctx);
+  void handle_sample(const Event& e, EventContext& ctx);
   void deliver_eis(const Event& e);
   void deliver_static(const Event& e);
   void deliver_stdp(const Event& e);
   // A spike of `neuron` reaches its incoming plastic synapses at t_ms: EIS synapses are
   // brought up to date before its V_post starts, STDP synapses are potentiated.
   void post_spike_reaches_synapses(std::uint32_t population, std::uint32_t neuron, double t_ms);
-  void handle_sample(const Event& e);
   // Whether a restored event names an existing object of its kind.
   bool valid_event(const Event& e) const;
   // A spike of a neuromodulator's source population releases it at t_ms; a long history is
@@ -107,6 +120,13 @@ class Simulator {
   double now_ms_ = 0.0;
   bool started_ = false;
   const std::atomic<bool>* interrupt_ = nullptr;
+  std::uint32_t threads_ = 1;
+  std::shared_ptr<const ParallelPlan> plan_;  // for threads_ > 1, made at the first parallel run
 };
+
+// The {target - offset, weight} synapses of a uniform-weight group's targets, in a per-thread
+// buffer valid until the next call on the same thread.
+std::span<const StaticSynapse> expand_uniform_group(std::span<const std::uint32_t> targets, float weight,
+                                                    std::uint32_t offset);
 
 }  // namespace ionspike

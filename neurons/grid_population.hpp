@@ -66,6 +66,8 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <memory>
+#include <stdexcept>
 #include <span>
 #include <string>
 #include <utility>
@@ -201,6 +203,71 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
     schedule_step(k + 1, ctx);
   }
 
+  // Slices for parallel runs (NeuronPopulation::make_slice): boundaries on kBlock, the unit of
+  // the kernel calls and of the Poisson input streams, so a slice makes the same kernel calls
+  // on the same neurons with the same draws. Held neurons keep their FIFO order (spike order).
+  std::uint32_t slice_granularity() const override { return static_cast<std::uint32_t>(kBlock); }
+
+  std::unique_ptr<NeuronPopulation> make_slice(std::uint32_t begin, std::uint32_t end) const override {
+    check_slice_bounds(begin, end);
+    const auto cut = [&](const std::vector<double>& column) {
+      return std::vector<double>(column.begin() + begin, column.begin() + end);
+    };
+    Columns columns;
+    for (std::size_t v = 0; v < K; ++v) columns[v] = cut(y_[v]);
+    auto slice = std::make_unique<GridPopulation>(name(), id(), p_, dt_ms_, std::move(columns));
+    slice->steps_done_ = steps_done_;
+    slice->v_other_mV_ = cut(v_other_mV_);
+    slice->acc_ex_ = cut(acc_ex_);
+    slice->acc_in_ = cut(acc_in_);
+    slice->free_from_step_ = cut(free_from_step_);
+    for (std::uint32_t n : releases_)
+      if (n >= begin && n < end) slice->releases_.push_back(n - begin);
+    if (!i_inj_pA_.empty()) slice->i_inj_pA_ = cut(i_inj_pA_);
+    for (const CurrentChange& c : pending_current_)
+      if (c.neuron >= begin && c.neuron < end) slice->pending_current_.push_back({c.delta_pA, c.neuron - begin});
+    slice->pending_all_pA_ = pending_all_pA_;
+    slice->has_pending_current_ = has_pending_current_;
+    if (!poisson_inputs_.empty()) slice->poisson_inputs_ = poisson_inputs_.slice(begin / kBlock, end - begin);
+    return slice;
+  }
+
+  void absorb_slice(const NeuronPopulation& other, std::uint32_t begin) override {
+    const auto& slice = dynamic_cast<const GridPopulation&>(other);
+    const std::uint32_t end = begin + slice.size();
+    check_slice_bounds(begin, end);
+    const auto paste = [&](const std::vector<double>& from, std::vector<double>& to) {
+      std::copy(from.begin(), from.end(), to.begin() + begin);
+    };
+    for (std::size_t v = 0; v < K; ++v) paste(slice.y_[v], y_[v]);
+    paste(slice.v_other_mV_, v_other_mV_);
+    paste(slice.acc_ex_, acc_ex_);
+    paste(slice.acc_in_, acc_in_);
+    paste(slice.free_from_step_, free_from_step_);
+    if (!slice.i_inj_pA_.empty()) {
+      if (i_inj_pA_.empty()) i_inj_pA_.assign(size(), 0.0);
+      paste(slice.i_inj_pA_, i_inj_pA_);
+    }
+    steps_done_ = slice.steps_done_;
+    // Held neurons: the others' entries and the slice's, merged in spike order, which is
+    // (release step, neuron) (every spike of one step has the same release step).
+    std::vector<std::uint32_t> held;
+    for (std::uint32_t n : releases_)
+      if (n < begin || n >= end) held.push_back(n);
+    for (std::uint32_t n : slice.releases_) held.push_back(n + begin);
+    std::stable_sort(held.begin(), held.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return free_from_step_[a] < free_from_step_[b] || (free_from_step_[a] == free_from_step_[b] && a < b);
+    });
+    releases_.assign(held.begin(), held.end());
+    // Pending current changes (those not yet applied by a step) of the slice replace the
+    // slice's share of this population's.
+    std::erase_if(pending_current_, [&](const CurrentChange& c) { return c.neuron >= begin && c.neuron < end; });
+    for (const CurrentChange& c : slice.pending_current_) pending_current_.push_back({c.delta_pA, c.neuron + begin});
+    pending_all_pA_ = slice.pending_all_pA_;
+    has_pending_current_ = slice.has_pending_current_;
+    if (!poisson_inputs_.empty()) poisson_inputs_.absorb(slice.poisson_inputs_, begin / kBlock);
+  }
+
   void sample(std::size_t variable, std::span<const std::uint32_t> neurons, double, double* out) const override {
     const std::vector<double>& column = y_[variable];
     for (std::uint32_t n : neurons) *out++ = column[n];
@@ -241,6 +308,12 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
     std::uint32_t neuron;
     std::uint32_t unused = 0;
   };
+
+  void check_slice_bounds(std::uint32_t begin, std::uint32_t end) const {
+    if (begin % kBlock != 0 || end <= begin || end > size() || (end % kBlock != 0 && end != size()))
+      throw std::logic_error("GridPopulation '" + name() + "': slice [" + std::to_string(begin) + ", " +
+                             std::to_string(end) + ") does not lie on blocks of " + std::to_string(kBlock));
+  }
 
   void schedule_step(std::uint64_t k, EventContext& ctx) const {
     ctx.schedule(Event::make(static_cast<double>(k) * dt_ms_, EventKind::Step, id(), static_cast<std::uint32_t>(k),

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +66,20 @@ class NeuronPopulation {
   // alter, for checkpoints (engine/state_archive.hpp). Restoring happens on a population
   // built from the same description, before any event.
   virtual void checkpoint(StateArchive& ar) = 0;
+
+  // Parallel runs (engine/parallel_run.hpp). A population that can be split into slices of
+  // neurons returns the granularity of the slice boundaries (0: it cannot, and runs whole on
+  // one thread). make_slice(begin, end) (begin, end multiples of the granularity, end may be
+  // size()) returns neurons [begin, end) with their state, numbered from 0, as a population
+  // that evolves exactly as those neurons would here: same arithmetic, same random draws,
+  // same order of its spikes. absorb_slice writes the state of such a slice back.
+  virtual std::uint32_t slice_granularity() const { return 0; }
+  virtual std::unique_ptr<NeuronPopulation> make_slice(std::uint32_t /*begin*/, std::uint32_t /*end*/) const {
+    throw std::logic_error("population '" + name_ + "' cannot be split into slices");
+  }
+  virtual void absorb_slice(const NeuronPopulation& /*slice*/, std::uint32_t /*begin*/) {
+    throw std::logic_error("population '" + name_ + "' cannot be split into slices");
+  }
 
  private:
   std::string name_;

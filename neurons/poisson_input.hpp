@@ -168,6 +168,28 @@ class PoissonInputs {
   // Input spikes drawn so far, all drives (each the equivalent of one synaptic delivery).
   std::uint64_t spikes() const { return spikes_; }
 
+  // Parallel runs: the drives of neurons [first_block * kBlock, + slice_size) with their
+  // streams' current positions and no spikes counted yet; absorb() takes a slice's stream
+  // positions back and adds its spikes.
+  PoissonInputs slice(std::size_t first_block, std::size_t slice_size) const {
+    PoissonInputs out;
+    out.specs_ = specs_;
+    out.mean_ = mean_;
+    out.size_ = slice_size;
+    out.counts_.assign(kBlock, 0);
+    const std::size_t blocks_out = (slice_size + kBlock - 1) / kBlock;
+    for (std::size_t d = 0; d < specs_.size(); ++d)
+      for (std::size_t b = 0; b < blocks_out; ++b) out.streams_.push_back(streams_[d * blocks() + first_block + b]);
+    return out;
+  }
+  void absorb(const PoissonInputs& slice, std::size_t first_block) {
+    const std::size_t blocks_in = slice.blocks();
+    for (std::size_t d = 0; d < specs_.size(); ++d)
+      for (std::size_t b = 0; b < blocks_in; ++b)
+        streams_[d * blocks() + first_block + b] = slice.streams_[d * blocks_in + b];
+    spikes_ += slice.spikes_;
+  }
+
   // Stream positions and the spike count (the drives come from the network description).
   void checkpoint(StateArchive& ar) {
     if (specs_.empty()) return;

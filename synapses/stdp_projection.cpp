@@ -41,11 +41,31 @@ StdpProjection::StdpProjection(std::string name, std::uint32_t pre_population, s
   }
 }
 
-void StdpProjection::after_pre_arrival(double t_ms, std::uint32_t group) {
+void StdpProjection::set_pre_trace_copies(std::uint32_t copies) {
+  if (copies == 0) throw std::invalid_argument("StdpProjection::set_pre_trace_copies: needs at least one copy");
+  if (trace_copies_ != 1) throw std::logic_error("StdpProjection::set_pre_trace_copies: traces are already replicated");
+  std::vector<StdpTraces> replicated(pre_traces_.size() * copies);
+  for (std::size_t g = 0; g < pre_traces_.size(); ++g)
+    std::fill_n(replicated.begin() + static_cast<std::ptrdiff_t>(g * copies), copies, pre_traces_[g]);
+  pre_traces_ = std::move(replicated);
+  trace_copies_ = copies;
+}
+
+void StdpProjection::merge_pre_trace_copies(std::span<const std::uint32_t> source_copy) {
+  const std::uint32_t groups = table_.group_count();
+  if (source_copy.size() != groups) throw std::invalid_argument("StdpProjection::merge_pre_trace_copies: one copy per group");
+  std::vector<StdpTraces> merged(groups);
+  for (std::uint32_t g = 0; g < groups; ++g) merged[g] = pre_traces_.at(std::size_t{g} * trace_copies_ + source_copy[g]);
+  pre_traces_ = std::move(merged);
+  trace_copies_ = 1;
+}
+
+void StdpProjection::after_pre_arrival(double t_ms, std::uint32_t group, std::uint64_t first, std::uint64_t last,
+                                       std::uint32_t copy) {
   const std::span<StaticSynapse> synapses = table_.mutable_synapses();
-  StdpTraces& pre = pre_traces_[group];
+  StdpTraces& pre = pre_traces_[std::size_t{group} * trace_copies_ + copy];
   const double r2_before = tau_x_ms_ > 0.0 ? pre.triplet_at(t_ms, tau_x_ms_) : 0.0;
-  for (std::uint64_t k = table_.group_first(group), end = table_.group_first(group + 1); k < end; ++k) {
+  for (std::uint64_t k = first; k < last; ++k) {
     StaticSynapse& s = synapses[k];
     const double o1 = post_traces_[s.post].pair_at(t_ms, rule_.tau_minus_ms);
     s.weight = static_cast<float>(sign_ * rule_.depress(magnitude(s), o1, r2_before));
@@ -53,10 +73,12 @@ void StdpProjection::after_pre_arrival(double t_ms, std::uint32_t group) {
   pre.spike(t_ms, rule_.tau_plus_ms, tau_x_ms_, rule_.pairing);
 }
 
-void StdpProjection::on_post_spike(double t_ms, std::uint32_t post) {
+void StdpProjection::on_post_spike(double t_ms, std::uint32_t post, std::uint32_t copy) {
   const std::span<StaticSynapse> synapses = table_.mutable_synapses();
   StdpTraces& own = post_traces_[post];
   const double o2_before = tau_y_ms_ > 0.0 ? own.triplet_at(t_ms, tau_y_ms_) : 0.0;
+  const StdpTraces* const pre_traces = pre_traces_.data() + copy;
+  const std::size_t stride = trace_copies_;
   // The incoming synapses lie scattered over the forward table (one cache miss each in a large
   // projection): their weights and traces are fetched kPrefetch synapses ahead.
   constexpr std::uint64_t kPrefetch = 16;
@@ -66,10 +88,10 @@ void StdpProjection::on_post_spike(double t_ms, std::uint32_t post) {
   for (std::uint64_t i = begin; i < end; ++i) {
     if (i + kPrefetch < end) {
       __builtin_prefetch(&synapses[incoming_[i + kPrefetch].synapse], 1);
-      __builtin_prefetch(&pre_traces_[incoming_[i + kPrefetch].group], 0);
+      __builtin_prefetch(&pre_traces[incoming_[i + kPrefetch].group * stride], 0);
     }
     StaticSynapse& s = synapses[incoming_[i].synapse];
-    const double r1 = pre_traces_[incoming_[i].group].pair_at(t_ms, rule_.tau_plus_ms);
+    const double r1 = pre_traces[incoming_[i].group * stride].pair_at(t_ms, rule_.tau_plus_ms);
     s.weight = static_cast<float>(sign_ * rule_.potentiate(magnitude(s), r1, o2_before));
   }
   own.spike(t_ms, rule_.tau_minus_ms, tau_y_ms_, rule_.pairing);
@@ -159,6 +181,7 @@ void StdpProjection::set_rule(const StdpRule& rule) {
 }
 
 void StdpProjection::checkpoint(StateArchive& ar) {
+  if (trace_copies_ != 1) throw std::logic_error("StdpProjection::checkpoint: during a parallel run");
   const std::span<StaticSynapse> synapses = table_.mutable_synapses();
   std::vector<float> weights(synapses.size());
   for (std::size_t k = 0; k < synapses.size(); ++k) weights[k] = synapses[k].weight;

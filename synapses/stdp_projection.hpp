@@ -73,10 +73,30 @@ class StdpProjection {
 
   // After a spike arriving at t_ms through `group` has been transmitted: depression of the
   // group's synapses, then the jump of the group's presynaptic traces.
-  void after_pre_arrival(double t_ms, std::uint32_t group);
+  void after_pre_arrival(double t_ms, std::uint32_t group) {
+    after_pre_arrival(t_ms, group, table_.group_first(group), table_.group_first(group + 1), 0);
+  }
   // Postsynaptic neuron `post` fires (its spike acting at t_ms): potentiation of its incoming
   // synapses, then the jump of its postsynaptic traces.
-  void on_post_spike(double t_ms, std::uint32_t post);
+  void on_post_spike(double t_ms, std::uint32_t post) { on_post_spike(t_ms, post, 0); }
+
+  // Parallel runs (engine/parallel_run.hpp). Each thread owns the synapses onto its own target
+  // neurons; a group's synapses to one thread's targets are a contiguous storage range (groups
+  // are sorted by target). The group's presynaptic traces are kept in one copy per thread:
+  // each thread jumps its copy at the group's arrivals, which it handles in the same order at
+  // the same times, so every copy holds bit for bit the value of the single trace of a serial
+  // run. set_pre_trace_copies(n) replicates the traces n times (1: back to one copy, taking
+  // copy source_copy[g] of group g).
+  void set_pre_trace_copies(std::uint32_t copies);
+  void merge_pre_trace_copies(std::span<const std::uint32_t> source_copy);
+  std::uint32_t pre_trace_copies() const { return trace_copies_; }
+  // after_pre_arrival restricted to storage range [first, last) of the group, with trace copy `copy`.
+  void after_pre_arrival(double t_ms, std::uint32_t group, std::uint64_t first, std::uint64_t last, std::uint32_t copy);
+  // on_post_spike reading the presynaptic traces of copy `copy`.
+  void on_post_spike(double t_ms, std::uint32_t post, std::uint32_t copy);
+  // Storage range of the synapses of `group`, and of the group's synapses as 8-byte {target, weight}.
+  std::uint64_t group_first(std::uint32_t group) const { return table_.group_first(group); }
+  std::span<const StaticSynapse> stored_synapses() const { return table_.stored_synapses(); }
 
   // Dopamine modulation (nullopt: plain STDP). The overloads taking a Neuromodulator are the
   // modulated path; the engine calls them for modulated projections only.
@@ -131,7 +151,8 @@ class StdpProjection {
   StdpRule rule_;
   double sign_;               // +1 excitatory, -1 inhibitory
   double tau_x_ms_, tau_y_ms_;  // triplet trace time constants, 0 when the rule has no triplet terms
-  std::vector<StdpTraces> pre_traces_;   // per delay group
+  std::vector<StdpTraces> pre_traces_;   // per delay group and copy: [group * trace_copies_ + copy]
+  std::uint32_t trace_copies_ = 1;
   std::vector<StdpTraces> post_traces_;  // per target neuron
   std::vector<std::uint64_t> incoming_begin_;  // by target: incoming_[incoming_begin_[j] ..)
   std::vector<Incoming> incoming_;

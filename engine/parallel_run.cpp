@@ -1,0 +1,483 @@
+#include "engine/parallel_run.hpp"
+
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+#include "engine/simulator.hpp"
+
+namespace ionspike {
+
+namespace {
+
+// Smallest delay of any projection minus the report delay of its presynaptic population.
+double window_lookahead_ms(const RuntimeNetwork& net) {
+  double lookahead = std::numeric_limits<double>::infinity();
+  const auto visit = [&](const auto& proj) {
+    const NeuronPopulation& pre = *net.populations[proj.pre_population()];
+    if (pre.size() == 0) return;
+    for (std::uint32_t g = 0, end = proj.row_end(pre.size() - 1); g < end; ++g)
+      lookahead = std::min(lookahead, proj.group_delay_ms(g) - pre.spike_report_delay_ms());
+  };
+  for (const StaticProjection& proj : net.projections) visit(proj);
+  for (const StdpProjection& proj : net.stdp_projections) visit(proj);
+  return lookahead;
+}
+
+// Target of the synapse at storage position k.
+std::uint32_t target_at(const StaticProjection& proj, std::uint64_t k) { return proj.synapses()[k].post; }
+std::uint32_t target_at(const StdpProjection& proj, std::uint64_t k) { return proj.stored_synapses()[k].post; }
+
+template <class Projection>
+std::uint32_t group_count(const Projection& proj, const RuntimeNetwork& net) {
+  const std::uint32_t pre_size = net.populations[proj.pre_population()]->size();
+  return pre_size == 0 ? 0 : proj.row_end(pre_size - 1);
+}
+
+template <class Projection>
+bool groups_sorted_by_target(const Projection& proj, const RuntimeNetwork& net) {
+  for (std::uint32_t g = 0, end = group_count(proj, net); g < end; ++g)
+    for (std::uint64_t k = proj.group_first(g) + 1; k < proj.group_first(g + 1); ++k)
+      if (target_at(proj, k) < target_at(proj, k - 1)) return false;
+  return true;
+}
+
+// Storage positions where each shard's part of each group begins (targets sorted in groups).
+template <class Projection>
+std::vector<std::uint64_t> split_groups(const Projection& proj, const RuntimeNetwork& net,
+                                        const std::vector<ParallelPlan::Range>& ranges) {
+  const auto shards = static_cast<std::uint32_t>(ranges.size());
+  const std::uint32_t groups = group_count(proj, net);
+  std::vector<std::uint64_t> split(static_cast<std::size_t>(groups) * (shards + 1));
+  for (std::uint32_t g = 0; g < groups; ++g) {
+    std::uint64_t k = proj.group_first(g);
+    const std::uint64_t last = proj.group_first(g + 1);
+    std::uint64_t* out = split.data() + static_cast<std::size_t>(g) * (shards + 1);
+    for (std::uint32_t s = 0; s < shards; ++s) {
+      out[s] = k;
+      // The shard's part ends at the first target at or beyond its range's end.
+      std::uint64_t lo = k, hi = last;
+      while (lo < hi) {
+        const std::uint64_t mid = lo + (hi - lo) / 2;
+        if (target_at(proj, mid) < ranges[s].end)
+          lo = mid + 1;
+        else
+          hi = mid;
+      }
+      k = lo;
+    }
+    out[shards] = last;
+  }
+  return split;
+}
+
+}  // namespace
+
+std::uint32_t ParallelPlan::shard_of(std::uint32_t population, std::uint32_t neuron) const {
+  const std::vector<Range>& r = ranges[population];
+  for (std::uint32_t s = 0; s < shards; ++s)
+    if (neuron >= r[s].begin && neuron < r[s].end) return s;
+  throw std::logic_error("ParallelPlan: neuron " + std::to_string(neuron) + " of population " +
+                         std::to_string(population) + " belongs to no shard");
+}
+
+std::string parallel_run_obstacle(const RuntimeNetwork& net) {
+  if (!net.eis_projections.empty())
+    return "EIS projection '" + net.eis_projections.front().name() + "': EIS synapses run on one thread for now";
+  if (!net.neuromodulators.empty())
+    return "neuromodulator '" + net.neuromodulators.front().name() + "': neuromodulators run on one thread for now";
+  for (const StdpProjection& proj : net.stdp_projections)
+    if (proj.modulated())
+      return "dopamine-modulated STDP projection '" + proj.name() + "': runs on one thread for now";
+  if (!net.conductance_recorders.empty())
+    return "conductance recorder '" + net.conductance_recorders.front().name() + "': runs on one thread for now";
+  for (const SpikeHistory& h : net.spike_histories)
+    if (h.size() > 0) return "a population keeps a spike history for EIS waveforms";
+  if (!(window_lookahead_ms(net) > 0.0))
+    return "a projection's delay is not longer than the step of its presynaptic population, so there is no "
+           "time window in which the threads could run on their own";
+  return {};
+}
+
+std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net, std::uint32_t shards) {
+  const std::string obstacle = parallel_run_obstacle(net);
+  if (!obstacle.empty()) throw std::logic_error("make_parallel_plan: " + obstacle);
+  if (shards < 1) throw std::invalid_argument("make_parallel_plan: needs at least one shard");
+  auto plan = std::make_shared<ParallelPlan>();
+  const auto populations = static_cast<std::uint32_t>(net.populations.size());
+  plan->shards = shards;
+  plan->lookahead_ms = window_lookahead_ms(net);
+  plan->sliced.assign(populations, false);
+  plan->ranges.assign(populations, std::vector<ParallelPlan::Range>(shards));
+  plan->first_shard.assign(populations, 0);
+
+  // Which populations are sliced: those that can be, have at least two blocks, receive no
+  // current source, are not sampled, and whose incoming groups are sorted by target.
+  std::vector<bool> whole(populations, false);
+  for (const CurrentSource& src : net.current_sources) whole[src.population] = true;
+  for (const StateRecorder& rec : net.state_recorders) whole[rec.population()] = true;
+  for (const StaticProjection& proj : net.projections)
+    if (!groups_sorted_by_target(proj, net)) whole[proj.post_population()] = true;
+  for (const StdpProjection& proj : net.stdp_projections)
+    if (!groups_sorted_by_target(proj, net)) whole[proj.post_population()] = true;
+  std::vector<double> load(shards, 0.0);
+  for (std::uint32_t p = 0; p < populations; ++p) {
+    const NeuronPopulation& pop = *net.populations[p];
+    const std::uint32_t granularity = pop.slice_granularity();
+    if (whole[p] || shards == 1 || granularity == 0 || pop.size() < 2 * granularity) continue;
+    plan->sliced[p] = true;
+    const std::uint64_t blocks = (pop.size() + granularity - 1) / granularity;
+    for (std::uint32_t s = 0; s < shards; ++s) {
+      const auto edge = [&](std::uint64_t shard) {
+        return static_cast<std::uint32_t>(std::min<std::uint64_t>(blocks * shard / shards * granularity, pop.size()));
+      };
+      plan->ranges[p][s] = {edge(s), edge(s + 1)};
+      load[s] += plan->ranges[p][s].end - plan->ranges[p][s].begin;
+    }
+    plan->first_shard[p] = 0;
+    while (plan->ranges[p][plan->first_shard[p]].empty() && plan->first_shard[p] + 1 < shards) ++plan->first_shard[p];
+  }
+  // The other populations go whole, largest first, to the least loaded shard; a spike source
+  // (no input, one event per spike) weighs a tenth of a neuron.
+  std::vector<std::uint32_t> order;
+  for (std::uint32_t p = 0; p < populations; ++p)
+    if (!plan->sliced[p]) order.push_back(p);
+  const auto weight = [&](std::uint32_t p) {
+    const NeuronPopulation& pop = *net.populations[p];
+    return pop.weight_unit() == WeightUnit::None ? 0.1 * pop.size() : 1.0 * pop.size();
+  };
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return weight(a) > weight(b); });
+  for (std::uint32_t p : order) {
+    const auto s = static_cast<std::uint32_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    plan->ranges[p][s] = {0, net.populations[p]->size()};
+    plan->first_shard[p] = s;
+    load[s] += weight(p);
+  }
+
+  plan->group_split.resize(net.projections.size() + net.eis_projections.size() + net.stdp_projections.size());
+  for (std::size_t j = 0; j < net.projections.size(); ++j)
+    if (plan->sliced[net.projections[j].post_population()])
+      plan->group_split[j] = split_groups(net.projections[j], net, plan->ranges[net.projections[j].post_population()]);
+  const std::size_t n_static_eis = net.projections.size() + net.eis_projections.size();
+  for (std::size_t j = 0; j < net.stdp_projections.size(); ++j) {
+    const StdpProjection& proj = net.stdp_projections[j];
+    if (plan->sliced[proj.post_population()])
+      plan->group_split[n_static_eis + j] = split_groups(proj, net, plan->ranges[proj.post_population()]);
+  }
+  return plan;
+}
+
+namespace {
+
+// A spike emitted in a shard during a window, routed at the window's end.
+struct LoggedSpike {
+  Event tag;            // largest event key handled by the shard up to the spike (see the design note)
+  double event_t_ms;    // time of the event that emitted it
+  double t_ms;
+  std::uint32_t population;
+  std::uint32_t neuron;  // in the whole population
+};
+
+struct Shard {
+  Shard() : ctx(queue) {}
+  EventQueue queue;
+  EventContext ctx;
+  std::vector<NeuronPopulation*> population;                   // per population id; null: none here
+  std::vector<std::unique_ptr<NeuronPopulation>> slices;       // this shard's slices
+  std::vector<LoggedSpike> log;
+  Event tag = Event::make(-std::numeric_limits<double>::infinity(), EventKind::CurrentStep, 0);
+  Event last = tag;
+  bool handled_any = false;
+  std::uint64_t events = 0;
+  std::uint64_t synaptic_events = 0;
+  std::vector<StaticSynapse> translated;  // scratch: per-synapse-weight groups with local targets
+};
+
+}  // namespace
+
+// The run itself: Simulator's friend, so it works on the simulator's network, queue and counters.
+bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
+                  const std::function<void(double, double)>& progress) {
+  RuntimeNetwork& net = sim.net_;
+  const std::uint32_t shards = plan.shards;
+  const auto populations = static_cast<std::uint32_t>(net.populations.size());
+  const auto n_static = static_cast<std::uint32_t>(net.projections.size());
+  const auto n_static_eis = static_cast<std::uint32_t>(n_static + net.eis_projections.size());
+  const auto post_population_of = [&](std::uint32_t j) {
+    return j < n_static ? net.projections[j].post_population()
+                        : net.stdp_projections[j - n_static_eis].post_population();
+  };
+  // The population an event acts on (for routing events to shards and counting them once).
+  const auto population_of = [&](const Event& e) -> std::uint32_t {
+    switch (e.kind()) {
+      case EventKind::Delivery:
+        return post_population_of(e.object());
+      case EventKind::CurrentStep:
+        return net.current_sources[e.object()].population;
+      case EventKind::Sample:
+        return net.state_recorders[e.object()].population();
+      default:
+        return e.object();
+    }
+  };
+  // The shard that keeps an event between runs; replicated events live in every shard
+  // holding their population.
+  const auto home_shard = [&](const Event& e) {
+    const std::uint32_t p = population_of(e);
+    if (e.kind() == EventKind::PostWaveform) return plan.shard_of(p, e.a);
+    return plan.first_shard[p];
+  };
+  const auto replicated = [&](const Event& e) {
+    return plan.sliced[population_of(e)] && (e.kind() == EventKind::Delivery || e.kind() == EventKind::Step);
+  };
+
+  // Scatter: shard objects, slices, pending events, trace copies.
+  std::vector<std::unique_ptr<Shard>> shard(shards);
+  for (std::uint32_t s = 0; s < shards; ++s) {
+    shard[s] = std::make_unique<Shard>();
+    shard[s]->population.assign(populations, nullptr);
+    for (std::uint32_t p = 0; p < populations; ++p) {
+      const ParallelPlan::Range r = plan.ranges[p][s];
+      if (r.empty()) continue;
+      if (plan.sliced[p]) {
+        shard[s]->slices.push_back(net.populations[p]->make_slice(r.begin, r.end));
+        shard[s]->population[p] = shard[s]->slices.back().get();
+      } else {
+        shard[s]->population[p] = net.populations[p].get();
+      }
+    }
+  }
+  {
+    std::vector<Event> pending = sim.queue_.raw();
+    sim.queue_.clear();
+    for (const Event& e : pending) {
+      if (replicated(e)) {
+        for (std::uint32_t s = 0; s < shards; ++s)
+          if (!plan.ranges[population_of(e)][s].empty()) shard[s]->queue.push(e);
+      } else {
+        shard[home_shard(e)]->queue.push(e);
+      }
+    }
+  }
+  for (StdpProjection& proj : net.stdp_projections) proj.set_pre_trace_copies(shards);
+
+  // Handling of one event inside shard s (the serial engine's switch, restricted to the shard).
+  const auto post_spike = [&](std::uint32_t s, std::uint32_t population, std::uint32_t neuron, double t_ms) {
+    for (std::uint32_t j : sim.stdp_incoming_[population]) net.stdp_projections[j].on_post_spike(t_ms, neuron, s);
+  };
+  const auto deliver = [&](Shard& sh, std::uint32_t s, const Event& e) {
+    const std::uint32_t j = e.object();
+    const std::uint32_t post = post_population_of(j);
+    const std::vector<std::uint64_t>& split = plan.group_split[j];
+    const std::uint32_t offset = plan.ranges[post][s].begin;
+    NeuronPopulation& target = *sh.population[post];
+    const auto part = [&](auto& proj) {
+      const std::uint64_t first = proj.group_first(e.b);
+      if (split.empty()) return std::pair{first, proj.group_first(e.b + 1)};
+      const std::uint64_t* at = split.data() + static_cast<std::size_t>(e.b) * (shards + 1) + s;
+      return std::pair{at[0], at[1]};
+    };
+    // {target - offset, weight} of storage range [first, last) of a group.
+    const auto local = [&](std::span<const StaticSynapse> synapses) -> std::span<const StaticSynapse> {
+      if (offset == 0) return synapses;
+      sh.translated.resize(synapses.size());
+      for (std::size_t k = 0; k < synapses.size(); ++k)
+        sh.translated[k] = {synapses[k].post - offset, synapses[k].weight};
+      return sh.translated;
+    };
+    if (j < n_static) {
+      const StaticProjection& proj = net.projections[j];
+      const auto [first, last] = part(proj);
+      if (first == last) return;
+      const std::uint64_t g0 = proj.group_first(e.b);
+      sh.synaptic_events += last - first;
+      if (proj.has_uniform_weight())
+        target.deliver(e.t_ms,
+                       expand_uniform_group(proj.group_targets(e.b).subspan(first - g0, last - first),
+                                            proj.uniform_weight(), offset),
+                       sh.ctx);
+      else
+        target.deliver(e.t_ms, local(proj.group_synapses(e.b).subspan(first - g0, last - first)), sh.ctx);
+      return;
+    }
+    StdpProjection& proj = net.stdp_projections[j - n_static_eis];
+    const auto [first, last] = part(proj);
+    if (first == last) return;
+    sh.synaptic_events += last - first;
+    target.deliver(e.t_ms, local(proj.stored_synapses().subspan(first, last - first)), sh.ctx);
+    proj.after_pre_arrival(e.t_ms, e.b, first, last, s);
+  };
+  const auto handle = [&](Shard& sh, std::uint32_t s, const Event& e) {
+    switch (e.kind()) {
+      case EventKind::Delivery:
+        deliver(sh, s, e);
+        break;
+      case EventKind::Threshold:
+      case EventKind::SourceSpike:
+      case EventKind::Step:
+        sh.population[e.object()]->on_own_event(e, sh.ctx);
+        break;
+      case EventKind::CurrentStep:
+        sim.handle_current_step(e, *sh.population[net.current_sources[e.object()].population], sh.ctx);
+        break;
+      case EventKind::PostWaveform:
+        post_spike(s, e.object(), e.a, e.t_ms);
+        break;
+      case EventKind::Sample:
+        sim.handle_sample(e, sh.ctx);
+        break;
+    }
+  };
+  // The spikes an event emitted: what concerns the firing neuron's own synapses now (as
+  // Simulator::route_emitted_spikes does), the rest into the log.
+  const auto after_event = [&](Shard& sh, std::uint32_t s, const Event& e) {
+    for (const EmittedSpike& x : sh.ctx.emitted()) {
+      const std::uint32_t neuron = x.neuron + plan.ranges[x.population][s].begin;
+      if (!sim.stdp_incoming_[x.population].empty()) {
+        const double post_delay = net.post_waveform_delay_ms[x.population];
+        if (post_delay == 0.0)
+          post_spike(s, x.population, neuron, x.t_ms);
+        else if (x.t_ms + post_delay > e.t_ms)
+          sh.queue.push(Event::make(x.t_ms + post_delay, EventKind::PostWaveform, x.population, neuron));
+        else
+          post_spike(s, x.population, neuron, e.t_ms);
+      }
+      sh.log.push_back({sh.tag, e.t_ms, x.t_ms, x.population, neuron});
+    }
+    sh.ctx.emitted().clear();
+  };
+
+  // Windows.
+  const double step_slack_ms = 1e-12 * std::max(1.0, std::abs(t_stop_ms));
+  const auto due = [&](const Event& e) {
+    return e.t_ms <= t_stop_ms || (e.kind() == EventKind::Step && e.t_ms <= t_stop_ms + step_slack_ms);
+  };
+  const auto run_window = [&](std::uint32_t s, double window_end_ms) {
+    Shard& sh = *shard[s];
+    while (!sh.queue.empty() && sh.queue.top().t_ms < window_end_ms && due(sh.queue.top())) {
+      const Event e = sh.queue.pop();
+      if (sh.tag < e) sh.tag = e;
+      sh.last = e;
+      sh.handled_any = true;
+      if (!replicated(e) || s == plan.first_shard[population_of(e)]) ++sh.events;
+      handle(sh, s, e);
+      if (!sh.ctx.emitted().empty()) after_event(sh, s, e);
+    }
+  };
+  // Routing of the window's spikes in the serial order (merge of the shards' logs).
+  const auto route = [&](double window_end_ms) {
+    std::vector<std::size_t> next(shards, 0);
+    for (;;) {
+      std::uint32_t best = shards;
+      for (std::uint32_t s = 0; s < shards; ++s) {
+        if (next[s] == shard[s]->log.size()) continue;
+        if (best == shards || shard[s]->log[next[s]].tag < shard[best]->log[next[best]].tag) best = s;
+      }
+      if (best == shards) break;
+      const LoggedSpike& x = shard[best]->log[next[best]++];
+      ++sim.counters_.spikes;
+      ++sim.counters_.spikes_per_population[x.population];
+      for (std::uint32_t r : sim.spike_recorders_of_[x.population])
+        net.spike_recorders[r].record(x.t_ms, x.population, x.neuron);
+      const auto schedule_row = [&](const auto& proj, std::uint32_t j) {
+        const std::uint32_t post = proj.post_population();
+        for (std::uint32_t g = proj.row_begin(x.neuron), end = proj.row_end(x.neuron); g < end; ++g) {
+          const Event d = Event::make(std::max(x.t_ms + proj.group_delay_ms(g), x.event_t_ms), EventKind::Delivery, j,
+                                      x.neuron, g);
+          if (d.t_ms < window_end_ms)
+            throw std::logic_error("parallel run: a spike at " + std::to_string(x.t_ms) + " ms arrives at " +
+                                   std::to_string(d.t_ms) + " ms, inside the window that emitted it");
+          if (plan.sliced[post]) {
+            for (std::uint32_t s = 0; s < shards; ++s)
+              if (!plan.ranges[post][s].empty()) shard[s]->queue.push(d);
+          } else {
+            shard[plan.first_shard[post]]->queue.push(d);
+          }
+        }
+      };
+      for (std::uint32_t j : sim.outgoing_[x.population]) {
+        if (j < n_static)
+          schedule_row(net.projections[j], j);
+        else
+          schedule_row(net.stdp_projections[j - n_static_eis], j);
+      }
+    }
+    for (auto& sh : shard) sh->log.clear();
+  };
+
+  tbb::task_arena arena(static_cast<int>(shards));
+  bool interrupted = false;
+  std::uint64_t events_at_last_progress = sim.counters_.events;
+  double latest_handled_ms = sim.now_ms_;
+  for (;;) {
+    double start_ms = std::numeric_limits<double>::infinity();
+    for (const auto& sh : shard)
+      if (!sh->queue.empty() && due(sh->queue.top())) start_ms = std::min(start_ms, sh->queue.top().t_ms);
+    if (start_ms == std::numeric_limits<double>::infinity()) break;
+    // The window ends L later, less a margin far above the rounding of t_spike + delay.
+    const double window_end_ms = start_ms + plan.lookahead_ms - 1e-12 * std::max(1.0, std::abs(start_ms));
+    arena.execute([&] {
+      tbb::parallel_for(0u, shards, [&](std::uint32_t s) { run_window(s, window_end_ms); });
+    });
+    route(window_end_ms);
+    std::uint64_t events = 0;
+    for (const auto& sh : shard) {
+      events += sh->events;
+      if (sh->handled_any) latest_handled_ms = std::max(latest_handled_ms, sh->last.t_ms);
+    }
+    if (progress && sim.counters_.events + events - events_at_last_progress >= (1u << 16)) {
+      events_at_last_progress = sim.counters_.events + events;
+      progress(std::min(window_end_ms, t_stop_ms), t_stop_ms);
+    }
+    if (sim.interrupt_ != nullptr && sim.interrupt_->load(std::memory_order_relaxed)) {
+      interrupted = true;
+      break;
+    }
+  }
+
+  // Gather: counters, the last event, slices, pending events, trace copies.
+  for (std::uint32_t s = 0; s < shards; ++s) {
+    Shard& sh = *shard[s];
+    sim.counters_.events += sh.events;
+    sim.counters_.synaptic_events += sh.synaptic_events;
+    if (sh.handled_any && sim.current_ < sh.last) sim.current_ = sh.last;
+    for (const Event& e : sh.queue.raw())
+      if (home_shard(e) == s) sim.queue_.push(e);
+  }
+  for (std::uint32_t p = 0; p < populations; ++p) {
+    if (!plan.sliced[p]) continue;
+    for (std::uint32_t s = 0; s < shards; ++s)
+      if (!plan.ranges[p][s].empty()) net.populations[p]->absorb_slice(*shard[s]->population[p], plan.ranges[p][s].begin);
+  }
+  for (std::uint32_t j = 0; j < net.stdp_projections.size(); ++j) {
+    StdpProjection& proj = net.stdp_projections[j];
+    const std::vector<std::uint64_t>& split = plan.group_split[n_static_eis + j];
+    const std::uint32_t groups = group_count(proj, net);
+    std::vector<std::uint32_t> source(groups, plan.first_shard[proj.post_population()]);
+    if (!split.empty())
+      for (std::uint32_t g = 0; g < groups; ++g) {
+        const std::uint64_t* at = split.data() + static_cast<std::size_t>(g) * (shards + 1);
+        for (std::uint32_t s = 0; s < shards; ++s)
+          if (at[s] < at[s + 1]) {
+            source[g] = s;
+            break;
+          }
+      }
+    proj.merge_pre_trace_copies(source);
+  }
+  if (interrupted) {
+    sim.now_ms_ = std::max(sim.now_ms_, latest_handled_ms);
+    return false;
+  }
+  sim.now_ms_ = t_stop_ms;
+  if (progress) progress(t_stop_ms, t_stop_ms);
+  return true;
+}
+
+}  // namespace ionspike

@@ -1,0 +1,90 @@
+// Parallel runs: the network's neurons are split into shards, one per thread, that advance
+// independently through conservative time windows and exchange spikes at the windows' ends.
+// The output is bit for bit that of the serial engine (engine/simulator.hpp), for any thread
+// count: every neuron and every synapse sees the same floating-point operations in the same
+// order, and the spike recorders receive the same spikes in the same order.
+//
+// Design note.
+// - Shards. A population that can be sliced (NeuronPopulation::slice_granularity, the grid
+//   populations) is split into one contiguous slice per shard, on block boundaries; any
+//   other population (event-driven neurons, spike sources, and any population that receives
+//   a current source or is sampled by a state recorder) is owned whole by one shard, chosen
+//   to balance the load. A slice is a population object of its own for the run
+//   (NeuronPopulation::make_slice), written back when the run ends (absorb_slice), so
+//   between runs the network is one object per population as always.
+// - Synapses belong to the shard of their target (as in NEST): the arrival of a spike and
+//   the spikes of the target neuron, the only events that change a synapse, are then handled
+//   by one thread, and plastic updates need no locks. Delay groups are sorted by target
+//   (connectors generate them so), so a group's synapses onto one shard are a contiguous
+//   storage range, found once per run by binary search. A Delivery event is replicated to
+//   every shard holding a slice of its target population; each handles its range. Trace
+//   STDP keeps one copy of each group's presynaptic trace per shard
+//   (StdpProjection::set_pre_trace_copies): each copy sees the same arrivals, so all equal
+//   the serial trace.
+// - Windows. Let L be the smallest axonal delay of any projection minus the report delay of
+//   its presynaptic population (a time-driven neuron reports its spike up to one step late).
+//   A spike emitted while handling an event at t >= T reaches its targets at >= T + L. So
+//   the window [T, T + L) (T: the earliest pending event) can be run by every shard on its
+//   own; the spikes emitted meanwhile are routed at the window's end (recorders, counters,
+//   Delivery events into the shards' queues). What stays inside a shard happens immediately,
+//   as in the serial engine: the start of a neuron's V_post / its STDP potentiation, its own
+//   threshold, step and source events, current steps and recorder samples of its population.
+// - Order of recorded spikes. The serial engine records spikes in the order it handles the
+//   events that emit them. A shard handles its events in the serial order restricted to it;
+//   its log tags each spike with the largest event key handled so far (an event scheduled
+//   for an earlier key than the one being handled, e.g. a threshold crossing at the time of
+//   the input that caused it, is handled next, right after it). Merging the shards' logs by
+//   (tag, shard) is the serial order: equal tags across shards come only from a replicated
+//   event (a step of, or a delivery into, a sliced population), whose serial handling visits
+//   the neurons in ascending order, i.e. in shard order.
+// - Counters count a replicated event once (in the first shard holding its population), so
+//   they equal the serial counters.
+// Networks with EIS synapses, neuromodulators or dopamine-modulated STDP run serially for
+// now (parallel_run_obstacle() says why): their spike histories and releases are global.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ionspike {
+
+struct RuntimeNetwork;
+class Simulator;
+
+// The split of a network into shards, computed once per simulator and thread count.
+struct ParallelPlan {
+  struct Range {
+    std::uint32_t begin = 0;
+    std::uint32_t end = 0;
+    bool empty() const { return begin == end; }
+  };
+  std::uint32_t shards = 1;
+  // Window length L (ms); infinite when no projection carries spikes.
+  double lookahead_ms = 0.0;
+  std::vector<bool> sliced;                        // per population
+  std::vector<std::vector<Range>> ranges;          // [population][shard]: neurons of the shard
+  std::vector<std::uint32_t> first_shard;          // per population: first shard with neurons
+  // Per projection (event object id: static, then STDP): for projections into sliced
+  // populations, storage positions [g * (shards + 1) + s] where shard s's part of group g
+  // begins (s = shards: the group's end); empty for projections into whole populations.
+  std::vector<std::vector<std::uint64_t>> group_split;
+
+  // Which shard owns neuron `neuron` of population `population`.
+  std::uint32_t shard_of(std::uint32_t population, std::uint32_t neuron) const;
+};
+
+// Why `net` cannot run on several threads, or "" if it can.
+std::string parallel_run_obstacle(const RuntimeNetwork& net);
+
+// Splits `net` into `shards` shards (needs parallel_run_obstacle(net) == "").
+std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net, std::uint32_t shards);
+
+// Simulator::run_until on plan.shards threads (the simulator must have started); same
+// contract, same results bit for bit. An interrupt is noticed at the end of a window.
+bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
+                  const std::function<void(double, double)>& progress);
+
+}  // namespace ionspike
