@@ -1,5 +1,6 @@
 #include "engine/parallel_run.hpp"
 
+#include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
 
@@ -411,7 +412,12 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
     for (auto& sh : shard) sh->log.clear();
   };
 
+  // The arena's threads, and a limit on the workers of at least as many (a builder's earlier
+  // limit may linger in oneTBB's thread pool otherwise).
+  const tbb::global_control workers(tbb::global_control::max_allowed_parallelism, shards);
   tbb::task_arena arena(static_cast<int>(shards));
+  constexpr std::uint64_t kMinEventsForThreads = 64;
+  std::uint64_t events_in_last_window = kMinEventsForThreads, events_before = 0;
   bool interrupted = false;
   std::uint64_t events_at_last_progress = sim.counters_.events;
   double latest_handled_ms = sim.now_ms_;
@@ -422,15 +428,20 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
     if (start_ms == std::numeric_limits<double>::infinity()) break;
     // The window ends L later, less a margin far above the rounding of t_spike + delay.
     const double window_end_ms = start_ms + plan.lookahead_ms - 1e-12 * std::max(1.0, std::abs(start_ms));
-    arena.execute([&] {
-      tbb::parallel_for(0u, shards, [&](std::uint32_t s) { run_window(s, window_end_ms); });
-    });
+    // A window with little work runs its shards one after the other on this thread: waking
+    // the other threads would cost more (the results are the same either way).
+    if (events_in_last_window >= kMinEventsForThreads)
+      arena.execute([&] { tbb::parallel_for(0u, shards, [&](std::uint32_t s) { run_window(s, window_end_ms); }); });
+    else
+      for (std::uint32_t s = 0; s < shards; ++s) run_window(s, window_end_ms);
     route(window_end_ms);
     std::uint64_t events = 0;
     for (const auto& sh : shard) {
       events += sh->events;
       if (sh->handled_any) latest_handled_ms = std::max(latest_handled_ms, sh->last.t_ms);
     }
+    events_in_last_window = events - events_before;
+    events_before = events;
     if (progress && sim.counters_.events + events - events_at_last_progress >= (1u << 16)) {
       events_at_last_progress = sim.counters_.events + events;
       progress(std::min(window_end_ms, t_stop_ms), t_stop_ms);

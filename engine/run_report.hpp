@@ -38,6 +38,9 @@ struct RunReport {
   std::uint64_t events;
   double build_s;
   double run_s;
+  std::uint32_t threads_requested;  // simulation threads asked for
+  std::uint32_t threads;            // the run used (1 when serial_reason is set)
+  std::string serial_reason;        // why a run asked to use several threads used one
   std::vector<PopulationReport> populations;
   std::vector<EisReport> eis;
   std::vector<std::string> files;  // written, relative to the output directory

@@ -202,7 +202,7 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   run->add_option("--seed", overrides.seed, "master random seed (overrides the file)");
   run->add_option("--out", overrides.output_dir, "output directory (overrides the file)");
-  run->add_option("--threads", overrides.threads, "threads for building the network")
+  run->add_option("--threads", overrides.threads, "threads for building and running the network (results are the same for any count)")
       ->check(CLI::Range(1u, 1024u));
   CheckpointOptions checkpoint;
   run->add_option("--checkpoint-every", checkpoint.every_ms,

@@ -1,0 +1,220 @@
+// Parallel runs (engine/parallel_run.hpp): for any thread count the complete final state —
+// every spike in recorder order, weight, trace, membrane, random stream, pending event and
+// counter — is byte for byte the one-thread state (compared as checkpoint archives), also
+// when the run is split into pieces, interrupted, or checkpointed and resumed with another
+// thread count; networks that must run on one thread say why.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine/parallel_run.hpp"
+#include "engine/state_archive.hpp"
+#include "test_support.hpp"
+
+using namespace ionspike;
+using ionspike::test::build_text;
+
+namespace {
+
+std::string example(const std::string& name) {
+  std::ifstream in(std::string(IONSPIKE_SOURCE_DIR) + "/examples/" + name);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Sliced grid populations with Poisson drives, STDP from grid, event-driven and source
+// neurons with several delays, per-synapse and uniform static weights, a whole grid
+// population with a current source and a state recorder, an event-driven population, and a
+// grid population whose connection list is out of target order (kept whole).
+std::string mixed_text() {
+  const std::string lif = R"(lif_exp { tau_m_ms: 20 c_m_pF: 250 e_l_mV: -70 v_th_mV: -50 v_reset_mV: -60 t_ref_ms: 2
+    tau_syn_ex_ms: 5 tau_syn_in_ms: 10 v_init_mV { uniform { low: -70 high: -50 } } })";
+  const std::string stdp = R"(stdp { tau_plus_ms: 20 tau_minus_ms: 20 a2_plus: 0.02 a2_minus: 0.021 w_min_pA: 0 w_max_pA: 40
+    pairing: ALL_TO_ALL weight_dependence: ADDITIVE })";
+  return R"(
+format_version: 1
+simulation { seed: 11 min_delay_ms: 0.1 }
+populations { name: "drive" size: 200 poisson_source { rate_Hz: 20 } }
+populations { name: "exc" size: 1700 dt_ms: 0.1 input_timing: ON_GRID poisson_inputs { rate_Hz: 2000 weight_pA: 31 } )" +
+         lif + R"( }
+populations { name: "inh" size: 1100 dt_ms: 0.1 input_timing: ON_GRID poisson_inputs { rate_Hz: 2000 weight_pA: 30 } )" +
+         lif + R"( }
+populations { name: "cond" size: 1200 dt_ms: 0.1 input_timing: ON_GRID lif_cond_exp { } }
+populations { name: "listed" size: 1100 dt_ms: 0.1 input_timing: ON_GRID )" + lif + R"( }
+populations { name: "ev" size: 300 lif_exp { v_init_mV { uniform { low: -70 high: -52 } } } }
+projections { name: "exc_exc" pre: "exc" post: "exc" fixed_probability { p: 0.05 } weight_pA { constant: 12 }
+  delay_ms { uniform { low: 1 high: 3 } } )" + stdp + R"( }
+projections { name: "exc_inh" pre: "exc" post: "inh" fixed_probability { p: 0.05 } weight_pA { constant: 12 } delay_ms { constant: 1.5 } }
+projections { name: "inh_exc" pre: "inh" post: "exc" fixed_probability { p: 0.1 } weight_pA { normal { mean: 40 stddev: 5 low: 20 high: 60 } }
+  delay_ms { constant: 1.2 } receptor: INHIBITORY }
+projections { name: "drive_exc" pre: "drive" post: "exc" fixed_in_degree { k: 5 } weight_pA { constant: 20 } delay_ms { constant: 1 } )" +
+         stdp + R"( }
+projections { name: "drive_cond" pre: "drive" post: "cond" fixed_in_degree { k: 20 } weight_nS { constant: 4 } delay_ms { constant: 2 } }
+projections { name: "exc_ev" pre: "exc" post: "ev" fixed_probability { p: 0.02 } weight_pA { constant: 150 } delay_ms { constant: 1 } }
+projections { name: "ev_exc" pre: "ev" post: "exc" fixed_probability { p: 0.05 } weight_pA { constant: 10 } delay_ms { constant: 0.8 } )" +
+         stdp + R"( }
+projections { name: "ev_ev" pre: "ev" post: "ev" fixed_probability { p: 0.1 } weight_pA { constant: 120 } delay_ms { constant: 0.5 } }
+projections { name: "ev_listed" pre: "ev" post: "listed" weight_pA { constant: 900 } delay_ms { constant: 1 }
+  from_list { connections { pre: 0 post: 1050 } connections { pre: 0 post: 3 } connections { pre: 1 post: 600 } } }
+current_sources { name: "step" target: "cond" times_ms: [10, 60] amplitudes_pA: [300, 0] }
+spike_recorders { name: "spikes" }
+state_recorders { name: "v_ev" population: "ev" variable: "v_mV" neurons: [0, 5] interval_ms: 0.7 }
+state_recorders { name: "v_cond" population: "cond" variable: "v_mV" neurons: [0, 1100] interval_ms: 1 }
+)";
+}
+
+std::vector<ArchivedField> final_state(Simulator& sim) {
+  StateArchive ar;
+  sim.checkpoint(ar);
+  return ar.take_fields();
+}
+
+std::string first_difference(const std::vector<ArchivedField>& a, const std::vector<ArchivedField>& b) {
+  if (a.size() != b.size()) return "field counts " + std::to_string(a.size()) + " vs " + std::to_string(b.size());
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i].name != b[i].name || a[i].element_bytes != b[i].element_bytes || a[i].bytes != b[i].bytes)
+      return a[i].name;
+  return "";
+}
+
+Simulator simulator(const std::string& text, std::uint32_t threads) {
+  Simulator sim(build_text(text));
+  sim.set_threads(threads);
+  return sim;
+}
+
+// Final state after running to each of `stops` in turn.
+std::vector<ArchivedField> run_in_pieces(const std::string& text, std::uint32_t threads, std::vector<double> stops) {
+  Simulator sim = simulator(text, threads);
+  for (double t : stops) REQUIRE(sim.run_until(t));
+  return final_state(sim);
+}
+
+struct Case {
+  std::string label;
+  std::string text;
+  double t_stop_ms;
+};
+
+std::vector<Case> parallel_cases() {
+  std::string brunel = example("brunel_plastic_stdp.pbtxt");
+  brunel = std::regex_replace(brunel, std::regex("size: 8000"), "size: 1600");
+  brunel = std::regex_replace(brunel, std::regex("size: 2000"), "size: 400");
+  brunel = std::regex_replace(brunel, std::regex("p: 0.1 "), "p: 0.2 ");
+  return {
+      {"plastic Brunel (STDP, grid, Poisson drives)", brunel, 150.0},
+      {"mixed populations, delays and weights", mixed_text(), 120.0},
+      {"CUBA, event-driven", example("brette2007_cuba.pbtxt"), 80.0},
+      {"Song 2000 trace STDP", example("song2000.pbtxt"), 1000.0},
+      {"benchmark 4, exact", example("brette2007_benchmark4.pbtxt"), 100.0},
+  };
+}
+
+}  // namespace
+
+TEST_CASE("parallel run: every thread count gives the one-thread state bit for bit", "[parallel]") {
+  for (const Case& c : parallel_cases()) {
+    INFO(c.label);
+    Simulator serial = simulator(c.text, 1);
+    REQUIRE(serial.run_until(c.t_stop_ms));
+    REQUIRE(serial.counters().spikes > 0);
+    const auto expected = final_state(serial);
+    for (std::uint32_t threads : {2u, 3u, 4u}) {
+      INFO("threads " << threads);
+      Simulator sim = simulator(c.text, threads);
+      REQUIRE(sim.parallel_obstacle().empty());
+      REQUIRE(sim.run_until(c.t_stop_ms));
+      CHECK(first_difference(final_state(sim), expected).empty());
+      CHECK(sim.counters().spikes == serial.counters().spikes);
+      CHECK(sim.counters().events == serial.counters().events);
+      CHECK(sim.counters().synaptic_events == serial.counters().synaptic_events);
+    }
+  }
+}
+
+TEST_CASE("parallel run: the plan slices grid populations and keeps the others whole", "[parallel]") {
+  const RuntimeNetwork net = build_text(mixed_text());
+  const auto plan = make_parallel_plan(net, 2);
+  const auto sliced = [&](const std::string& name) { return bool(plan->sliced[net.population_id(name)]); };
+  CHECK(sliced("exc"));
+  CHECK(sliced("inh"));
+  CHECK_FALSE(sliced("cond"));    // current source
+  CHECK_FALSE(sliced("listed"));  // connection list out of target order
+  CHECK_FALSE(sliced("ev"));      // event-driven
+  CHECK_FALSE(sliced("drive"));   // spike source
+  // Slices lie on 512-neuron blocks and cover the population once.
+  const auto& exc = plan->ranges[net.population_id("exc")];
+  CHECK(exc[0].begin == 0);
+  CHECK(exc[0].end == 1024);
+  CHECK(exc[1].begin == 1024);
+  CHECK(exc[1].end == 1700);
+  // Windows: the shortest delay (ev_ev, 0.5 ms, event-driven) less its report delay (0).
+  CHECK(plan->lookahead_ms == Approx(0.5));
+  // With 4 shards a 3-block population leaves one shard without neurons.
+  const auto plan4 = make_parallel_plan(net, 4);
+  const auto& inh = plan4->ranges[net.population_id("inh")];
+  std::uint32_t covered = 0, empty = 0;
+  for (const auto& r : inh) {
+    covered += r.end - r.begin;
+    empty += r.empty() ? 1 : 0;
+  }
+  CHECK(covered == 1100);
+  CHECK(empty == 1);
+}
+
+TEST_CASE("parallel run: runs in pieces equal one run", "[parallel]") {
+  const std::string text = mixed_text();
+  const auto one_piece = run_in_pieces(text, 1, {120.0});
+  CHECK(first_difference(run_in_pieces(text, 2, {7.3, 7.3, 50.0, 50.05, 120.0}), one_piece).empty());
+  CHECK(first_difference(run_in_pieces(text, 3, {0.0, 33.3, 120.0}), one_piece).empty());
+}
+
+TEST_CASE("parallel run: interrupted, checkpointed and resumed with another thread count", "[parallel]") {
+  const std::string text = mixed_text();
+  const auto expected = run_in_pieces(text, 1, {120.0});
+  // An interrupt raised before the run stops it at the end of the first window.
+  Simulator sim = simulator(text, 2);
+  std::atomic<bool> stop{true};
+  sim.set_interrupt_flag(&stop);
+  CHECK_FALSE(sim.run_until(120.0));
+  CHECK(sim.time_ms() < 1.0);
+  CHECK(sim.time_ms() > 0.0);
+  stop = false;
+  REQUIRE(sim.run_until(40.0));
+  // Save with two threads, restore into fresh simulators with three and with one.
+  const std::vector<ArchivedField> saved = final_state(sim);
+  for (std::uint32_t threads : {3u, 1u}) {
+    INFO("resumed with " << threads << " threads");
+    Simulator resumed = simulator(text, threads);
+    StateArchive restore(saved, "in memory");
+    resumed.checkpoint(restore);
+    REQUIRE(resumed.run_until(120.0));
+    CHECK(first_difference(final_state(resumed), expected).empty());
+  }
+}
+
+TEST_CASE("parallel run: networks that must run on one thread say why and still run", "[parallel]") {
+  SECTION("EIS synapses") {
+    Simulator sim = simulator(example("eis_plastic_network.pbtxt"), 2);
+    CHECK_THAT(sim.parallel_obstacle(), Catch::Contains("EIS"));
+    Simulator serial = simulator(example("eis_plastic_network.pbtxt"), 1);
+    CHECK(serial.parallel_obstacle().empty());
+    REQUIRE(sim.run_until(300.0));
+    REQUIRE(serial.run_until(300.0));
+    CHECK(first_difference(final_state(sim), final_state(serial)).empty());
+  }
+  SECTION("delays equal to the step") {
+    Simulator sim = simulator(example("brette2007_coba_grid.pbtxt"), 2);
+    CHECK_THAT(sim.parallel_obstacle(), Catch::Contains("delay is not longer than the step"));
+  }
+  SECTION("dopamine") {
+    Simulator sim = simulator(example("distal_reward.pbtxt"), 2);
+    CHECK_THAT(sim.parallel_obstacle(), Catch::Contains("neuromodulator"));
+  }
+}
