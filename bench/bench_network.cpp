@@ -66,7 +66,9 @@ int main(int argc, char** argv) {
   std::string file;
   double t_stop_ms = 0.0;
   int repeat = 3;
+  unsigned threads = 0;
   app.add_option("network", file, "network file")->required();
+  app.add_option("--threads", threads, "threads to build and run with (default: the file's)")->check(CLI::Range(1, 256));
   app.add_option("--t-stop", t_stop_ms, "simulated time in ms (default: the file's)");
   app.add_option("--repeat", repeat, "repetitions")->check(CLI::Range(1, 100));
   CLI11_PARSE(app, argc, argv);
@@ -74,6 +76,7 @@ int main(int argc, char** argv) {
   try {
     LoadedNetwork loaded = load_network_file(file);
     if (t_stop_ms > 0) loaded.message.mutable_simulation()->set_t_stop_ms(t_stop_ms);
+    if (threads > 0) loaded.message.mutable_simulation()->set_threads(threads);
     const double t_stop = loaded.message.simulation().t_stop_ms();
 
     // Heap cost of the synapses.
@@ -96,13 +99,15 @@ int main(int argc, char** argv) {
       bytes_per_synapse = synapses ? static_cast<double>(with - without) / static_cast<double>(synapses) : 0.0;
     }
 
-    std::printf("# %s, %g ms simulated, %d repetitions\n\n", file.c_str(), t_stop, repeat);
+    std::printf("# %s, %g ms simulated, %d repetitions, %u threads\n\n", file.c_str(), t_stop, repeat,
+                loaded.message.simulation().threads());
     std::printf("| run | neurons | synapses | build s | sim s | spikes | rate Hz | synaptic events | ns / syn. event |\n");
     std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     std::vector<double> build_s, run_s, ns_per_event;
     Result r{};
     std::uint64_t neuron_spikes = 0, neurons_only = 0;  // populations that take input (no sources)
     std::uint64_t events_popped = 0, events_pending = 0, poisson_input_spikes = 0;
+    std::string serial_reason;
     for (int k = 0; k < repeat; ++k) {
       const auto t0 = Clock::now();
       Simulator sim(build_network(loaded));
@@ -118,6 +123,7 @@ int main(int argc, char** argv) {
            sim.network().synapse_count(), sim.network().neuron_count()};
       const double ns = r.synaptic_events ? 1e9 * r.run_s / static_cast<double>(r.synaptic_events) : 0.0;
       events_popped = sim.counters().events;
+      serial_reason = sim.parallel_obstacle();
       events_pending = sim.pending_events();
       neuron_spikes = neurons_only = 0;
       for (std::uint32_t p = 0; p < sim.network().populations.size(); ++p)
@@ -136,6 +142,7 @@ int main(int argc, char** argv) {
     }
     std::printf("\nmedian: build %.3f s, simulation %.3f s, %.1f ns per delivered synaptic event\n",
                 median(build_s), median(run_s), median(ns_per_event));
+    if (!serial_reason.empty()) std::printf("ran on one thread: %s\n", serial_reason.c_str());
     std::printf("bytes per synapse (allocator): %.2f\n", bytes_per_synapse);
     std::printf("peak resident memory: %.1f MiB\n", peak_rss_MiB());
     std::printf("(rate counts every population, spike sources included)\n");

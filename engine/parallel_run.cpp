@@ -1,9 +1,5 @@
 #include "engine/parallel_run.hpp"
 
-#include <oneapi/tbb/global_control.h>
-#include <oneapi/tbb/parallel_for.h>
-#include <oneapi/tbb/task_arena.h>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -12,6 +8,7 @@
 #include <type_traits>
 
 #include "engine/simulator.hpp"
+#include "engine/thread_team.hpp"
 
 namespace ionspike {
 
@@ -106,11 +103,15 @@ std::string parallel_run_obstacle(const RuntimeNetwork& net) {
   return {};
 }
 
-std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net, std::uint32_t shards) {
+std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net, std::uint32_t threads,
+                                                       std::uint32_t shards_per_thread) {
   const std::string obstacle = parallel_run_obstacle(net);
   if (!obstacle.empty()) throw std::logic_error("make_parallel_plan: " + obstacle);
-  if (shards < 1) throw std::invalid_argument("make_parallel_plan: needs at least one shard");
+  if (threads < 1 || shards_per_thread < 1)
+    throw std::invalid_argument("make_parallel_plan: needs at least one thread and one shard per thread");
+  const std::uint32_t shards = threads * shards_per_thread;
   auto plan = std::make_shared<ParallelPlan>();
+  plan->threads = threads;
   const auto populations = static_cast<std::uint32_t>(net.populations.size());
   plan->shards = shards;
   plan->lookahead_ms = window_lookahead_ms(net);
@@ -197,7 +198,6 @@ struct Shard {
   bool handled_any = false;
   std::uint64_t events = 0;
   std::uint64_t synaptic_events = 0;
-  std::vector<StaticSynapse> translated;  // scratch: per-synapse-weight groups with local targets
 };
 
 }  // namespace
@@ -276,21 +276,12 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
     const std::uint32_t j = e.object();
     const std::uint32_t post = post_population_of(j);
     const std::vector<std::uint64_t>& split = plan.group_split[j];
-    const std::uint32_t offset = plan.ranges[post][s].begin;
     NeuronPopulation& target = *sh.population[post];
     const auto part = [&](auto& proj) {
       const std::uint64_t first = proj.group_first(e.b);
       if (split.empty()) return std::pair{first, proj.group_first(e.b + 1)};
       const std::uint64_t* at = split.data() + static_cast<std::size_t>(e.b) * (shards + 1) + s;
       return std::pair{at[0], at[1]};
-    };
-    // {target - offset, weight} of storage range [first, last) of a group.
-    const auto local = [&](std::span<const StaticSynapse> synapses) -> std::span<const StaticSynapse> {
-      if (offset == 0) return synapses;
-      sh.translated.resize(synapses.size());
-      for (std::size_t k = 0; k < synapses.size(); ++k)
-        sh.translated[k] = {synapses[k].post - offset, synapses[k].weight};
-      return sh.translated;
     };
     if (j < n_static) {
       const StaticProjection& proj = net.projections[j];
@@ -299,19 +290,19 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
       const std::uint64_t g0 = proj.group_first(e.b);
       sh.synaptic_events += last - first;
       if (proj.has_uniform_weight())
-        target.deliver(e.t_ms,
-                       expand_uniform_group(proj.group_targets(e.b).subspan(first - g0, last - first),
-                                            proj.uniform_weight(), offset),
-                       sh.ctx);
+        target.deliver(
+            e.t_ms,
+            expand_uniform_group(proj.group_targets(e.b).subspan(first - g0, last - first), proj.uniform_weight()),
+            sh.ctx);
       else
-        target.deliver(e.t_ms, local(proj.group_synapses(e.b).subspan(first - g0, last - first)), sh.ctx);
+        target.deliver(e.t_ms, proj.group_synapses(e.b).subspan(first - g0, last - first), sh.ctx);
       return;
     }
     StdpProjection& proj = net.stdp_projections[j - n_static_eis];
     const auto [first, last] = part(proj);
     if (first == last) return;
     sh.synaptic_events += last - first;
-    target.deliver(e.t_ms, local(proj.stored_synapses().subspan(first, last - first)), sh.ctx);
+    target.deliver(e.t_ms, proj.stored_synapses().subspan(first, last - first), sh.ctx);
     proj.after_pre_arrival(e.t_ms, e.b, first, last, s);
   };
   const auto handle = [&](Shard& sh, std::uint32_t s, const Event& e) {
@@ -339,7 +330,7 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
   // Simulator::route_emitted_spikes does), the rest into the log.
   const auto after_event = [&](Shard& sh, std::uint32_t s, const Event& e) {
     for (const EmittedSpike& x : sh.ctx.emitted()) {
-      const std::uint32_t neuron = x.neuron + plan.ranges[x.population][s].begin;
+      const std::uint32_t neuron = x.neuron;  // slices emit whole-population numbers
       if (!sim.stdp_incoming_[x.population].empty()) {
         const double post_delay = net.post_waveform_delay_ms[x.population];
         if (post_delay == 0.0)
@@ -414,8 +405,7 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
 
   // The arena's threads, and a limit on the workers of at least as many (a builder's earlier
   // limit may linger in oneTBB's thread pool otherwise).
-  const tbb::global_control workers(tbb::global_control::max_allowed_parallelism, shards);
-  tbb::task_arena arena(static_cast<int>(shards));
+  ThreadTeam team(plan.threads);
   constexpr std::uint64_t kMinEventsForThreads = 64;
   std::uint64_t events_in_last_window = kMinEventsForThreads, events_before = 0;
   bool interrupted = false;
@@ -431,7 +421,7 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
     // A window with little work runs its shards one after the other on this thread: waking
     // the other threads would cost more (the results are the same either way).
     if (events_in_last_window >= kMinEventsForThreads)
-      arena.execute([&] { tbb::parallel_for(0u, shards, [&](std::uint32_t s) { run_window(s, window_end_ms); }); });
+      team.run(shards, [&](std::uint32_t s) { run_window(s, window_end_ms); });
     else
       for (std::uint32_t s = 0; s < shards; ++s) run_window(s, window_end_ms);
     route(window_end_ms);

@@ -1,5 +1,7 @@
-// Parallel runs: the network's neurons are split into shards, one per thread, that advance
+// Parallel runs: the network's neurons are split into shards (one per thread) that advance
 // independently through conservative time windows and exchange spikes at the windows' ends.
+// The windows run on a ThreadTeam (engine/thread_team.hpp); the shard count only decides how
+// the work is cut, never the results (tested with several shards per thread).
 // The output is bit for bit that of the serial engine (engine/simulator.hpp), for any thread
 // count: every neuron and every synapse sees the same floating-point operations in the same
 // order, and the spike recorders receive the same spikes in the same order.
@@ -11,7 +13,8 @@
 //   a current source or is sampled by a state recorder) is owned whole by one shard, chosen
 //   to balance the load. A slice is a population object of its own for the run
 //   (NeuronPopulation::make_slice), written back when the run ends (absorb_slice), so
-//   between runs the network is one object per population as always.
+//   between runs the network is one object per population as always. A slice speaks the
+//   whole population's neuron numbers, so synapses and spikes need no translation.
 // - Synapses belong to the shard of their target (as in NEST): the arrival of a spike and
 //   the spikes of the target neuron, the only events that change a synapse, are then handled
 //   by one thread, and plastic updates need no locks. Delay groups are sorted by target
@@ -61,7 +64,8 @@ struct ParallelPlan {
     std::uint32_t end = 0;
     bool empty() const { return begin == end; }
   };
-  std::uint32_t shards = 1;
+  std::uint32_t threads = 1;
+  std::uint32_t shards = 1;  // a multiple of threads (several shards per thread even out their loads)
   // Window length L (ms); infinite when no projection carries spikes.
   double lookahead_ms = 0.0;
   std::vector<bool> sliced;                        // per population
@@ -79,8 +83,9 @@ struct ParallelPlan {
 // Why `net` cannot run on several threads, or "" if it can.
 std::string parallel_run_obstacle(const RuntimeNetwork& net);
 
-// Splits `net` into `shards` shards (needs parallel_run_obstacle(net) == "").
-std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net, std::uint32_t shards);
+// Splits `net` into threads * shards_per_thread shards (needs parallel_run_obstacle(net) == "").
+std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net, std::uint32_t threads,
+                                                       std::uint32_t shards_per_thread);
 
 // Simulator::run_until on plan.shards threads (the simulator must have started); same
 // contract, same results bit for bit. An interrupt is noticed at the end of a window.

@@ -193,8 +193,7 @@ namespace {
 thread_local std::vector<StaticSynapse> expanded_group;
 }  // namespace
 
-std::span<const StaticSynapse> expand_uniform_group(std::span<const std::uint32_t> targets, float weight,
-                                                    std::uint32_t offset) {
+std::span<const StaticSynapse> expand_uniform_group(std::span<const std::uint32_t> targets, float weight) {
   std::vector<StaticSynapse>& buffer = expanded_group;
   if (buffer.size() < targets.size()) buffer.resize(targets.size());
   // As 64-bit words {target | weight << 32} (the StaticSynapse layout): a loop the compiler
@@ -206,7 +205,7 @@ std::span<const StaticSynapse> expand_uniform_group(std::span<const std::uint32_
   StaticSynapse* out = buffer.data();
   const std::uint32_t* in = targets.data();
   for (std::size_t k = 0; k < targets.size(); ++k) {
-    const std::uint64_t word = high | (in[k] - offset);
+    const std::uint64_t word = high | in[k];
     std::memcpy(out + k, &word, sizeof word);
   }
   return {out, targets.size()};
@@ -221,7 +220,7 @@ void Simulator::deliver_static(const Event& e) {
     target.deliver(e.t_ms, synapses, ctx_);
     return;
   }
-  const auto synapses = expand_uniform_group(proj.group_targets(e.b), proj.uniform_weight(), 0);
+  const auto synapses = expand_uniform_group(proj.group_targets(e.b), proj.uniform_weight());
   counters_.synaptic_events += synapses.size();
   target.deliver(e.t_ms, synapses, ctx_);
 }
@@ -332,7 +331,9 @@ bool Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
   if (!started_) start();
   for (EisProjection& proj : net_.eis_projections) proj.end_control();
   if (threads_ > 1 && parallel_obstacle().empty()) {
-    if (!plan_) plan_ = make_parallel_plan(net_, threads_);
+    // One shard per thread: more (evened out by the thread team) measured no faster on the
+    // plastic Brunel network (docs/benchmarks.md).
+    if (!plan_) plan_ = make_parallel_plan(net_, threads_, 1);
     return run_parallel(*this, *plan_, t_stop_ms, progress);
   }
   constexpr std::uint64_t kProgressEvery = 1u << 16;

@@ -124,9 +124,8 @@ class Simulator {
   std::shared_ptr<const ParallelPlan> plan_;  // for threads_ > 1, made at the first parallel run
 };
 
-// The {target - offset, weight} synapses of a uniform-weight group's targets, in a per-thread
-// buffer valid until the next call on the same thread.
-std::span<const StaticSynapse> expand_uniform_group(std::span<const std::uint32_t> targets, float weight,
-                                                    std::uint32_t offset);
+// The {target, weight} synapses of a uniform-weight group's targets, in a per-thread buffer
+// valid until the next call on the same thread.
+std::span<const StaticSynapse> expand_uniform_group(std::span<const std::uint32_t> targets, float weight);
 
 }  // namespace ionspike

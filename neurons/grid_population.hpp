@@ -147,12 +147,13 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
   void deliver(double, std::span<const StaticSynapse> synapses, EventContext&) override {
     double* const ex = acc_ex_.data();
     double* const in = acc_in_.data();
+    const std::uint32_t first = first_neuron_;
     for (const StaticSynapse& s : synapses) {
       const double w = s.weight;
       if (w >= 0.0)
-        ex[s.post] += w;
+        ex[s.post - first] += w;
       else
-        in[s.post] -= w;
+        in[s.post - first] -= w;
     }
   }
 
@@ -161,7 +162,7 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
     if (neurons.empty())
       pending_all_pA_ += delta_pA;
     else
-      for (std::uint32_t n : neurons) pending_current_.push_back({delta_pA, n});
+      for (std::uint32_t n : neurons) pending_current_.push_back({delta_pA, n - first_neuron_});
     has_pending_current_ = true;
   }
 
@@ -206,6 +207,9 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
   // Slices for parallel runs (NeuronPopulation::make_slice): boundaries on kBlock, the unit of
   // the kernel calls and of the Poisson input streams, so a slice makes the same kernel calls
   // on the same neurons with the same draws. Held neurons keep their FIFO order (spike order).
+  // A slice speaks the whole population's neuron numbers at its interface (the targets it is
+  // delivered, the spikes it emits, the neurons of currents and samples); inside, its columns
+  // are numbered from 0.
   std::uint32_t slice_granularity() const override { return static_cast<std::uint32_t>(kBlock); }
 
   std::unique_ptr<NeuronPopulation> make_slice(std::uint32_t begin, std::uint32_t end) const override {
@@ -216,6 +220,7 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
     Columns columns;
     for (std::size_t v = 0; v < K; ++v) columns[v] = cut(y_[v]);
     auto slice = std::make_unique<GridPopulation>(name(), id(), p_, dt_ms_, std::move(columns));
+    slice->first_neuron_ = begin;
     slice->steps_done_ = steps_done_;
     slice->v_other_mV_ = cut(v_other_mV_);
     slice->acc_ex_ = cut(acc_ex_);
@@ -270,7 +275,7 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
 
   void sample(std::size_t variable, std::span<const std::uint32_t> neurons, double, double* out) const override {
     const std::vector<double>& column = y_[variable];
-    for (std::uint32_t n : neurons) *out++ = column[n];
+    for (std::uint32_t n : neurons) *out++ = column[n - first_neuron_];
   }
 
   // State variable `variable` (index into state_variables()) of neuron n at integrated_until_ms().
@@ -352,7 +357,7 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
       if (!(v0 < thr)) return;  // not an upward crossing
     const double fraction = v0 < thr ? (thr - v0) / (v1 - v0) : 0.0;
     const double t_ms = std::min(t0_ms + fraction * dt_ms_, t1_ms);
-    ctx.emit_spike(id(), j, t_ms);
+    ctx.emit_spike(id(), first_neuron_ + j, t_ms);
     if constexpr (Model::kResets) {
       typename Model::State y;
       for (std::size_t v = 0; v < K; ++v) y[v] = y_[v][j];
@@ -380,6 +385,7 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
   double refractory_steps_;
   double threshold_mV_;
   std::uint64_t steps_done_ = 0;
+  std::uint32_t first_neuron_ = 0;  // of a slice, in the whole population (0 otherwise)
   Columns y_;                       // state variables, structure of arrays; y_[kV] at t_k
   std::vector<double> v_other_mV_;  // V at t_{k-1} after a step (the kernel's output buffer during one)
   std::vector<double> acc_ex_, acc_in_;

@@ -70,9 +70,11 @@ class NeuronPopulation {
   // Parallel runs (engine/parallel_run.hpp). A population that can be split into slices of
   // neurons returns the granularity of the slice boundaries (0: it cannot, and runs whole on
   // one thread). make_slice(begin, end) (begin, end multiples of the granularity, end may be
-  // size()) returns neurons [begin, end) with their state, numbered from 0, as a population
-  // that evolves exactly as those neurons would here: same arithmetic, same random draws,
-  // same order of its spikes. absorb_slice writes the state of such a slice back.
+  // size()) returns neurons [begin, end) with their state as a population that evolves
+  // exactly as those neurons would here: same arithmetic, same random draws, same order of
+  // its spikes. Its size() is end - begin, but at its interface (deliver's targets, emitted
+  // spikes, add_injected_current's and sample's neurons) it speaks the whole population's
+  // neuron numbers. absorb_slice writes the state of such a slice back.
   virtual std::uint32_t slice_granularity() const { return 0; }
   virtual std::unique_ptr<NeuronPopulation> make_slice(std::uint32_t /*begin*/, std::uint32_t /*end*/) const {
     throw std::logic_error("population '" + name_ + "' cannot be split into slices");

@@ -135,12 +135,17 @@ TEST_CASE("parallel run: every thread count gives the one-thread state bit for b
       CHECK(sim.counters().events == serial.counters().events);
       CHECK(sim.counters().synaptic_events == serial.counters().synaptic_events);
     }
+    // More shards than threads (three per thread): the same again.
+    Simulator sim = simulator(c.text, 1);
+    REQUIRE(sim.run_until(0.0));
+    REQUIRE(run_parallel(sim, *make_parallel_plan(sim.network(), 2, 3), c.t_stop_ms, {}));
+    CHECK(first_difference(final_state(sim), expected).empty());
   }
 }
 
 TEST_CASE("parallel run: the plan slices grid populations and keeps the others whole", "[parallel]") {
   const RuntimeNetwork net = build_text(mixed_text());
-  const auto plan = make_parallel_plan(net, 2);
+  const auto plan = make_parallel_plan(net, 2, 1);
   const auto sliced = [&](const std::string& name) { return bool(plan->sliced[net.population_id(name)]); };
   CHECK(sliced("exc"));
   CHECK(sliced("inh"));
@@ -157,7 +162,7 @@ TEST_CASE("parallel run: the plan slices grid populations and keeps the others w
   // Windows: the shortest delay (ev_ev, 0.5 ms, event-driven) less its report delay (0).
   CHECK(plan->lookahead_ms == Approx(0.5));
   // With 4 shards a 3-block population leaves one shard without neurons.
-  const auto plan4 = make_parallel_plan(net, 4);
+  const auto plan4 = make_parallel_plan(net, 4, 1);
   const auto& inh = plan4->ranges[net.population_id("inh")];
   std::uint32_t covered = 0, empty = 0;
   for (const auto& r : inh) {
