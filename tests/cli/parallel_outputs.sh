@@ -1,0 +1,24 @@
+#!/bin/bash
+# Runs a network with --threads 1 and with each of the other thread counts given, and checks
+# that the runs with several threads really ran in parallel ("on N threads" in the summary)
+# and that every output file (spikes, weights, samples; all but summary.json, which holds
+# timings) is byte for byte the one-thread file.
+#   parallel_outputs.sh IONSPIKE NETWORK WORK_DIR T_STOP_MS THREADS...
+set -euo pipefail
+ionspike=$1; net=$2; work=$3; t_stop=$4; shift 4
+rm -rf "$work"; mkdir -p "$work"
+"$ionspike" run "$net" --t-stop "$t_stop" --threads 1 --out "$work/t1" > "$work/t1.log"
+for n in "$@"; do
+  "$ionspike" run "$net" --t-stop "$t_stop" --threads "$n" --out "$work/t$n" > "$work/t$n.log"
+  grep -q "on $n threads)" "$work/t$n.log" || { echo "FAIL: --threads $n did not run on $n threads:"; cat "$work/t$n.log"; exit 1; }
+  files=0
+  for f in "$work/t1"/*; do
+    name=$(basename "$f")
+    [ "$name" = summary.json ] && continue
+    cmp "$f" "$work/t$n/$name" || { echo "FAIL: $name differs between 1 and $n threads"; exit 1; }
+    files=$((files + 1))
+  done
+  [ "$files" -gt 0 ] || { echo "FAIL: no output files"; exit 1; }
+  echo "threads $n: $files output files identical to one thread's; $(grep -o 'run [0-9.]* s on [0-9]* threads' "$work/t$n.log")"
+done
+grep -o 'run [0-9.]* s on 1 thread' "$work/t1.log"
