@@ -38,14 +38,6 @@ std::uint32_t group_count(const Projection& proj, const RuntimeNetwork& net) {
   return pre_size == 0 ? 0 : proj.row_end(pre_size - 1);
 }
 
-template <class Projection>
-bool groups_sorted_by_target(const Projection& proj, const RuntimeNetwork& net) {
-  for (std::uint32_t g = 0, end = group_count(proj, net); g < end; ++g)
-    for (std::uint64_t k = proj.group_first(g) + 1; k < proj.group_first(g + 1); ++k)
-      if (target_at(proj, k) < target_at(proj, k - 1)) return false;
-  return true;
-}
-
 // Storage positions where each shard's part of each group begins (targets sorted in groups).
 template <class Projection>
 std::vector<std::uint64_t> split_groups(const Projection& proj, const RuntimeNetwork& net,
@@ -125,9 +117,9 @@ std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net
   for (const CurrentSource& src : net.current_sources) whole[src.population] = true;
   for (const StateRecorder& rec : net.state_recorders) whole[rec.population()] = true;
   for (const StaticProjection& proj : net.projections)
-    if (!groups_sorted_by_target(proj, net)) whole[proj.post_population()] = true;
+    if (!proj.targets_sorted_in_groups()) whole[proj.post_population()] = true;
   for (const StdpProjection& proj : net.stdp_projections)
-    if (!groups_sorted_by_target(proj, net)) whole[proj.post_population()] = true;
+    if (!proj.targets_sorted_in_groups()) whole[proj.post_population()] = true;
   std::vector<double> load(shards, 0.0);
   for (std::uint32_t p = 0; p < populations; ++p) {
     const NeuronPopulation& pop = *net.populations[p];
@@ -192,7 +184,8 @@ struct Shard {
   EventContext ctx;
   std::vector<NeuronPopulation*> population;                   // per population id; null: none here
   std::vector<std::unique_ptr<NeuronPopulation>> slices;       // this shard's slices
-  std::vector<LoggedSpike> log;
+  std::vector<LoggedSpike> log;     // spikes of the current window
+  std::vector<LoggedSpike> routed;  // of the last window, recorded, their arrivals not yet pushed
   Event tag = Event::make(-std::numeric_limits<double>::infinity(), EventKind::CurrentStep, 0);
   Event last = tag;
   bool handled_any = false;
@@ -362,8 +355,10 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
       if (!sh.ctx.emitted().empty()) after_event(sh, s, e);
     }
   };
-  // Routing of the window's spikes in the serial order (merge of the shards' logs).
-  const auto route = [&](double window_end_ms) {
+  // After a window: its spikes are recorded and counted in the serial order (a merge of the
+  // shards' logs), and the logs are kept for the next round, at whose start every shard turns
+  // them into the Delivery events of its own targets (push_arrivals; in parallel).
+  const auto record = [&] {
     std::vector<std::size_t> next(shards, 0);
     for (;;) {
       std::uint32_t best = shards;
@@ -377,54 +372,69 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
       ++sim.counters_.spikes_per_population[x.population];
       for (std::uint32_t r : sim.spike_recorders_of_[x.population])
         net.spike_recorders[r].record(x.t_ms, x.population, x.neuron);
-      const auto schedule_row = [&](const auto& proj, std::uint32_t j) {
-        const std::uint32_t post = proj.post_population();
-        for (std::uint32_t g = proj.row_begin(x.neuron), end = proj.row_end(x.neuron); g < end; ++g) {
-          const Event d = Event::make(std::max(x.t_ms + proj.group_delay_ms(g), x.event_t_ms), EventKind::Delivery, j,
-                                      x.neuron, g);
-          if (d.t_ms < window_end_ms)
-            throw std::logic_error("parallel run: a spike at " + std::to_string(x.t_ms) + " ms arrives at " +
-                                   std::to_string(d.t_ms) + " ms, inside the window that emitted it");
-          if (plan.sliced[post]) {
-            for (std::uint32_t s = 0; s < shards; ++s)
-              if (!plan.ranges[post][s].empty()) shard[s]->queue.push(d);
-          } else {
-            shard[plan.first_shard[post]]->queue.push(d);
-          }
-        }
-      };
-      for (std::uint32_t j : sim.outgoing_[x.population]) {
-        if (j < n_static)
-          schedule_row(net.projections[j], j);
-        else
-          schedule_row(net.stdp_projections[j - n_static_eis], j);
-      }
     }
-    for (auto& sh : shard) sh->log.clear();
+    bool any = false;
+    for (auto& sh : shard) {
+      sh->routed.swap(sh->log);
+      sh->log.clear();
+      any = any || !sh->routed.empty();
+    }
+    return any;
+  };
+  // Delivery events of the last window's spikes into shard s's queue (for its own targets).
+  const auto push_arrivals = [&](std::uint32_t s, double last_window_end_ms) {
+    for (const auto& from : shard)
+      for (const LoggedSpike& x : from->routed) {
+        const auto schedule_row = [&](const auto& proj, std::uint32_t j) {
+          const std::uint32_t post = proj.post_population();
+          if (plan.ranges[post][s].empty() || (!plan.sliced[post] && plan.first_shard[post] != s)) return;
+          for (std::uint32_t g = proj.row_begin(x.neuron), end = proj.row_end(x.neuron); g < end; ++g) {
+            const Event d = Event::make(std::max(x.t_ms + proj.group_delay_ms(g), x.event_t_ms), EventKind::Delivery,
+                                        j, x.neuron, g);
+            if (d.t_ms < last_window_end_ms)
+              throw std::logic_error("parallel run: a spike at " + std::to_string(x.t_ms) + " ms arrives at " +
+                                     std::to_string(d.t_ms) + " ms, inside the window that emitted it");
+            shard[s]->queue.push(d);
+          }
+        };
+        for (std::uint32_t j : sim.outgoing_[x.population]) {
+          if (j < n_static)
+            schedule_row(net.projections[j], j);
+          else
+            schedule_row(net.stdp_projections[j - n_static_eis], j);
+        }
+      }
   };
 
-  // The arena's threads, and a limit on the workers of at least as many (a builder's earlier
-  // limit may linger in oneTBB's thread pool otherwise).
   ThreadTeam team(plan.threads);
   constexpr std::uint64_t kMinEventsForThreads = 64;
   std::uint64_t events_in_last_window = kMinEventsForThreads, events_before = 0;
   bool interrupted = false;
+  bool arrivals_pending = false;  // the last window's logs await push_arrivals
+  double last_window_end_ms = -std::numeric_limits<double>::infinity();
   std::uint64_t events_at_last_progress = sim.counters_.events;
   double latest_handled_ms = sim.now_ms_;
   for (;;) {
-    double start_ms = std::numeric_limits<double>::infinity();
+    // Every event before the last window's end has been handled, and the pending arrivals
+    // come at or after it: the next window may start at the earliest due event or there.
+    double start_ms = arrivals_pending ? last_window_end_ms : std::numeric_limits<double>::infinity();
     for (const auto& sh : shard)
       if (!sh->queue.empty() && due(sh->queue.top())) start_ms = std::min(start_ms, sh->queue.top().t_ms);
     if (start_ms == std::numeric_limits<double>::infinity()) break;
     // The window ends L later, less a margin far above the rounding of t_spike + delay.
     const double window_end_ms = start_ms + plan.lookahead_ms - 1e-12 * std::max(1.0, std::abs(start_ms));
+    const auto round = [&](std::uint32_t s) {
+      if (arrivals_pending) push_arrivals(s, last_window_end_ms);
+      run_window(s, window_end_ms);
+    };
     // A window with little work runs its shards one after the other on this thread: waking
     // the other threads would cost more (the results are the same either way).
     if (events_in_last_window >= kMinEventsForThreads)
-      team.run(shards, [&](std::uint32_t s) { run_window(s, window_end_ms); });
+      team.run(shards, round);
     else
-      for (std::uint32_t s = 0; s < shards; ++s) run_window(s, window_end_ms);
-    route(window_end_ms);
+      for (std::uint32_t s = 0; s < shards; ++s) round(s);
+    arrivals_pending = record();
+    last_window_end_ms = window_end_ms;
     std::uint64_t events = 0;
     for (const auto& sh : shard) {
       events += sh->events;
@@ -441,6 +451,8 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
       break;
     }
   }
+  if (arrivals_pending)
+    for (std::uint32_t s = 0; s < shards; ++s) push_arrivals(s, last_window_end_ms);
 
   // Gather: counters, the last event, slices, pending events, trace copies.
   for (std::uint32_t s = 0; s < shards; ++s) {

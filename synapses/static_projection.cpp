@@ -50,7 +50,10 @@ StaticProjection::StaticProjection(std::string name, std::uint32_t pre_populatio
     row_begin_[pre] = static_cast<std::uint32_t>(groups_.size());
     for (auto it = first; it != last; ++it) {
       const SynapseSpec& s = specs[*it];
-      if (it == first || s.delay_ms != groups_.back().delay_ms) groups_.push_back({s.delay_ms, stored});
+      if (it == first || s.delay_ms != groups_.back().delay_ms)
+        groups_.push_back({s.delay_ms, stored});
+      else if (s.post < specs[*(it - 1)].post)
+        targets_sorted_ = false;
       if (uniform_)
         targets_.push_back(s.post);
       else

@@ -103,6 +103,9 @@ class StaticProjection {
   std::span<const StaticSynapse> stored_synapses() const { return synapses_; }
   std::span<StaticSynapse> mutable_synapses() { return synapses_; }
   std::uint32_t group_count() const { return static_cast<std::uint32_t>(groups_.size() - 1); }
+  // Whether every delay group lists its targets in ascending order (the connectors generate
+  // them so; a connection list may not): parallel runs then split groups by target range.
+  bool targets_sorted_in_groups() const { return targets_sorted_; }
   std::uint64_t group_first(std::uint32_t group) const { return groups_[group].first; }
   // Presynaptic neuron of every synapse, in storage order (for export; O(synapses)).
   std::vector<std::uint32_t> presynaptic_indices() const;
@@ -115,6 +118,7 @@ class StaticProjection {
   std::vector<std::uint32_t> row_begin_;
   std::vector<DelayGroup> groups_;
   bool uniform_ = false;
+  bool targets_sorted_ = true;
   float uniform_weight_ = 0.0f;
   std::vector<StaticSynapse> synapses_;  // per-synapse storage (empty when uniform_)
   std::vector<std::uint32_t> targets_;   // uniform-weight storage (empty otherwise)
