@@ -1,6 +1,7 @@
 #include "engine/parallel_run.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -77,6 +78,16 @@ std::uint32_t ParallelPlan::shard_of(std::uint32_t population, std::uint32_t neu
                          std::to_string(population) + " belongs to no shard");
 }
 
+double ParallelPlan::expected_speedup() const {
+  double total = 0.0, largest = 0.0;
+  for (double l : load) {
+    total += l;
+    largest = std::max(largest, l);
+  }
+  const double per_thread = largest * static_cast<double>(shards) / static_cast<double>(threads);
+  return largest > 0.0 ? std::min(total / per_thread, static_cast<double>(threads)) : 1.0;
+}
+
 std::string parallel_run_obstacle(const RuntimeNetwork& net) {
   if (!net.eis_projections.empty())
     return "EIS projection '" + net.eis_projections.front().name() + "': EIS synapses run on one thread for now";
@@ -112,19 +123,29 @@ std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net
   plan->first_shard.assign(populations, 0);
 
   // Which populations are sliced: those that can be, have at least two blocks, receive no
-  // current source, are not sampled, and whose incoming groups are sorted by target.
-  std::vector<bool> whole(populations, false);
-  for (const CurrentSource& src : net.current_sources) whole[src.population] = true;
-  for (const StateRecorder& rec : net.state_recorders) whole[rec.population()] = true;
+  // current source, and whose incoming groups are sorted by target.
+  std::vector<std::string> whole(populations);  // why a population runs whole ("" if it need not)
+  for (const CurrentSource& src : net.current_sources) whole[src.population] = "it receives a current source";
   for (const StaticProjection& proj : net.projections)
-    if (!proj.targets_sorted_in_groups()) whole[proj.post_population()] = true;
+    if (!proj.targets_sorted_in_groups())
+      whole[proj.post_population()] = "the connection list of '" + proj.name() + "' is not in target order";
   for (const StdpProjection& proj : net.stdp_projections)
-    if (!proj.targets_sorted_in_groups()) whole[proj.post_population()] = true;
-  std::vector<double> load(shards, 0.0);
+    if (!proj.targets_sorted_in_groups())
+      whole[proj.post_population()] = "the connection list of '" + proj.name() + "' is not in target order";
+  for (std::uint32_t p = 0; p < populations; ++p) {
+    const NeuronPopulation& pop = *net.populations[p];
+    if (!whole[p].empty()) continue;
+    if (pop.slice_granularity() == 0)
+      whole[p] = "its model (" + std::string(pop.model_name()) + ") cannot be split into slices yet";
+    else if (pop.size() < 2 * pop.slice_granularity())
+      whole[p] = "it is smaller than two slices of " + std::to_string(pop.slice_granularity()) + " neurons";
+  }
+  std::vector<double>& load = plan->load;
+  load.assign(shards, 0.0);
   for (std::uint32_t p = 0; p < populations; ++p) {
     const NeuronPopulation& pop = *net.populations[p];
     const std::uint32_t granularity = pop.slice_granularity();
-    if (whole[p] || shards == 1 || granularity == 0 || pop.size() < 2 * granularity) continue;
+    if (!whole[p].empty() || shards == 1) continue;
     plan->sliced[p] = true;
     const std::uint64_t blocks = (pop.size() + granularity - 1) / granularity;
     for (std::uint32_t s = 0; s < shards; ++s) {
@@ -147,6 +168,12 @@ std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net
     return pop.weight_unit() == WeightUnit::None ? 0.1 * pop.size() : 1.0 * pop.size();
   };
   std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return weight(a) > weight(b); });
+  if (!order.empty()) {
+    const std::uint32_t p = order.front();
+    plan->largest_whole = "population '" + net.populations[p]->name() + "' (" +
+                          std::to_string(net.populations[p]->size()) + " neurons) runs whole on one thread: " +
+                          (whole[p].empty() ? "its shard has room for it" : whole[p]);
+  }
   for (std::uint32_t p : order) {
     const auto s = static_cast<std::uint32_t>(std::min_element(load.begin(), load.end()) - load.begin());
     plan->ranges[p][s] = {0, net.populations[p]->size()};
@@ -172,6 +199,7 @@ namespace {
 // A spike emitted in a shard during a window, routed at the window's end.
 struct LoggedSpike {
   Event tag;            // largest event key handled by the shard up to the spike (see the design note)
+  Event source;         // the event that emitted it
   double event_t_ms;    // time of the event that emitted it
   double t_ms;
   std::uint32_t population;
@@ -186,12 +214,28 @@ struct Shard {
   std::vector<std::unique_ptr<NeuronPopulation>> slices;       // this shard's slices
   std::vector<LoggedSpike> log;     // spikes of the current window
   std::vector<LoggedSpike> routed;  // of the last window, recorded, their arrivals not yet pushed
+  // Samples of recorders of sliced populations taken in this window, per recorder: times, and
+  // the values of this shard's recorded neurons (assembled into rows by record()).
+  std::vector<std::vector<double>> sample_times_ms;
+  std::vector<std::vector<double>> sample_values;
   Event tag = Event::make(-std::numeric_limits<double>::infinity(), EventKind::CurrentStep, 0);
   Event last = tag;
   bool handled_any = false;
   std::uint64_t events = 0;
   std::uint64_t synaptic_events = 0;
 };
+
+// Whether x (of a lower shard than y, or of the same) was recorded before y in a serial run:
+// by tag; at equal tags (a replicated event in several shards), the spikes of the replicated
+// event itself come first, in shard order, then those of the events it scheduled for an
+// earlier key ("late" events, handled right after it), in their key order.
+bool serial_order(const LoggedSpike& x, const LoggedSpike& y) {
+  if (x.tag < y.tag) return true;
+  if (y.tag < x.tag) return false;
+  const bool x_late = x.source < x.tag, y_late = y.source < y.tag;
+  if (x_late != y_late) return y_late;
+  return x.source < y.source;
+}
 
 }  // namespace
 
@@ -224,18 +268,37 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
   // holding their population.
   const auto home_shard = [&](const Event& e) {
     const std::uint32_t p = population_of(e);
-    if (e.kind() == EventKind::PostWaveform) return plan.shard_of(p, e.a);
+    if (e.kind() == EventKind::PostWaveform || (plan.sliced[p] && e.kind() == EventKind::Threshold))
+      return plan.shard_of(p, e.a);
     return plan.first_shard[p];
   };
   const auto replicated = [&](const Event& e) {
-    return plan.sliced[population_of(e)] && (e.kind() == EventKind::Delivery || e.kind() == EventKind::Step);
+    return plan.sliced[population_of(e)] &&
+           (e.kind() == EventKind::Delivery || e.kind() == EventKind::Step || e.kind() == EventKind::Sample);
   };
+  // State recorders of sliced populations: which of a recorder's neurons (positions in its
+  // row, and their numbers) each shard samples.
+  const auto recorders = static_cast<std::uint32_t>(net.state_recorders.size());
+  std::vector<std::vector<std::vector<std::uint32_t>>> sample_positions(recorders), sample_neurons(recorders);
+  for (std::uint32_t r = 0; r < recorders; ++r) {
+    const StateRecorder& rec = net.state_recorders[r];
+    if (!plan.sliced[rec.population()]) continue;
+    sample_positions[r].resize(shards);
+    sample_neurons[r].resize(shards);
+    for (std::uint32_t i = 0; i < rec.neurons().size(); ++i) {
+      const std::uint32_t s = plan.shard_of(rec.population(), rec.neurons()[i]);
+      sample_positions[r][s].push_back(i);
+      sample_neurons[r][s].push_back(rec.neurons()[i]);
+    }
+  }
 
   // Scatter: shard objects, slices, pending events, trace copies.
   std::vector<std::unique_ptr<Shard>> shard(shards);
   for (std::uint32_t s = 0; s < shards; ++s) {
     shard[s] = std::make_unique<Shard>();
     shard[s]->population.assign(populations, nullptr);
+    shard[s]->sample_times_ms.resize(recorders);
+    shard[s]->sample_values.resize(recorders);
     for (std::uint32_t p = 0; p < populations; ++p) {
       const ParallelPlan::Range r = plan.ranges[p][s];
       if (r.empty()) continue;
@@ -314,9 +377,23 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
       case EventKind::PostWaveform:
         post_spike(s, e.object(), e.a, e.t_ms);
         break;
-      case EventKind::Sample:
-        sim.handle_sample(e, sh.ctx);
+      case EventKind::Sample: {
+        const std::uint32_t r = e.object();
+        const StateRecorder& rec = net.state_recorders[r];
+        if (!plan.sliced[rec.population()]) {
+          sim.handle_sample(e, sh.ctx);
+          break;
+        }
+        // This shard's neurons of the row; record() assembles the row after the window.
+        const std::vector<std::uint32_t>& neurons = sample_neurons[r][s];
+        std::vector<double>& values = sh.sample_values[r];
+        sh.sample_times_ms[r].push_back(e.t_ms);
+        values.resize(values.size() + neurons.size());
+        sh.population[rec.population()]->sample(rec.variable(), neurons, e.t_ms,
+                                                values.data() + values.size() - neurons.size());
+        sh.ctx.schedule(Event::make((e.a + 1) * rec.interval_ms(), EventKind::Sample, r, e.a + 1));
         break;
+      }
     }
   };
   // The spikes an event emitted: what concerns the firing neuron's own synapses now (as
@@ -333,7 +410,7 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
         else
           post_spike(s, x.population, neuron, e.t_ms);
       }
-      sh.log.push_back({sh.tag, e.t_ms, x.t_ms, x.population, neuron});
+      sh.log.push_back({sh.tag, e, e.t_ms, x.t_ms, x.population, neuron});
     }
     sh.ctx.emitted().clear();
   };
@@ -364,7 +441,7 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
       std::uint32_t best = shards;
       for (std::uint32_t s = 0; s < shards; ++s) {
         if (next[s] == shard[s]->log.size()) continue;
-        if (best == shards || shard[s]->log[next[s]].tag < shard[best]->log[next[best]].tag) best = s;
+        if (best == shards || serial_order(shard[s]->log[next[s]], shard[best]->log[next[best]])) best = s;
       }
       if (best == shards) break;
       const LoggedSpike& x = shard[best]->log[next[best]++];
@@ -372,6 +449,24 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
       ++sim.counters_.spikes_per_population[x.population];
       for (std::uint32_t r : sim.spike_recorders_of_[x.population])
         net.spike_recorders[r].record(x.t_ms, x.population, x.neuron);
+    }
+    for (std::uint32_t r = 0; r < recorders; ++r) {
+      if (sample_positions[r].empty()) continue;
+      StateRecorder& rec = net.state_recorders[r];
+      const std::uint32_t first = plan.first_shard[rec.population()];
+      const std::vector<double>& times = shard[first]->sample_times_ms[r];
+      for (std::size_t k = 0; k < times.size(); ++k) {
+        double* row = rec.append_row(times[k]);
+        for (std::uint32_t s = 0; s < shards; ++s) {
+          const std::vector<std::uint32_t>& positions = sample_positions[r][s];
+          const double* values = shard[s]->sample_values[r].data() + k * positions.size();
+          for (std::size_t j = 0; j < positions.size(); ++j) row[positions[j]] = values[j];
+        }
+      }
+      for (auto& sh : shard) {
+        sh->sample_times_ms[r].clear();
+        sh->sample_values[r].clear();
+      }
     }
     bool any = false;
     for (auto& sh : shard) {
@@ -407,8 +502,9 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
   };
 
   ThreadTeam team(plan.threads);
-  constexpr std::uint64_t kMinEventsForThreads = 64;
-  std::uint64_t events_in_last_window = kMinEventsForThreads, events_before = 0;
+  constexpr double kHandOver_s = 5e-6;  // measured cost of a round on the team beyond its work
+  std::vector<double> busy_s(shards, 0.0);
+  bool parallel_next = true;
   bool interrupted = false;
   bool arrivals_pending = false;  // the last window's logs await push_arrivals
   double last_window_end_ms = -std::numeric_limits<double>::infinity();
@@ -424,15 +520,27 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
     // The window ends L later, less a margin far above the rounding of t_spike + delay.
     const double window_end_ms = start_ms + plan.lookahead_ms - 1e-12 * std::max(1.0, std::abs(start_ms));
     const auto round = [&](std::uint32_t s) {
+      const auto start = std::chrono::steady_clock::now();
       if (arrivals_pending) push_arrivals(s, last_window_end_ms);
       run_window(s, window_end_ms);
+      busy_s[s] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
-    // A window with little work runs its shards one after the other on this thread: waking
-    // the other threads would cost more (the results are the same either way).
-    if (events_in_last_window >= kMinEventsForThreads)
+    // A window runs its shards on the team only if the last window's work, spread over the
+    // threads, would have ended sooner than on this thread alone by more than the cost of
+    // handing it over; otherwise (little work, or all of it in one shard) one after the other
+    // here. Only the speed depends on this measurement, never the results.
+    if (parallel_next)
       team.run(shards, round);
     else
       for (std::uint32_t s = 0; s < shards; ++s) round(s);
+    {
+      double sum = 0.0, longest = 0.0;
+      for (double b : busy_s) {
+        sum += b;
+        longest = std::max(longest, b);
+      }
+      parallel_next = longest + kHandOver_s < 0.9 * sum;
+    }
     arrivals_pending = record();
     last_window_end_ms = window_end_ms;
     std::uint64_t events = 0;
@@ -440,8 +548,6 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
       events += sh->events;
       if (sh->handled_any) latest_handled_ms = std::max(latest_handled_ms, sh->last.t_ms);
     }
-    events_in_last_window = events - events_before;
-    events_before = events;
     if (progress && sim.counters_.events + events - events_at_last_progress >= (1u << 16)) {
       events_at_last_progress = sim.counters_.events + events;
       progress(std::min(window_end_ms, t_stop_ms), t_stop_ms);

@@ -76,6 +76,13 @@ struct ParallelPlan {
   // begins (s = shards: the group's end); empty for projections into whole populations.
   std::vector<std::vector<std::uint64_t>> group_split;
 
+  // Estimated work per shard (neurons; a spike source counts a tenth) and why the largest
+  // population kept whole could not be sliced.
+  std::vector<double> load;
+  std::string largest_whole;
+  // Run time on one thread over run time on `threads`, as the loads predict.
+  double expected_speedup() const;
+
   // Which shard owns neuron `neuron` of population `population`.
   std::uint32_t shard_of(std::uint32_t population, std::uint32_t neuron) const;
 };

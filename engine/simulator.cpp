@@ -110,7 +110,13 @@ void Simulator::set_threads(std::uint32_t threads) {
 }
 
 std::string Simulator::parallel_obstacle() const {
-  return threads_ > 1 ? parallel_run_obstacle(net_) : std::string();
+  if (threads_ <= 1) return {};
+  if (std::string obstacle = parallel_run_obstacle(net_); !obstacle.empty()) return obstacle;
+  if (!plan_) plan_ = make_parallel_plan(net_, threads_, 1);
+  if (plan_->expected_speedup() < kMinParallelSpeedup)
+    return "the work cannot be spread over the threads (" + std::to_string(plan_->expected_speedup()).substr(0, 4) +
+           "x at best): " + plan_->largest_whole;
+  return {};
 }
 
 void Simulator::start() {
@@ -330,12 +336,9 @@ bool Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
     throw std::invalid_argument("run_until: t_stop_ms is before the current time");
   if (!started_) start();
   for (EisProjection& proj : net_.eis_projections) proj.end_control();
-  if (threads_ > 1 && parallel_obstacle().empty()) {
-    // One shard per thread: more (evened out by the thread team) measured no faster on the
-    // plastic Brunel network (docs/benchmarks.md).
-    if (!plan_) plan_ = make_parallel_plan(net_, threads_, 1);
-    return run_parallel(*this, *plan_, t_stop_ms, progress);
-  }
+  // One shard per thread (made by parallel_obstacle): more, evened out by the thread team,
+  // measured slower on the plastic Brunel network (docs/benchmarks.md).
+  if (threads_ > 1 && parallel_obstacle().empty()) return run_parallel(*this, *plan_, t_stop_ms, progress);
   constexpr std::uint64_t kProgressEvery = 1u << 16;
   // A clocked population's step that ends at t_stop up to the rounding of k * dt (3 * 0.1 is
   // 0.30000000000000004) belongs to this run: its spikes lie before t_stop.

@@ -56,8 +56,11 @@ class Simulator {
   // bit to one thread's, unless parallel_obstacle() names what keeps it serial.
   void set_threads(std::uint32_t threads);
   std::uint32_t threads() const { return threads_; }
-  // Why run_until runs on one thread although threads() > 1, or "" (also when threads() == 1).
+  // Why run_until runs on one thread although threads() > 1, or "" (also when threads() == 1):
+  // a part of the network that cannot run in parallel yet, or work that cannot be spread
+  // (the plan predicts less than kMinParallelSpeedup).
   std::string parallel_obstacle() const;
+  static constexpr double kMinParallelSpeedup = 1.25;
   // Between runs: lets `change` act on population `population` at the current time with an
   // event context (e.g. PoissonSourcePopulation::set_rates), starting the network first if
   // needed; spikes it emits are routed as usual. For drivers of learning studies.
@@ -121,7 +124,8 @@ class Simulator {
   bool started_ = false;
   const std::atomic<bool>* interrupt_ = nullptr;
   std::uint32_t threads_ = 1;
-  std::shared_ptr<const ParallelPlan> plan_;  // for threads_ > 1, made at the first parallel run
+  // For threads_ > 1: the split into shards, made when first needed (also by parallel_obstacle).
+  mutable std::shared_ptr<const ParallelPlan> plan_;
 };
 
 // The {target, weight} synapses of a uniform-weight group's targets, in a per-thread buffer

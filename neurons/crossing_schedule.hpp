@@ -16,6 +16,7 @@
 
 #include "engine/event_context.hpp"
 #include "engine/state_archive.hpp"
+#include "neurons/neuron_slice.hpp"
 
 namespace ionspike {
 
@@ -25,6 +26,20 @@ class CrossingSchedule {
 
   CrossingSchedule(std::uint32_t population, std::uint32_t neurons)
       : population_(population), predicted_ms_(neurons, kNever), pending_ms_(neurons, kNever) {}
+
+  // Neurons [begin, end) for a population slice (NeuronPopulation::make_slice): indices are
+  // local (from 0), its Threshold events carry the whole population's numbers.
+  CrossingSchedule slice(std::uint32_t begin, std::uint32_t end) const {
+    CrossingSchedule out(population_, 0);
+    out.first_ = first_ + begin;
+    out.predicted_ms_ = slice_column(predicted_ms_, begin, end);
+    out.pending_ms_ = slice_column(pending_ms_, begin, end);
+    return out;
+  }
+  void absorb(const CrossingSchedule& slice, std::uint32_t begin) {
+    paste_column(slice.predicted_ms_, predicted_ms_, begin);
+    paste_column(slice.pending_ms_, pending_ms_, begin);
+  }
 
   // Neuron n will cross at t_ms (kNever: it will not, as things stand).
   void predict(std::uint32_t n, double t_ms, EventContext& ctx) {
@@ -37,7 +52,7 @@ class CrossingSchedule {
     ar.values("crossing_pending_ms", pending_ms_);
   }
 
-  // A Threshold event of neuron n popped at t_ms: true if the neuron crosses now.
+  // A Threshold event of (local) neuron n popped at t_ms: true if the neuron crosses now.
   bool due(std::uint32_t n, double t_ms, EventContext& ctx) {
     if (t_ms != pending_ms_[n]) return false;  // superseded by an earlier event
     pending_ms_[n] = kNever;
@@ -49,10 +64,11 @@ class CrossingSchedule {
  private:
   void push(std::uint32_t n, double t_ms, EventContext& ctx) {
     pending_ms_[n] = t_ms;
-    ctx.schedule(Event::make(t_ms, EventKind::Threshold, population_, n));
+    ctx.schedule(Event::make(t_ms, EventKind::Threshold, population_, first_ + n));
   }
 
   std::uint32_t population_;
+  std::uint32_t first_ = 0;  // of a slice's neurons in the whole population
   std::vector<double> predicted_ms_;
   std::vector<double> pending_ms_;
 };

@@ -74,6 +74,7 @@
 #include <vector>
 
 #include "neurons/neuron_population.hpp"
+#include "neurons/neuron_slice.hpp"
 #include "neurons/poisson_input.hpp"
 #include "neurons/target_clones.hpp"
 
@@ -214,9 +215,7 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
 
   std::unique_ptr<NeuronPopulation> make_slice(std::uint32_t begin, std::uint32_t end) const override {
     check_slice_bounds(begin, end);
-    const auto cut = [&](const std::vector<double>& column) {
-      return std::vector<double>(column.begin() + begin, column.begin() + end);
-    };
+    const auto cut = [&](const std::vector<double>& column) { return slice_column(column, begin, end); };
     Columns columns;
     for (std::size_t v = 0; v < K; ++v) columns[v] = cut(y_[v]);
     auto slice = std::make_unique<GridPopulation>(name(), id(), p_, dt_ms_, std::move(columns));
@@ -241,9 +240,7 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
     const auto& slice = dynamic_cast<const GridPopulation&>(other);
     const std::uint32_t end = begin + slice.size();
     check_slice_bounds(begin, end);
-    const auto paste = [&](const std::vector<double>& from, std::vector<double>& to) {
-      std::copy(from.begin(), from.end(), to.begin() + begin);
-    };
+    const auto paste = [&](const std::vector<double>& from, std::vector<double>& to) { paste_column(from, to, begin); };
     for (std::size_t v = 0; v < K; ++v) paste(slice.y_[v], y_[v]);
     paste(slice.v_other_mV_, v_other_mV_);
     paste(slice.acc_ex_, acc_ex_);

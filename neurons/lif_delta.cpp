@@ -4,6 +4,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "neurons/neuron_slice.hpp"
 #include "neurons/zero_interval_error.hpp"
 
 namespace ionspike {
@@ -55,9 +56,9 @@ void LifDeltaPopulation::predict_crossing(std::uint32_t n, EventContext& ctx) {
 
 void LifDeltaPopulation::fire(std::uint32_t n, double t_ms, EventContext& ctx) {
   // Time would stop: a drive so strong (with t_ref_ms 0) that the next crossing rounds to now.
-  if (!(t_ms > last_spike_ms_[n])) throw_zero_interval(name(), n, t_ms);
+  if (!(t_ms > last_spike_ms_[n])) throw_zero_interval(name(), first_ + n, t_ms);
   last_spike_ms_[n] = t_ms;
-  ctx.emit_spike(id(), n, t_ms);
+  ctx.emit_spike(id(), first_ + n, t_ms);
   v_mV_[n] = p_.v_reset_mV;
   t_last_ms_[n] = t_ms;
   t_ref_end_ms_[n] = t_ms + p_.t_ref_ms;
@@ -86,11 +87,11 @@ inline void LifDeltaPopulation::apply_input(std::uint32_t n, double t_ms, float 
 
 void LifDeltaPopulation::deliver(double t_ms, std::span<const StaticSynapse> synapses,
                                  EventContext& ctx) {
-  for (const StaticSynapse& s : synapses) apply_input(s.post, t_ms, s.weight, ctx);
+  for (const StaticSynapse& s : synapses) apply_input(s.post - first_, t_ms, s.weight, ctx);
 }
 
 void LifDeltaPopulation::on_own_event(const Event& e, EventContext& ctx) {
-  const std::uint32_t n = e.a;
+  const std::uint32_t n = e.a - first_;
   if (e.kind() != EventKind::Threshold || !crossings_.due(n, e.t_ms, ctx)) return;
   advance(n, e.t_ms);
   fire(n, e.t_ms, ctx);
@@ -106,13 +107,13 @@ void LifDeltaPopulation::add_injected_current(std::span<const std::uint32_t> neu
   if (neurons.empty())
     for (std::uint32_t n = 0; n < size(); ++n) change(n);
   else
-    for (std::uint32_t n : neurons) change(n);
+    for (std::uint32_t n : neurons) change(n - first_);
 }
 
 void LifDeltaPopulation::sample(std::size_t variable, std::span<const std::uint32_t> neurons,
                                 double t_ms, double* out) const {
   if (variable != 0) throw std::out_of_range("lif_delta: unknown state variable index");
-  for (std::size_t i = 0; i < neurons.size(); ++i) out[i] = membrane_mV(neurons[i], t_ms);
+  for (std::size_t i = 0; i < neurons.size(); ++i) out[i] = membrane_mV(neurons[i] - first_, t_ms);
 }
 
 }  // namespace ionspike
@@ -126,6 +127,27 @@ void LifDeltaPopulation::checkpoint(StateArchive& ar) {
   ar.values("last_spike_ms", last_spike_ms_);
   ar.values("i_inj_pA", i_inj_pA_);
   crossings_.checkpoint(ar);
+}
+
+std::unique_ptr<NeuronPopulation> LifDeltaPopulation::make_slice(std::uint32_t begin, std::uint32_t end) const {
+  auto slice = std::make_unique<LifDeltaPopulation>(name(), id(), p_, slice_column(v_mV_, begin, end));
+  slice->first_ = first_ + begin;
+  slice->t_last_ms_ = slice_column(t_last_ms_, begin, end);
+  slice->t_ref_end_ms_ = slice_column(t_ref_end_ms_, begin, end);
+  slice->last_spike_ms_ = slice_column(last_spike_ms_, begin, end);
+  slice->i_inj_pA_ = slice_column(i_inj_pA_, begin, end);
+  slice->crossings_ = crossings_.slice(begin, end);
+  return slice;
+}
+
+void LifDeltaPopulation::absorb_slice(const NeuronPopulation& other, std::uint32_t begin) {
+  const auto& slice = dynamic_cast<const LifDeltaPopulation&>(other);
+  paste_column(slice.v_mV_, v_mV_, begin);
+  paste_column(slice.t_last_ms_, t_last_ms_, begin);
+  paste_column(slice.t_ref_end_ms_, t_ref_end_ms_, begin);
+  paste_column(slice.last_spike_ms_, last_spike_ms_, begin);
+  paste_column(slice.i_inj_pA_, i_inj_pA_, begin);
+  crossings_.absorb(slice.crossings_, begin);
 }
 
 }  // namespace ionspike

@@ -49,6 +49,10 @@ class LifDeltaPopulation final : public NeuronPopulation {
   void sample(std::size_t variable, std::span<const std::uint32_t> neurons, double t_ms,
               double* out) const override;
   void checkpoint(StateArchive& ar) override;
+  // Slices for parallel runs: any boundary (64 keeps slices apart by cache lines).
+  std::uint32_t slice_granularity() const override { return 64; }
+  std::unique_ptr<NeuronPopulation> make_slice(std::uint32_t begin, std::uint32_t end) const override;
+  void absorb_slice(const NeuronPopulation& slice, std::uint32_t begin) override;
 
   // Membrane potential of neuron n at t_ms >= its last update, without changing state.
   double membrane_mV(std::uint32_t n, double t_ms) const;
@@ -60,6 +64,9 @@ class LifDeltaPopulation final : public NeuronPopulation {
   void fire(std::uint32_t n, double t_ms, EventContext& ctx);
   void predict_crossing(std::uint32_t n, EventContext& ctx);
   void apply_input(std::uint32_t n, double t_ms, float w_mV, EventContext& ctx);
+  // Inside, neurons are numbered from 0; a slice's interface (deliver's targets, events,
+  // emitted spikes, the neurons of currents and samples) uses the whole population's numbers.
+  std::uint32_t first_ = 0;
 
   LifDeltaParameters p_;
   double r_GOhm_;

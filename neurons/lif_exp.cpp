@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "neurons/neuron_slice.hpp"
 #include "neurons/zero_interval_error.hpp"
 
 #include "neurons/exp_sum_crossing.hpp"
@@ -103,9 +104,9 @@ void LifExpPopulation::predict_crossing(std::uint32_t n, EventContext& ctx) {
 
 void LifExpPopulation::fire(std::uint32_t n, double t_ms, EventContext& ctx) {
   // Time would stop: a drive so strong (with t_ref_ms 0) that the next crossing rounds to now.
-  if (!(t_ms > last_spike_ms_[n])) throw_zero_interval(name(), n, t_ms);
+  if (!(t_ms > last_spike_ms_[n])) throw_zero_interval(name(), first_ + n, t_ms);
   last_spike_ms_[n] = t_ms;
-  ctx.emit_spike(id(), n, t_ms);
+  ctx.emit_spike(id(), first_ + n, t_ms);
   v_mV_[n] = p_.v_reset_mV;
   t_last_ms_[n] = t_ms;
   t_ref_end_ms_[n] = t_ms + p_.t_ref_ms;
@@ -124,7 +125,7 @@ void LifExpPopulation::start(EventContext& ctx) {
 void LifExpPopulation::deliver(double t_ms, std::span<const StaticSynapse> synapses,
                                EventContext& ctx) {
   for (const StaticSynapse& syn : synapses) {
-    const std::uint32_t n = syn.post;
+    const std::uint32_t n = syn.post - first_;
     advance(n, t_ms);
     if (syn.weight >= 0.0f)
       i_ex_pA_[n] += syn.weight;
@@ -135,7 +136,7 @@ void LifExpPopulation::deliver(double t_ms, std::span<const StaticSynapse> synap
 }
 
 void LifExpPopulation::on_own_event(const Event& e, EventContext& ctx) {
-  const std::uint32_t n = e.a;
+  const std::uint32_t n = e.a - first_;
   if (e.kind() != EventKind::Threshold || !crossings_.due(n, e.t_ms, ctx)) return;
   advance(n, e.t_ms);
   fire(n, e.t_ms, ctx);
@@ -151,14 +152,14 @@ void LifExpPopulation::add_injected_current(std::span<const std::uint32_t> neuro
   if (neurons.empty())
     for (std::uint32_t n = 0; n < size(); ++n) change(n);
   else
-    for (std::uint32_t n : neurons) change(n);
+    for (std::uint32_t n : neurons) change(n - first_);
 }
 
 void LifExpPopulation::sample(std::size_t variable, std::span<const std::uint32_t> neurons,
                               double t_ms, double* out) const {
   if (variable > 2) throw std::out_of_range("lif_exp: unknown state variable index");
   for (std::size_t i = 0; i < neurons.size(); ++i) {
-    const State s = state_at(neurons[i], t_ms);
+    const State s = state_at(neurons[i] - first_, t_ms);
     out[i] = variable == 0 ? s.v_mV : variable == 1 ? s.i_ex_pA : s.i_in_pA;
   }
 }
@@ -176,6 +177,31 @@ void LifExpPopulation::checkpoint(StateArchive& ar) {
   ar.values("last_spike_ms", last_spike_ms_);
   ar.values("i_inj_pA", i_inj_pA_);
   crossings_.checkpoint(ar);
+}
+
+std::unique_ptr<NeuronPopulation> LifExpPopulation::make_slice(std::uint32_t begin, std::uint32_t end) const {
+  auto slice = std::make_unique<LifExpPopulation>(name(), id(), p_, slice_column(v_mV_, begin, end));
+  slice->first_ = first_ + begin;
+  slice->i_ex_pA_ = slice_column(i_ex_pA_, begin, end);
+  slice->i_in_pA_ = slice_column(i_in_pA_, begin, end);
+  slice->t_last_ms_ = slice_column(t_last_ms_, begin, end);
+  slice->t_ref_end_ms_ = slice_column(t_ref_end_ms_, begin, end);
+  slice->last_spike_ms_ = slice_column(last_spike_ms_, begin, end);
+  slice->i_inj_pA_ = slice_column(i_inj_pA_, begin, end);
+  slice->crossings_ = crossings_.slice(begin, end);
+  return slice;
+}
+
+void LifExpPopulation::absorb_slice(const NeuronPopulation& other, std::uint32_t begin) {
+  const auto& slice = dynamic_cast<const LifExpPopulation&>(other);
+  paste_column(slice.v_mV_, v_mV_, begin);
+  paste_column(slice.i_ex_pA_, i_ex_pA_, begin);
+  paste_column(slice.i_in_pA_, i_in_pA_, begin);
+  paste_column(slice.t_last_ms_, t_last_ms_, begin);
+  paste_column(slice.t_ref_end_ms_, t_ref_end_ms_, begin);
+  paste_column(slice.last_spike_ms_, last_spike_ms_, begin);
+  paste_column(slice.i_inj_pA_, i_inj_pA_, begin);
+  crossings_.absorb(slice.crossings_, begin);
 }
 
 }  // namespace ionspike

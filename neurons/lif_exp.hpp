@@ -56,6 +56,10 @@ class LifExpPopulation final : public NeuronPopulation {
   void sample(std::size_t variable, std::span<const std::uint32_t> neurons, double t_ms,
               double* out) const override;
   void checkpoint(StateArchive& ar) override;
+  // Slices for parallel runs: any boundary (64 keeps slices apart by cache lines).
+  std::uint32_t slice_granularity() const override { return 64; }
+  std::unique_ptr<NeuronPopulation> make_slice(std::uint32_t begin, std::uint32_t end) const override;
+  void absorb_slice(const NeuronPopulation& slice, std::uint32_t begin) override;
 
   struct State {
     double v_mV, i_ex_pA, i_in_pA;
@@ -72,6 +76,9 @@ class LifExpPopulation final : public NeuronPopulation {
   void fire(std::uint32_t n, double t_ms, EventContext& ctx);
   void predict_crossing(std::uint32_t n, EventContext& ctx);
 
+  // Inside, neurons are numbered from 0; a slice's interface (deliver's targets, events,
+  // emitted spikes, the neurons of currents and samples) uses the whole population's numbers.
+  std::uint32_t first_ = 0;
   LifExpParameters p_;
   double r_GOhm_;
   std::vector<double> v_mV_, i_ex_pA_, i_in_pA_;  // at t_last_ms_
