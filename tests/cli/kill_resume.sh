@@ -4,10 +4,13 @@
 # bit-identical to those of the uninterrupted run; and a run stopped by SIGTERM must exit
 # with 143 after writing a checkpoint and its outputs so far, and resume to the same end.
 #
-#   kill_resume.sh IONSPIKE NETWORK WORKDIR CHECKPOINT_EVERY_MS SEED
-# SEED picks the kill moments (bash's RANDOM), so a failure can be replayed.
+#   kill_resume.sh IONSPIKE NETWORK WORKDIR CHECKPOINT_EVERY_MS SEED [RUN OPTIONS...]
+# SEED picks the kill moments (bash's RANDOM), so a failure can be replayed. RUN OPTIONS (e.g.
+# --threads 2) go to every `ionspike run`; resumed runs take them from the checkpoint.
 set -euo pipefail
 ionspike=$1 network=$2 work=$3 every=$4 seed=$5
+shift 5
+run_options=("$@")
 rm -rf "$work" && mkdir -p "$work"
 RANDOM=$seed
 
@@ -29,7 +32,7 @@ wait_for_checkpoint() {  # until the running process has written a checkpoint (o
 
 echo "uninterrupted run"
 start_ns=$(date +%s%N)
-"$ionspike" run "$network" --out "$work/full" > /dev/null
+"$ionspike" run "$network" "${run_options[@]}" --out "$work/full" > /dev/null
 run_ms=$((($(date +%s%N) - start_ns) / 1000000))
 echo "  $run_ms ms"
 
@@ -43,7 +46,7 @@ sleep_share() {
 # SIGKILL at a random moment after the first checkpoint, then resume; twice, so the second
 # resume starts from a checkpoint a resumed run wrote.
 echo "SIGKILL"
-"$ionspike" run "$network" --out "$work/killed" --checkpoint-every "$every" > /dev/null &
+"$ionspike" run "$network" "${run_options[@]}" --out "$work/killed" --checkpoint-every "$every" > /dev/null &
 pid=$!
 wait_for_checkpoint "$work/killed/checkpoint.ckpt" $pid
 sleep_share 0 50
@@ -62,7 +65,7 @@ wait $pid 2>/dev/null || true
 same_outputs "$work/killed" "$work/full"
 
 echo "SIGTERM"
-"$ionspike" run "$network" --out "$work/terminated" > /dev/null 2> "$work/terminated.err" &
+"$ionspike" run "$network" "${run_options[@]}" --out "$work/terminated" > /dev/null 2> "$work/terminated.err" &
 pid=$!
 sleep_share 20 80  # past the build (the handlers are installed), before the end
 kill -TERM $pid
