@@ -69,6 +69,37 @@ def test_reset_builds_again_and_gives_the_same_run():
     sim.end()
 
 
+def test_threads_give_the_same_spikes_and_membrane_traces():
+    def run(threads):
+        sim.setup(timestep=0.1, min_delay=0.5, seed=21, threads=threads)
+        source = sim.Population(200, sim.SpikeSourcePoisson(rate=30.0), label="source")
+        exc = sim.Population(400, sim.IF_curr_exp(tau_refrac=2.0), label="exc")
+        inh = sim.Population(200, sim.IF_curr_exp(tau_refrac=2.0), label="inh")
+        rng = sim.NumpyRNG(seed=9)
+        sim.Projection(source, exc, sim.FixedProbabilityConnector(0.1, rng=rng), sim.StaticSynapse(weight=0.9, delay=1.0))
+        sim.Projection(exc, inh, sim.FixedProbabilityConnector(0.1, rng=rng), sim.StaticSynapse(weight=0.5, delay=1.5))
+        sim.Projection(inh, exc, sim.FixedProbabilityConnector(0.1, rng=rng), sim.StaticSynapse(weight=-0.6, delay=0.8),
+                       receptor_type="inhibitory")
+        exc.record("spikes")
+        exc[0:3].record("v")
+        inh[190:200].record("v")
+        sim.run(200.0)
+        segment = exc.get_data().segments[0]
+        spikes = [np.asarray(st.magnitude) for st in segment.spiketrains]
+        v = (np.asarray(segment.filter(name="v")[0].magnitude),
+             np.asarray(inh.get_data().segments[0].filter(name="v")[0].magnitude))
+        sim.end()
+        return spikes, v
+
+    spikes_1, v_1 = run(1)
+    spikes_2, v_2 = run(2)
+    assert sum(len(t) for t in spikes_1) > 100
+    assert all(np.array_equal(a, b) for a, b in zip(spikes_1, spikes_2))
+    assert all(np.array_equal(a, b) for a, b in zip(v_1, v_2))
+    with pytest.raises(ValueError, match="threads"):
+        sim.setup(threads=0)
+
+
 def test_generated_network_runs_identically_in_the_command_line(cli, tmp_path):
     sim.setup(timestep=0.1, min_delay=0.2, seed=21)
     rng = sim.NumpyRNG(seed=8)

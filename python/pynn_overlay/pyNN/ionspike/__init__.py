@@ -40,7 +40,8 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     """Starts a new network. timestep (ms) is the integration step of the time-driven models
     (IF_cond_exp, HH_cond_exp, Izhikevich); the event-driven ones (IF_curr_exp, IF_curr_delta)
     are simulated exactly. Extra parameters: seed (or rng_seed), the master seed of every
-    random stream of the engine; others (threads, filename, label, ...) are ignored."""
+    random stream of the engine; threads, the threads that build and run the network (results
+    are identical for any count); others (filename, label, ...) are ignored."""
     max_delay = extra_params.get('max_delay', DEFAULT_MAX_DELAY)
     common.setup(timestep, min_delay, **extra_params)
     simulator.state.clear()
@@ -48,6 +49,9 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     simulator.state.min_delay = min_delay
     simulator.state.max_delay = max_delay
     simulator.state.seed = int(extra_params.get('seed', extra_params.get('rng_seed', 1)))
+    simulator.state.threads = int(extra_params.get('threads', 1))
+    if simulator.state.threads < 1:
+        raise ValueError(f"pyNN.ionspike: threads must be >= 1, got {simulator.state.threads}")
     return rank()
 
 

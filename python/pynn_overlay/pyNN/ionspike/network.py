@@ -202,7 +202,7 @@ def network_text(state):
     if not min_delay_ms > 0:
         raise ValueError(f"pyNN.ionspike: delays must be > 0 ms (smallest: {min_delay_ms})")
     lines = ["format_version: 1",
-             f"simulation {{ seed: {int(state.seed)} min_delay_ms: {_num(min_delay_ms)} "
+             f"simulation {{ seed: {int(state.seed)} threads: {int(state.threads)} min_delay_ms: {_num(min_delay_ms)} "
              f'output_dir: "ionspike-pynn-out" }}']
     current_sources, rates_after_build = [], []
     for pop in state.populations:

@@ -27,6 +27,7 @@ class State(common.control.BaseState):
         self.min_delay = 'auto'
         self.max_delay = 'auto'
         self.seed = 1
+        self.threads = 1
         self.engine = None
         self.clear()
 
