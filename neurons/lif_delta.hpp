@@ -15,6 +15,7 @@
 // Units: time ms, voltage mV, current pA, capacitance pF.
 #pragma once
 
+#include <tuple>
 #include <vector>
 
 #include "neurons/crossing_schedule.hpp"
@@ -64,6 +65,9 @@ class LifDeltaPopulation final : public NeuronPopulation {
   void fire(std::uint32_t n, double t_ms, EventContext& ctx);
   void predict_crossing(std::uint32_t n, EventContext& ctx);
   void apply_input(std::uint32_t n, double t_ms, float w_mV, EventContext& ctx);
+  // The per-neuron columns (slices copy and paste them all).
+  auto columns() { return std::tie(v_mV_, t_last_ms_, t_ref_end_ms_, last_spike_ms_, i_inj_pA_); }
+  auto columns() const { return std::tie(v_mV_, t_last_ms_, t_ref_end_ms_, last_spike_ms_, i_inj_pA_); }
   // Inside, neurons are numbered from 0; a slice's interface (deliver's targets, events,
   // emitted spikes, the neurons of currents and samples) uses the whole population's numbers.
   std::uint32_t first_ = 0;

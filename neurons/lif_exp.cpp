@@ -182,25 +182,14 @@ void LifExpPopulation::checkpoint(StateArchive& ar) {
 std::unique_ptr<NeuronPopulation> LifExpPopulation::make_slice(std::uint32_t begin, std::uint32_t end) const {
   auto slice = std::make_unique<LifExpPopulation>(name(), id(), p_, slice_column(v_mV_, begin, end));
   slice->first_ = first_ + begin;
-  slice->i_ex_pA_ = slice_column(i_ex_pA_, begin, end);
-  slice->i_in_pA_ = slice_column(i_in_pA_, begin, end);
-  slice->t_last_ms_ = slice_column(t_last_ms_, begin, end);
-  slice->t_ref_end_ms_ = slice_column(t_ref_end_ms_, begin, end);
-  slice->last_spike_ms_ = slice_column(last_spike_ms_, begin, end);
-  slice->i_inj_pA_ = slice_column(i_inj_pA_, begin, end);
+  slice_columns(columns(), slice->columns(), begin, end);
   slice->crossings_ = crossings_.slice(begin, end);
   return slice;
 }
 
 void LifExpPopulation::absorb_slice(const NeuronPopulation& other, std::uint32_t begin) {
   const auto& slice = dynamic_cast<const LifExpPopulation&>(other);
-  paste_column(slice.v_mV_, v_mV_, begin);
-  paste_column(slice.i_ex_pA_, i_ex_pA_, begin);
-  paste_column(slice.i_in_pA_, i_in_pA_, begin);
-  paste_column(slice.t_last_ms_, t_last_ms_, begin);
-  paste_column(slice.t_ref_end_ms_, t_ref_end_ms_, begin);
-  paste_column(slice.last_spike_ms_, last_spike_ms_, begin);
-  paste_column(slice.i_inj_pA_, i_inj_pA_, begin);
+  paste_columns(slice.columns(), columns(), begin);
   crossings_.absorb(slice.crossings_, begin);
 }
 

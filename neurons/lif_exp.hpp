@@ -20,6 +20,7 @@
 // Units: time ms, voltage mV, current pA, capacitance pF.
 #pragma once
 
+#include <tuple>
 #include <vector>
 
 #include "neurons/crossing_schedule.hpp"
@@ -76,6 +77,9 @@ class LifExpPopulation final : public NeuronPopulation {
   void fire(std::uint32_t n, double t_ms, EventContext& ctx);
   void predict_crossing(std::uint32_t n, EventContext& ctx);
 
+  // The per-neuron columns (slices copy and paste them all).
+  auto columns() { return std::tie(v_mV_, i_ex_pA_, i_in_pA_, t_last_ms_, t_ref_end_ms_, last_spike_ms_, i_inj_pA_); }
+  auto columns() const { return std::tie(v_mV_, i_ex_pA_, i_in_pA_, t_last_ms_, t_ref_end_ms_, last_spike_ms_, i_inj_pA_); }
   // Inside, neurons are numbered from 0; a slice's interface (deliver's targets, events,
   // emitted spikes, the neurons of currents and samples) uses the whole population's numbers.
   std::uint32_t first_ = 0;

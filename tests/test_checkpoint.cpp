@@ -22,6 +22,8 @@
 #include "test_support.hpp"
 
 using namespace ionspike;
+using ionspike::test::final_state;
+using ionspike::test::first_difference;
 
 namespace {
 
@@ -82,20 +84,6 @@ std::string with_random_reward(std::string text) {
   return text;
 }
 
-std::vector<ArchivedField> final_state(Simulator& sim) {
-  StateArchive ar;
-  sim.checkpoint(ar);
-  return ar.take_fields();
-}
-
-// The first field where two archives differ, or "" if they are identical.
-std::string first_difference(const std::vector<ArchivedField>& a, const std::vector<ArchivedField>& b) {
-  if (a.size() != b.size()) return "field counts " + std::to_string(a.size()) + " vs " + std::to_string(b.size());
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (a[i].name != b[i].name || a[i].element_bytes != b[i].element_bytes || a[i].bytes != b[i].bytes)
-      return a[i].name;
-  return "";
-}
 
 std::filesystem::path temp_file(const std::string& name) {
   const auto dir = std::filesystem::temp_directory_path() / ("ionspike_test_checkpoint_" + std::to_string(::getpid()));

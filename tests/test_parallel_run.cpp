@@ -17,6 +17,8 @@
 #include "test_support.hpp"
 
 using namespace ionspike;
+using ionspike::test::final_state;
+using ionspike::test::first_difference;
 using ionspike::test::build_text;
 
 namespace {
@@ -71,19 +73,6 @@ state_recorders { name: "v_cond" population: "cond" variable: "v_mV" neurons: [0
 )";
 }
 
-std::vector<ArchivedField> final_state(Simulator& sim) {
-  StateArchive ar;
-  sim.checkpoint(ar);
-  return ar.take_fields();
-}
-
-std::string first_difference(const std::vector<ArchivedField>& a, const std::vector<ArchivedField>& b) {
-  if (a.size() != b.size()) return "field counts " + std::to_string(a.size()) + " vs " + std::to_string(b.size());
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (a[i].name != b[i].name || a[i].element_bytes != b[i].element_bytes || a[i].bytes != b[i].bytes)
-      return a[i].name;
-  return "";
-}
 
 Simulator simulator(const std::string& text, std::uint32_t threads) {
   Simulator sim(build_text(text));

@@ -6,10 +6,27 @@
 #include <vector>
 
 #include "engine/simulator.hpp"
+#include "engine/state_archive.hpp"
 #include "networks/network_builder.hpp"
 #include "networks/network_loader.hpp"
 
 namespace ionspike::test {
+
+// The complete dynamic state of a simulator as a checkpoint archive (engine/state_archive.hpp).
+inline std::vector<ArchivedField> final_state(Simulator& sim) {
+  StateArchive ar;
+  sim.checkpoint(ar);
+  return ar.take_fields();
+}
+
+// The name of the first field where two archives differ, or "" if they are identical.
+inline std::string first_difference(const std::vector<ArchivedField>& a, const std::vector<ArchivedField>& b) {
+  if (a.size() != b.size()) return "field counts " + std::to_string(a.size()) + " vs " + std::to_string(b.size());
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i].name != b[i].name || a[i].element_bytes != b[i].element_bytes || a[i].bytes != b[i].bytes)
+      return a[i].name;
+  return "";
+}
 
 // A number written with every digit, for network texts built by tests.
 inline std::string num(double x) {
