@@ -63,12 +63,36 @@ inline double log_factorial(double k) {
          (1.0 / 12.0 - x2 * (1.0 / 360.0 - x2 * (1.0 / 1260.0 - x2 / 1680.0))) / x;
 }
 
-// One Poisson(mu) variate, mu >= 0 finite (see the header comment for the algorithms).
-inline std::uint64_t poisson_count(RandomStream& rng, double mu) {
+// The constants of Poisson(mu) variates, computed once per mean (mu >= 0 finite; see the
+// header comment for the algorithms): exp(-mu) for inversion below 10, PTRS's above.
+struct PoissonConstants {
+  explicit PoissonConstants(double mean) : mu(mean) {
+    if (!(mu > 0.0)) return;
+    if (mu < 10.0) {
+      exp_neg_mu = std::exp(-mu);
+      return;
+    }
+    // PTRS (Hoermann 1993), constants as in the paper.
+    slam = std::sqrt(mu);
+    loglam = std::log(mu);
+    b = 0.931 + 2.53 * slam;
+    a = -0.059 + 0.02483 * b;
+    inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
+    v_r = 0.9277 - 3.6224 / (b - 2.0);
+    log_inv_alpha = std::log(inv_alpha);
+  }
+  double mu;
+  double exp_neg_mu = 0.0;
+  double slam = 0.0, loglam = 0.0, b = 0.0, a = 0.0, inv_alpha = 0.0, v_r = 0.0, log_inv_alpha = 0.0;
+};
+
+// One Poisson variate with the given constants.
+inline std::uint64_t poisson_count(RandomStream& rng, const PoissonConstants& c) {
+  const double mu = c.mu;
   if (!(mu > 0.0)) return 0;
   if (mu < 10.0) {
     const double u = rng.uniform01();
-    double p = std::exp(-mu);
+    double p = c.exp_neg_mu;
     double f = p;
     std::uint64_t k = 0;
     const double k_max = 1000.0 * mu + 100.0;
@@ -79,25 +103,21 @@ inline std::uint64_t poisson_count(RandomStream& rng, double mu) {
     }
     return k;
   }
-  // PTRS (Hoermann 1993), constants as in the paper.
-  const double slam = std::sqrt(mu);
-  const double loglam = std::log(mu);
-  const double b = 0.931 + 2.53 * slam;
-  const double a = -0.059 + 0.02483 * b;
-  const double inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
-  const double v_r = 0.9277 - 3.6224 / (b - 2.0);
   for (;;) {
     const double u = rng.uniform01() - 0.5;
     const double v = rng.uniform01();
     const double us = 0.5 - std::abs(u);
-    const double k = std::floor((2.0 * a / us + b) * u + mu + 0.43);
-    if (us >= 0.07 && v <= v_r) return static_cast<std::uint64_t>(k);
+    const double k = std::floor((2.0 * c.a / us + c.b) * u + mu + 0.43);
+    if (us >= 0.07 && v <= c.v_r) return static_cast<std::uint64_t>(k);
     if (k < 0.0 || (us < 0.013 && v > us)) continue;
     // log(v) of v == 0 is -inf: accepted, as it should be (probability 2^-53).
-    if (std::log(v) + std::log(inv_alpha) - std::log(a / (us * us) + b) <= -mu + k * loglam - log_factorial(k))
+    if (std::log(v) + c.log_inv_alpha - std::log(c.a / (us * us) + c.b) <= -mu + k * c.loglam - log_factorial(k))
       return static_cast<std::uint64_t>(k);
   }
 }
+
+// One Poisson(mu) variate, mu >= 0 finite.
+inline std::uint64_t poisson_count(RandomStream& rng, double mu) { return poisson_count(rng, PoissonConstants(mu)); }
 
 // One drive as the network gives it: rate and weight in the target model's unit (signed).
 struct PoissonInputSpec {
@@ -144,8 +164,9 @@ class PoissonInputs {
       for (std::uint64_t i = 0; i < total; ++i) ++counts[rng.below(len)];
       spikes_ += total;
     } else {
+      const PoissonConstants constants(lambda);  // once per block and step, not per neuron
       for (std::size_t j = 0; j < len; ++j) {
-        const std::uint64_t c = poisson_count(rng, lambda);
+        const std::uint64_t c = poisson_count(rng, constants);
         counts[j] = static_cast<std::int32_t>(c);
         spikes_ += c;
       }
