@@ -100,9 +100,11 @@ std::string parallel_run_obstacle(const RuntimeNetwork& net) {
     return "conductance recorder '" + net.conductance_recorders.front().name() + "': runs on one thread for now";
   for (const SpikeHistory& h : net.spike_histories)
     if (h.size() > 0) return "a population keeps a spike history for EIS waveforms";
-  if (!(window_lookahead_ms(net) > 0.0))
-    return "a projection's delay is not longer than the step of its presynaptic population, so there is no "
-           "time window in which the threads could run on their own";
+  const double lookahead_ms = window_lookahead_ms(net);
+  if (!(lookahead_ms >= kShortestLookahead_ms))
+    return "a projection's delay is not longer than the step of its presynaptic population by " +
+           std::to_string(kShortestLookahead_ms) + " ms or more (" + std::to_string(std::max(lookahead_ms, 0.0)) +
+           " ms), so there is no time window in which the threads could run on their own";
   return {};
 }
 
@@ -301,12 +303,12 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
     shard[s]->sample_values.resize(recorders);
     for (std::uint32_t p = 0; p < populations; ++p) {
       const ParallelPlan::Range r = plan.ranges[p][s];
-      if (r.empty()) continue;
-      if (plan.sliced[p]) {
+      if (!plan.sliced[p]) {
+        // Whole, in its shard (also when it has no neurons: its own events still come there).
+        if (plan.first_shard[p] == s) shard[s]->population[p] = net.populations[p].get();
+      } else if (!r.empty()) {
         shard[s]->slices.push_back(net.populations[p]->make_slice(r.begin, r.end));
         shard[s]->population[p] = shard[s]->slices.back().get();
-      } else {
-        shard[s]->population[p] = net.populations[p].get();
       }
     }
   }
@@ -415,11 +417,10 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
     sh.ctx.emitted().clear();
   };
 
-  // Windows.
-  const double step_slack_ms = 1e-12 * std::max(1.0, std::abs(t_stop_ms));
-  const auto due = [&](const Event& e) {
-    return e.t_ms <= t_stop_ms || (e.kind() == EventKind::Step && e.t_ms <= t_stop_ms + step_slack_ms);
-  };
+  // Windows handle the events up to t_stop; the steps that belong to the run only through the
+  // rounding slack of t_stop (Simulator::run_until) are left to the serial loop, which stops at
+  // the first event that is not due exactly as a serial run does.
+  const auto due = [&](const Event& e) { return e.t_ms <= t_stop_ms; };
   const auto run_window = [&](std::uint32_t s, double window_end_ms) {
     Shard& sh = *shard[s];
     while (!sh.queue.empty() && sh.queue.top().t_ms < window_end_ms && due(sh.queue.top())) {
@@ -455,7 +456,12 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
       StateRecorder& rec = net.state_recorders[r];
       const std::uint32_t first = plan.first_shard[rec.population()];
       const std::vector<double>& times = shard[first]->sample_times_ms[r];
-      for (std::size_t k = 0; k < times.size(); ++k) {
+      // Every shard holding the population took the same samples; only after an exception in
+      // a window may some have taken fewer (the rows they all have are kept).
+      std::size_t rows = times.size();
+      for (std::uint32_t s = 0; s < shards; ++s)
+        if (!plan.ranges[rec.population()][s].empty()) rows = std::min(rows, shard[s]->sample_times_ms[r].size());
+      for (std::size_t k = 0; k < rows; ++k) {
         double* row = rec.append_row(times[k]);
         for (std::uint32_t s = 0; s < shards; ++s) {
           const std::vector<std::uint32_t>& positions = sample_positions[r][s];
@@ -501,8 +507,12 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
       }
   };
 
-  ThreadTeam team(plan.threads);
+  if (!sim.team_ || sim.team_->threads() != plan.threads) sim.team_ = std::make_shared<ThreadTeam>(plan.threads);
+  ThreadTeam& team = *sim.team_;
   constexpr double kHandOver_s = 5e-6;  // measured cost of a round on the team beyond its work
+  // Windows are at most this long even when L is longer (or infinite: no projections), so
+  // that interrupts and progress reports are noticed; any length up to L gives the same results.
+  constexpr double kLongestWindow_ms = 50.0;
   std::vector<double> busy_s(shards, 0.0);
   bool parallel_next = true;
   bool interrupted = false;
@@ -510,92 +520,129 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
   double last_window_end_ms = -std::numeric_limits<double>::infinity();
   std::uint64_t events_at_last_progress = sim.counters_.events;
   double latest_handled_ms = sim.now_ms_;
-  for (;;) {
-    // Every event before the last window's end has been handled, and the pending arrivals
-    // come at or after it: the next window may start at the earliest due event or there.
-    double start_ms = arrivals_pending ? last_window_end_ms : std::numeric_limits<double>::infinity();
-    for (const auto& sh : shard)
-      if (!sh->queue.empty() && due(sh->queue.top())) start_ms = std::min(start_ms, sh->queue.top().t_ms);
-    if (start_ms == std::numeric_limits<double>::infinity()) break;
-    // The window ends L later, less a margin far above the rounding of t_spike + delay.
-    const double window_end_ms = start_ms + plan.lookahead_ms - 1e-12 * std::max(1.0, std::abs(start_ms));
-    const auto round = [&](std::uint32_t s) {
-      const auto start = std::chrono::steady_clock::now();
-      if (arrivals_pending) push_arrivals(s, last_window_end_ms);
-      run_window(s, window_end_ms);
-      busy_s[s] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    };
-    // A window runs its shards on the team only if the last window's work, spread over the
-    // threads, would have ended sooner than on this thread alone by more than the cost of
-    // handing it over; otherwise (little work, or all of it in one shard) one after the other
-    // here. Only the speed depends on this measurement, never the results.
-    if (parallel_next)
-      team.run(shards, round);
-    else
-      for (std::uint32_t s = 0; s < shards; ++s) round(s);
-    {
-      double sum = 0.0, longest = 0.0;
-      for (double b : busy_s) {
-        sum += b;
-        longest = std::max(longest, b);
+  const auto run_windows = [&] {
+    for (;;) {
+      // Every event before the last window's end has been handled, and the pending arrivals
+      // come at or after it: the next window may start at the earliest due event or there.
+      double start_ms = arrivals_pending ? last_window_end_ms : std::numeric_limits<double>::infinity();
+      for (const auto& sh : shard)
+        if (!sh->queue.empty() && due(sh->queue.top())) start_ms = std::min(start_ms, sh->queue.top().t_ms);
+      if (start_ms == std::numeric_limits<double>::infinity()) return;
+      // The window ends L later, less a margin far above the rounding of t_spike + delay. A
+      // window that the margin would close (L of a few ulps of the time) is not run: the
+      // serial loop of run_until finishes the run.
+      const double window_end_ms =
+          start_ms + std::min(plan.lookahead_ms, kLongestWindow_ms) - 1e-12 * std::max(1.0, std::abs(start_ms));
+      if (!(window_end_ms > start_ms)) return;
+      const auto round = [&](std::uint32_t s) {
+        const auto start = std::chrono::steady_clock::now();
+        if (arrivals_pending) push_arrivals(s, last_window_end_ms);
+        run_window(s, window_end_ms);
+        busy_s[s] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      };
+      // A window runs its shards on the team only if the last window's work, spread over the
+      // threads, would have ended sooner than on this thread alone by more than the cost of
+      // handing it over; otherwise (little work, or all of it in one shard) one after the other
+      // here. Only the speed depends on this measurement, never the results.
+      if (parallel_next)
+        team.run(shards, round);
+      else
+        for (std::uint32_t s = 0; s < shards; ++s) round(s);
+      {
+        double sum = 0.0, longest = 0.0;
+        for (double b : busy_s) {
+          sum += b;
+          longest = std::max(longest, b);
+        }
+        parallel_next = longest + kHandOver_s < 0.9 * sum;
       }
-      parallel_next = longest + kHandOver_s < 0.9 * sum;
+      arrivals_pending = record();
+      last_window_end_ms = window_end_ms;
+      std::uint64_t events = 0;
+      for (const auto& sh : shard) {
+        events += sh->events;
+        if (sh->handled_any) latest_handled_ms = std::max(latest_handled_ms, sh->last.t_ms);
+      }
+      if (progress && sim.counters_.events + events - events_at_last_progress >= (1u << 16)) {
+        events_at_last_progress = sim.counters_.events + events;
+        progress(std::min(window_end_ms, t_stop_ms), t_stop_ms);
+      }
+      if (sim.interrupt_ != nullptr && sim.interrupt_->load(std::memory_order_relaxed)) {
+        interrupted = true;
+        return;
+      }
     }
-    arrivals_pending = record();
-    last_window_end_ms = window_end_ms;
-    std::uint64_t events = 0;
-    for (const auto& sh : shard) {
-      events += sh->events;
-      if (sh->handled_any) latest_handled_ms = std::max(latest_handled_ms, sh->last.t_ms);
-    }
-    if (progress && sim.counters_.events + events - events_at_last_progress >= (1u << 16)) {
-      events_at_last_progress = sim.counters_.events + events;
-      progress(std::min(window_end_ms, t_stop_ms), t_stop_ms);
-    }
-    if (sim.interrupt_ != nullptr && sim.interrupt_->load(std::memory_order_relaxed)) {
-      interrupted = true;
-      break;
-    }
-  }
-  if (arrivals_pending)
-    for (std::uint32_t s = 0; s < shards; ++s) push_arrivals(s, last_window_end_ms);
+  };
 
-  // Gather: counters, the last event, slices, pending events, trace copies.
-  for (std::uint32_t s = 0; s < shards; ++s) {
-    Shard& sh = *shard[s];
-    sim.counters_.events += sh.events;
-    sim.counters_.synaptic_events += sh.synaptic_events;
-    if (sh.handled_any && sim.current_ < sh.last) sim.current_ = sh.last;
-    for (const Event& e : sh.queue.raw())
-      if (home_shard(e) == s) sim.queue_.push(e);
-  }
-  for (std::uint32_t p = 0; p < populations; ++p) {
-    if (!plan.sliced[p]) continue;
-    for (std::uint32_t s = 0; s < shards; ++s)
-      if (!plan.ranges[p][s].empty()) net.populations[p]->absorb_slice(*shard[s]->population[p], plan.ranges[p][s].begin);
-  }
-  for (std::uint32_t j = 0; j < net.stdp_projections.size(); ++j) {
-    StdpProjection& proj = net.stdp_projections[j];
-    const std::vector<std::uint64_t>& split = plan.group_split[n_static_eis + j];
-    const std::uint32_t groups = group_count(proj, net);
-    std::vector<std::uint32_t> source(groups, plan.first_shard[proj.post_population()]);
-    if (!split.empty())
-      for (std::uint32_t g = 0; g < groups; ++g) {
-        const std::uint64_t* at = split.data() + static_cast<std::size_t>(g) * (shards + 1);
-        for (std::uint32_t s = 0; s < shards; ++s)
-          if (at[s] < at[s + 1]) {
-            source[g] = s;
-            break;
-          }
+  // Gather: the window's spikes, counters, the last event, slices, pending events, trace copies.
+  const auto gather = [&] {
+    if (arrivals_pending)
+      for (std::uint32_t s = 0; s < shards; ++s) push_arrivals(s, last_window_end_ms);
+    // The last event a serial run would have handled: the largest tag's event, or if a shard
+    // holding that tag handled late events after it, the last of those (design note).
+    Event tag = sim.current_;
+    bool any = false;
+    for (const auto& sh : shard)
+      if (sh->handled_any && (!any || tag < sh->tag)) {
+        tag = sh->tag;
+        any = true;
       }
-    proj.merge_pre_trace_copies(source);
+    if (any) {
+      sim.current_ = tag;
+      bool late = false;
+      for (const auto& sh : shard)
+        if (sh->handled_any && !(sh->tag < tag) && !(tag < sh->tag) && sh->last < sh->tag &&
+            (!late || sim.current_ < sh->last)) {
+          sim.current_ = sh->last;
+          late = true;
+        }
+    }
+    for (std::uint32_t s = 0; s < shards; ++s) {
+      Shard& sh = *shard[s];
+      sim.counters_.events += sh.events;
+      sim.counters_.synaptic_events += sh.synaptic_events;
+      for (const Event& e : sh.queue.raw())
+        if (home_shard(e) == s) sim.queue_.push(e);
+    }
+    for (std::uint32_t p = 0; p < populations; ++p) {
+      if (!plan.sliced[p]) continue;
+      for (std::uint32_t s = 0; s < shards; ++s)
+        if (!plan.ranges[p][s].empty())
+          net.populations[p]->absorb_slice(*shard[s]->population[p], plan.ranges[p][s].begin);
+    }
+    for (std::uint32_t j = 0; j < net.stdp_projections.size(); ++j) {
+      StdpProjection& proj = net.stdp_projections[j];
+      const std::vector<std::uint64_t>& split = plan.group_split[n_static_eis + j];
+      const std::uint32_t groups = group_count(proj, net);
+      std::vector<std::uint32_t> source(groups, plan.first_shard[proj.post_population()]);
+      if (!split.empty())
+        for (std::uint32_t g = 0; g < groups; ++g) {
+          const std::uint64_t* at = split.data() + static_cast<std::size_t>(g) * (shards + 1);
+          for (std::uint32_t s = 0; s < shards; ++s)
+            if (at[s] < at[s + 1]) {
+              source[g] = s;
+              break;
+            }
+        }
+      proj.merge_pre_trace_copies(source);
+    }
+  };
+
+  try {
+    run_windows();
+  } catch (...) {
+    // An event handler threw (e.g. a neuron that would fire twice at one time): the simulator
+    // is left whole and usable as after an exception in a serial run (the spikes of the
+    // window so far recorded, the shards' state written back).
+    arrivals_pending = record();
+    gather();
+    throw;
   }
+  gather();
   if (interrupted) {
     sim.now_ms_ = std::max(sim.now_ms_, latest_handled_ms);
     return false;
   }
-  sim.now_ms_ = t_stop_ms;
-  if (progress) progress(t_stop_ms, t_stop_ms);
   return true;
 }
 

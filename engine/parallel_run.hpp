@@ -7,14 +7,17 @@
 // order, and the spike recorders receive the same spikes in the same order.
 //
 // Design note.
-// - Shards. A population that can be sliced (NeuronPopulation::slice_granularity, the grid
-//   populations) is split into one contiguous slice per shard, on block boundaries; any
-//   other population (event-driven neurons, spike sources, and any population that receives
-//   a current source or is sampled by a state recorder) is owned whole by one shard, chosen
-//   to balance the load. A slice is a population object of its own for the run
+// - Shards. A population that can be sliced (NeuronPopulation::slice_granularity: grid
+//   populations on 512-neuron blocks, lif_delta and lif_exp on 64) is split into one
+//   contiguous slice per shard; a population that cannot (spike sources, exact time-driven
+//   models), is smaller than two slices, receives a current source, or is the target of a
+//   connection list out of target order is owned whole by one shard, chosen to balance the
+//   load. A slice is a population object of its own for the run
 //   (NeuronPopulation::make_slice), written back when the run ends (absorb_slice), so
 //   between runs the network is one object per population as always. A slice speaks the
-//   whole population's neuron numbers, so synapses and spikes need no translation.
+//   whole population's neuron numbers, so synapses and spikes need no translation. State
+//   recorders of a sliced population: each shard samples its neurons; the rows are
+//   assembled after each window.
 // - Synapses belong to the shard of their target (as in NEST): the arrival of a spike and
 //   the spikes of the target neuron, the only events that change a synapse, are then handled
 //   by one thread, and plastic updates need no locks. Delay groups are sorted by target
@@ -42,8 +45,13 @@
 //   the neurons in ascending order, i.e. in shard order.
 // - Counters count a replicated event once (in the first shard holding its population), so
 //   they equal the serial counters.
-// Networks with EIS synapses, neuromodulators or dopamine-modulated STDP run serially for
-// now (parallel_run_obstacle() says why): their spike histories and releases are global.
+// - The parallel windows handle the events up to t_stop; the steps that belong to a run only
+//   through the rounding slack of t_stop, and the rest of a run whose windows would become
+//   shorter than the rounding margin, are left to the serial loop (run_until).
+// Networks with EIS synapses, conductance recorders, neuromodulators or dopamine-modulated
+// STDP run serially for now (their spike histories and releases are global), as do networks
+// whose windows would be shorter than kShortestLookahead_ms or whose work the plan cannot
+// spread (Simulator::parallel_obstacle says which).
 #pragma once
 
 #include <cstdint>
@@ -87,6 +95,10 @@ struct ParallelPlan {
   std::uint32_t shard_of(std::uint32_t population, std::uint32_t neuron) const;
 };
 
+// Windows shorter than this (L of a network whose smallest delay is hardly longer than its
+// presynaptic step) would cost more than they bring: such networks run on one thread.
+inline constexpr double kShortestLookahead_ms = 1e-3;
+
 // Why `net` cannot run on several threads, or "" if it can.
 std::string parallel_run_obstacle(const RuntimeNetwork& net);
 
@@ -94,8 +106,11 @@ std::string parallel_run_obstacle(const RuntimeNetwork& net);
 std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net, std::uint32_t threads,
                                                        std::uint32_t shards_per_thread);
 
-// Simulator::run_until on plan.shards threads (the simulator must have started); same
-// contract, same results bit for bit. An interrupt is noticed at the end of a window.
+// The parallel part of Simulator::run_until (the simulator must have started): handles every
+// event with time <= t_stop_ms on plan.threads threads, bit for bit as the serial loop would,
+// and returns true; run_until's serial loop then handles the steps that belong to the run only
+// through the rounding slack of t_stop (and everything left if the windows became too short
+// to run). Returns false when interrupted (noticed at the end of a window).
 bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
                   const std::function<void(double, double)>& progress);
 

@@ -1,6 +1,7 @@
 #include "engine/simulator.hpp"
 
 #include "engine/parallel_run.hpp"
+#include "engine/thread_team.hpp"  // the complete type, for team_
 
 #include <algorithm>
 #include <cmath>
@@ -99,7 +100,8 @@ Simulator::Simulator(Simulator&& other)
       started_(other.started_),
       interrupt_(other.interrupt_),
       threads_(other.threads_),
-      plan_(std::move(other.plan_)) {
+      plan_(std::move(other.plan_)),
+      team_(std::move(other.team_)) {
   ctx_.emitted() = std::move(other.ctx_.emitted());
 }
 
@@ -337,8 +339,12 @@ bool Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
   if (!started_) start();
   for (EisProjection& proj : net_.eis_projections) proj.end_control();
   // One shard per thread (made by parallel_obstacle): more, evened out by the thread team,
-  // measured slower on the plastic Brunel network (docs/benchmarks.md).
-  if (threads_ > 1 && parallel_obstacle().empty()) return run_parallel(*this, *plan_, t_stop_ms, progress);
+  // measured slower on the plastic Brunel network (docs/benchmarks.md). The parallel windows
+  // handle every event up to t_stop; the loop below then handles the steps that belong to
+  // this run through the rounding slack (or all that is left, if windows became too short).
+  if (threads_ > 1 && parallel_obstacle().empty()) {
+    if (!run_parallel(*this, *plan_, t_stop_ms, progress)) return false;
+  }
   constexpr std::uint64_t kProgressEvery = 1u << 16;
   // A clocked population's step that ends at t_stop up to the rounding of k * dt (3 * 0.1 is
   // 0.30000000000000004) belongs to this run: its spikes lie before t_stop.

@@ -22,6 +22,7 @@
 namespace ionspike {
 
 struct ParallelPlan;
+class ThreadTeam;
 
 struct RunCounters {
   std::uint64_t events = 0;            // events popped (including superseded predictions)
@@ -48,8 +49,9 @@ class Simulator {
   // false: time_ms() is then that event's time, and the simulator may be checkpointed or
   // continued (the events left at that time follow, as in an uninterrupted run).
   bool run_until(double t_stop_ms, const ProgressFn& progress = {});
-  // A flag (e.g. raised by a SIGINT handler) that run_until polls after every event; null:
-  // none. The flag must outlive the runs.
+  // A flag (e.g. raised by a SIGINT handler) that run_until polls after every event (a
+  // parallel run: after every time window, at most 50 ms of simulated time); null: none. The
+  // flag must outlive the runs.
   void set_interrupt_flag(const std::atomic<bool>* flag) { interrupt_ = flag; }
   // Threads for run_until (initially the network's settings.threads). With more than one,
   // the network runs in parallel (engine/parallel_run.hpp) with results identical bit for
@@ -124,8 +126,10 @@ class Simulator {
   bool started_ = false;
   const std::atomic<bool>* interrupt_ = nullptr;
   std::uint32_t threads_ = 1;
-  // For threads_ > 1: the split into shards, made when first needed (also by parallel_obstacle).
+  // For threads_ > 1: the split into shards, made when first needed (also by parallel_obstacle),
+  // and the threads, kept from one run_until to the next.
   mutable std::shared_ptr<const ParallelPlan> plan_;
+  std::shared_ptr<ThreadTeam> team_;
 };
 
 // The {target, weight} synapses of a uniform-weight group's targets, in a per-thread buffer

@@ -261,10 +261,11 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
       return free_from_step_[a] < free_from_step_[b] || (free_from_step_[a] == free_from_step_[b] && a < b);
     });
     releases_.assign(held.begin(), held.end());
-    // Pending current changes (those not yet applied by a step) of the slice replace the
-    // slice's share of this population's.
-    std::erase_if(pending_current_, [&](const CurrentChange& c) { return c.neuron >= begin && c.neuron < end; });
-    for (const CurrentChange& c : slice.pending_current_) pending_current_.push_back({c.delta_pA, c.neuron + begin});
+    // Pending current changes (not yet applied by a step): a slice receives no current source
+    // (engine/parallel_run.cpp keeps such populations whole), so its share is either the one it
+    // was given (no step ran: this population's list stays as it is, in its order) or applied.
+    if (slice.pending_current_.empty())
+      std::erase_if(pending_current_, [&](const CurrentChange& c) { return c.neuron >= begin && c.neuron < end; });
     pending_all_pA_ = slice.pending_all_pA_;
     has_pending_current_ = slice.has_pending_current_;
     if (!poisson_inputs_.empty()) poisson_inputs_.absorb(slice.poisson_inputs_, begin / kBlock);

@@ -135,6 +135,7 @@ TEST_CASE("parallel run: every thread count gives the one-thread state bit for b
     Simulator sim = simulator(c.text, 1);
     REQUIRE(sim.run_until(0.0));
     REQUIRE(run_parallel(sim, *make_parallel_plan(sim.network(), 2, 3), c.t_stop_ms, {}));
+    REQUIRE(sim.run_until(c.t_stop_ms));  // one thread: only what the rounding slack of t_stop adds
     CHECK(first_difference(final_state(sim), expected).empty());
   }
 }
@@ -200,6 +201,47 @@ TEST_CASE("parallel run: interrupted, checkpointed and resumed with another thre
   }
 }
 
+TEST_CASE("parallel run: stops at every tenth of a millisecond equal the serial run (rounding slack of t_stop)",
+          "[parallel]") {
+  // A delivery lands on 0.2 + 0.1 = 0.30000000000000004 = 3 * 0.1, the time of a step of the
+  // sliced grid population, just after the stop time 0.3: the serial run stops at that
+  // delivery (not due) before the step; every shard must do the same.
+  const std::string text = R"(
+format_version: 1
+simulation { seed: 3 }
+populations { name: "train" size: 4 spike_source_array { trains { times_ms: [0.2, 0.5, 0.7, 1.1, 1.4, 2.3, 2.9] } } }
+populations { name: "x" size: 10 lif_delta { v_init_mV { uniform { low: -70 high: -56 } } } }
+populations { name: "g" size: 1100 dt_ms: 0.1 input_timing: ON_GRID poisson_inputs { rate_Hz: 20000 weight_pA: 30 }
+  lif_exp { v_init_mV { uniform { low: -70 high: -50 } } } }
+projections { name: "train_x" pre: "train" post: "x" all_to_all { } weight_mV { constant: 6 } delay_ms { constant: 0.1 } }
+projections { name: "train_g" pre: "train" post: "g" all_to_all { } weight_pA { constant: 300 } delay_ms { constant: 0.2 } }
+projections { name: "g_g" pre: "g" post: "g" fixed_probability { p: 0.05 } weight_pA { constant: 20 } delay_ms { constant: 1.1 } }
+spike_recorders { name: "spikes" }
+)";
+  std::vector<double> stops;
+  for (int j = 1; j <= 40; ++j) stops.push_back(j / 10.0);
+  const auto parallel = run_in_pieces(text, 2, stops);
+  CHECK(first_difference(parallel, run_in_pieces(text, 1, stops)).empty());
+  {
+    Simulator sim = simulator(text, 2);
+    REQUIRE(sim.parallel_obstacle().empty());
+    REQUIRE(make_parallel_plan(sim.network(), 2, 1)->sliced[sim.network().population_id("g")]);
+  }
+}
+
+TEST_CASE("parallel run: an exception inside a window leaves a whole simulator", "[parallel]") {
+  // A neuron driven so hard (t_ref 0) that it would fire twice at one time throws; the
+  // simulator can still be checkpointed and holds its pending events.
+  std::string text = mixed_text();
+  text += R"(populations { name: "runaway" size: 1 lif_delta { t_ref_ms: 0 i_e_pA: 1e20 } })";
+  Simulator sim = simulator(text, 2);
+  REQUIRE(sim.parallel_obstacle().empty());
+  CHECK_THROWS_WITH(sim.run_until(50.0), Catch::Contains("runaway"));
+  StateArchive ar;
+  CHECK_NOTHROW(sim.checkpoint(ar));
+  CHECK(sim.pending_events() > 0);
+}
+
 TEST_CASE("parallel run: networks that must run on one thread say why and still run", "[parallel]") {
   SECTION("EIS synapses") {
     Simulator sim = simulator(example("eis_plastic_network.pbtxt"), 2);
@@ -213,6 +255,13 @@ TEST_CASE("parallel run: networks that must run on one thread say why and still 
   SECTION("delays equal to the step") {
     Simulator sim = simulator(example("brette2007_coba_grid.pbtxt"), 2);
     CHECK_THAT(sim.parallel_obstacle(), Catch::Contains("delay is not longer than the step"));
+  }
+  SECTION("a delay hardly longer than the step") {
+    std::string text = example("brunel_plastic_stdp.pbtxt");
+    text = std::regex_replace(text, std::regex(R"(delay_ms \{ constant: 1\.5 \})"),
+                              "delay_ms { uniform { low: 0.1 high: 0.1000001 } }");
+    Simulator sim = simulator(text, 2);
+    CHECK_THAT(sim.parallel_obstacle(), Catch::Contains("not longer than the step of its presynaptic population by"));
   }
   SECTION("dopamine") {
     Simulator sim = simulator(example("distal_reward.pbtxt"), 2);
