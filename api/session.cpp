@@ -135,6 +135,12 @@ double Session::time_ms() const { return impl_->sim->time_ms(); }
 double Session::t_stop_ms() const { return impl_->net().settings.t_stop_ms; }
 std::uint64_t Session::seed() const { return impl_->net().settings.seed; }
 const std::vector<std::string>& Session::warnings() const { return impl_->warnings; }
+std::uint32_t Session::threads() const { return impl_->sim->threads(); }
+void Session::set_threads(std::uint32_t threads) {
+  if (threads < 1) throw std::invalid_argument("set_threads: needs at least one thread, got 0");
+  impl_->sim->set_threads(threads);
+}
+std::string Session::serial_reason() const { return impl_->sim->parallel_obstacle(); }
 
 // ---- description ----
 PopulationInfo Session::population(const std::string& name) const {

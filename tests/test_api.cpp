@@ -109,6 +109,40 @@ TEST_CASE("api: a run in pieces equals one run bit for bit") {
   CHECK(whole.counts().events == pieces.counts().events);
 }
 
+TEST_CASE("api: threads change the speed, not the results") {
+  const std::string text = R"(
+format_version: 1
+simulation { seed: 4 t_stop_ms: 200 }
+populations { name: "drive" size: 200 poisson_source { rate_Hz: 30 } }
+populations { name: "exc" size: 400 lif_exp { v_init_mV { uniform { low: -70 high: -56 } } } }
+populations { name: "inh" size: 200 lif_exp { } }
+projections { name: "in" pre: "drive" post: "exc" fixed_probability { p: 0.1 } weight_pA { constant: 300 } delay_ms { constant: 1 } }
+projections { name: "ei" pre: "exc" post: "inh" fixed_probability { p: 0.1 } weight_pA { constant: 200 } delay_ms { constant: 1.5 } }
+projections { name: "ie" pre: "inh" post: "exc" fixed_probability { p: 0.1 } weight_pA { constant: -300 } delay_ms { constant: 0.8 } }
+spike_recorders { name: "spikes" }
+state_recorders { name: "v" population: "exc" variable: "v_mV" neurons: [399, 0] interval_ms: 0.5 }
+)";
+  Session one = Session::from_text(text);
+  CHECK(one.threads() == 1);
+  CHECK(one.serial_reason().empty());
+  one.run();
+  Session two = Session::from_text(text);
+  two.set_threads(2);
+  CHECK(two.threads() == 2);
+  CHECK(two.serial_reason().empty());
+  two.run_for(70.0);
+  two.run();
+  const ionspike::SpikeArrays s = one.spikes("spikes");
+  REQUIRE(spikes_of(s, one.population("exc").id) > 50);
+  require_same_spikes(s, two.spikes("spikes"));
+  CHECK(one.state("v").values == two.state("v").values);
+  CHECK_THROWS_AS(two.set_threads(0), std::invalid_argument);
+  // EIS synapses keep a run on one thread, and say so.
+  Session eis = Session::from_file(std::string(IONSPIKE_SOURCE_DIR) + "/examples/eis_plastic_network.pbtxt");
+  eis.set_threads(2);
+  CHECK_THAT(eis.serial_reason(), Catch::Contains("EIS"));
+}
+
 TEST_CASE("api: a network built in code equals the same network given as text") {
   NetworkSpec built = built_network();
   Session from_code(built.copy());

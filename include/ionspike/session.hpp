@@ -52,6 +52,12 @@ class Session {
   double t_stop_ms() const;
   std::uint64_t seed() const;
   const std::vector<std::string>& warnings() const;  // build warnings (e.g. populations that can never fire)
+  // Threads that run the network (initially simulation.threads); any count gives the same
+  // results bit for bit. set_threads between runs (>= 1). serial_reason(): why the runs use
+  // one thread although more were asked for (e.g. EIS synapses), or "".
+  std::uint32_t threads() const;
+  void set_threads(std::uint32_t threads);
+  std::string serial_reason() const;
 
   // ---- description ----
   std::vector<PopulationInfo> populations() const;  // in id order

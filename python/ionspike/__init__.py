@@ -115,6 +115,23 @@ class Simulator:
         """Build warnings (e.g. populations that can never fire)."""
         return list(self._sim.warnings)
 
+    @property
+    def threads(self) -> int:
+        """Threads that run the network (simulation.threads at first; set between runs, >= 1).
+        Any count gives the same results bit for bit."""
+        return self._sim.threads
+
+    @threads.setter
+    def threads(self, threads: int) -> None:
+        if int(threads) < 1:
+            raise ValueError(f"threads must be >= 1, got {threads}")
+        self._sim.threads = int(threads)
+
+    @property
+    def serial_reason(self) -> str:
+        """Why the runs use one thread although more were asked for (e.g. EIS synapses), or ""."""
+        return self._sim.serial_reason
+
     # ---- description --------------------------------------------------------------------
     @property
     def populations(self) -> Dict[str, dict]:

@@ -110,6 +110,18 @@ class NetworkSimulation {
     return s_.time_ms();
   }
   double t_stop_ms() const { return s_.t_stop_ms(); }
+  std::uint32_t threads() {
+    std::lock_guard lock(mutex_);
+    return s_.threads();
+  }
+  void set_threads(std::uint32_t threads) {
+    std::lock_guard lock(mutex_);
+    s_.set_threads(threads);
+  }
+  std::string serial_reason() {
+    std::lock_guard lock(mutex_);
+    return s_.serial_reason();
+  }
   std::uint64_t seed() const { return s_.seed(); }
   const std::vector<std::string>& warnings() const { return s_.warnings(); }
 
@@ -308,6 +320,8 @@ PYBIND11_MODULE(_ionspike, m) {
       .def("run_until", &NetworkSimulation::run_until, py::arg("t_ms"), py::call_guard<py::gil_scoped_release>())
       .def_property_readonly("time_ms", &NetworkSimulation::time_ms)
       .def_property_readonly("t_stop_ms", &NetworkSimulation::t_stop_ms)
+      .def_property("threads", &NetworkSimulation::threads, &NetworkSimulation::set_threads)
+      .def_property_readonly("serial_reason", &NetworkSimulation::serial_reason)
       .def_property_readonly("seed", &NetworkSimulation::seed)
       .def_property_readonly("warnings", &NetworkSimulation::warnings)
       .def("population_names", &NetworkSimulation::population_names)

@@ -74,6 +74,20 @@ def test_run_in_pieces_equals_one_run():
     assert va.shape == (801, 2)
 
 
+def test_threads_give_the_same_run():
+    one = ionspike.Simulator.from_text(SMALL)
+    two = ionspike.Simulator.from_text(SMALL)
+    two.threads = 2
+    assert one.threads == 1 and two.threads == 2
+    one.run(300.0)
+    two.run(300.0)
+    for x, y in zip(one.spike_records("spikes"), two.spike_records("spikes")):
+        assert np.array_equal(x, y)
+    assert "cannot be spread" in two.serial_reason  # 10 neurons: the run stays on one thread, and says why
+    with pytest.raises((ValueError, TypeError)):
+        two.threads = 0
+
+
 def test_spikes_of_population_and_clear():
     sim = ionspike.Simulator.from_text(SMALL)
     sim.run(200.0)
