@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # GCC 12's ThreadSanitizer cannot map its shadow memory with more than 28 bits of mmap
 # randomisation (it crashes at start); lower it for the run if allowed (CI runs as root).
 if [[ -r /proc/sys/vm/mmap_rnd_bits && $(cat /proc/sys/vm/mmap_rnd_bits) -gt 28 ]]; then
-  sysctl -w vm.mmap_rnd_bits=28 > /dev/null || { echo "tsan: vm.mmap_rnd_bits > 28 and cannot be lowered" >&2; exit 1; }
+  echo 28 > /proc/sys/vm/mmap_rnd_bits || { echo "tsan: vm.mmap_rnd_bits > 28 and cannot be lowered" >&2; exit 1; }
 fi
 build=build-tsan
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-fsanitize=thread -O1" \
