@@ -6,7 +6,6 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
-#include <type_traits>
 
 #include "engine/simulator.hpp"
 #include "engine/thread_team.hpp"
@@ -19,10 +18,9 @@ namespace {
 double window_lookahead_ms(const RuntimeNetwork& net) {
   double lookahead = std::numeric_limits<double>::infinity();
   const auto visit = [&](const auto& proj) {
-    const NeuronPopulation& pre = *net.populations[proj.pre_population()];
-    if (pre.size() == 0) return;
-    for (std::uint32_t g = 0, end = proj.row_end(pre.size() - 1); g < end; ++g)
-      lookahead = std::min(lookahead, proj.group_delay_ms(g) - pre.spike_report_delay_ms());
+    const double report_ms = net.populations[proj.pre_population()]->spike_report_delay_ms();
+    for (std::uint32_t g = 0; g < proj.group_count(); ++g)
+      lookahead = std::min(lookahead, proj.group_delay_ms(g) - report_ms);
   };
   for (const StaticProjection& proj : net.projections) visit(proj);
   for (const StdpProjection& proj : net.stdp_projections) visit(proj);
@@ -33,18 +31,11 @@ double window_lookahead_ms(const RuntimeNetwork& net) {
 std::uint32_t target_at(const StaticProjection& proj, std::uint64_t k) { return proj.synapses()[k].post; }
 std::uint32_t target_at(const StdpProjection& proj, std::uint64_t k) { return proj.stored_synapses()[k].post; }
 
-template <class Projection>
-std::uint32_t group_count(const Projection& proj, const RuntimeNetwork& net) {
-  const std::uint32_t pre_size = net.populations[proj.pre_population()]->size();
-  return pre_size == 0 ? 0 : proj.row_end(pre_size - 1);
-}
-
 // Storage positions where each shard's part of each group begins (targets sorted in groups).
 template <class Projection>
-std::vector<std::uint64_t> split_groups(const Projection& proj, const RuntimeNetwork& net,
-                                        const std::vector<ParallelPlan::Range>& ranges) {
+std::vector<std::uint64_t> split_groups(const Projection& proj, const std::vector<ParallelPlan::Range>& ranges) {
   const auto shards = static_cast<std::uint32_t>(ranges.size());
-  const std::uint32_t groups = group_count(proj, net);
+  const std::uint32_t groups = proj.group_count();
   std::vector<std::uint64_t> split(static_cast<std::size_t>(groups) * (shards + 1));
   for (std::uint32_t g = 0; g < groups; ++g) {
     std::uint64_t k = proj.group_first(g);
@@ -186,12 +177,12 @@ std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net
   plan->group_split.resize(net.projections.size() + net.eis_projections.size() + net.stdp_projections.size());
   for (std::size_t j = 0; j < net.projections.size(); ++j)
     if (plan->sliced[net.projections[j].post_population()])
-      plan->group_split[j] = split_groups(net.projections[j], net, plan->ranges[net.projections[j].post_population()]);
+      plan->group_split[j] = split_groups(net.projections[j], plan->ranges[net.projections[j].post_population()]);
   const std::size_t n_static_eis = net.projections.size() + net.eis_projections.size();
   for (std::size_t j = 0; j < net.stdp_projections.size(); ++j) {
     const StdpProjection& proj = net.stdp_projections[j];
     if (plan->sliced[proj.post_population()])
-      plan->group_split[n_static_eis + j] = split_groups(proj, net, plan->ranges[proj.post_population()]);
+      plan->group_split[n_static_eis + j] = split_groups(proj, plan->ranges[proj.post_population()]);
   }
   return plan;
 }
@@ -613,7 +604,7 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
     for (std::uint32_t j = 0; j < net.stdp_projections.size(); ++j) {
       StdpProjection& proj = net.stdp_projections[j];
       const std::vector<std::uint64_t>& split = plan.group_split[n_static_eis + j];
-      const std::uint32_t groups = group_count(proj, net);
+      const std::uint32_t groups = proj.group_count();
       std::vector<std::uint32_t> source(groups, plan.first_shard[proj.post_population()]);
       if (!split.empty())
         for (std::uint32_t g = 0; g < groups; ++g) {

@@ -101,24 +101,31 @@ Simulator::Simulator(Simulator&& other)
       interrupt_(other.interrupt_),
       threads_(other.threads_),
       plan_(std::move(other.plan_)),
+      obstacle_(std::move(other.obstacle_)),
       team_(std::move(other.team_)) {
   ctx_.emitted() = std::move(other.ctx_.emitted());
 }
 
 void Simulator::set_threads(std::uint32_t threads) {
   if (threads < 1) throw std::invalid_argument("Simulator::set_threads: needs at least one thread");
-  if (threads != threads_) plan_.reset();
+  if (threads != threads_) {
+    plan_.reset();
+    obstacle_.reset();
+  }
   threads_ = threads;
 }
 
 std::string Simulator::parallel_obstacle() const {
   if (threads_ <= 1) return {};
-  if (std::string obstacle = parallel_run_obstacle(net_); !obstacle.empty()) return obstacle;
-  if (!plan_) plan_ = make_parallel_plan(net_, threads_, 1);
-  if (plan_->expected_speedup() < kMinParallelSpeedup)
-    return "the work cannot be spread over the threads (" + std::to_string(plan_->expected_speedup()).substr(0, 4) +
-           "x at best): " + plan_->largest_whole;
-  return {};
+  if (obstacle_) return *obstacle_;
+  obstacle_ = parallel_run_obstacle(net_);
+  if (obstacle_->empty()) {
+    if (!plan_) plan_ = make_parallel_plan(net_, threads_, 1);
+    if (plan_->expected_speedup() < kMinParallelSpeedup)
+      obstacle_ = "the work cannot be spread over the threads (" +
+                  std::to_string(plan_->expected_speedup()).substr(0, 4) + "x at best): " + plan_->largest_whole;
+  }
+  return *obstacle_;
 }
 
 void Simulator::start() {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -129,6 +130,8 @@ class Simulator {
   // For threads_ > 1: the split into shards, made when first needed (also by parallel_obstacle),
   // and the threads, kept from one run_until to the next.
   mutable std::shared_ptr<const ParallelPlan> plan_;
+  // parallel_obstacle() for threads_ (the network's structure does not change between runs).
+  mutable std::optional<std::string> obstacle_;
   std::shared_ptr<ThreadTeam> team_;
 };
 

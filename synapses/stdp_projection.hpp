@@ -95,6 +95,7 @@ class StdpProjection {
   // on_post_spike reading the presynaptic traces of copy `copy`.
   void on_post_spike(double t_ms, std::uint32_t post, std::uint32_t copy);
   // Storage range of the synapses of `group`, and of the group's synapses as 8-byte {target, weight}.
+  std::uint32_t group_count() const { return table_.group_count(); }
   std::uint64_t group_first(std::uint32_t group) const { return table_.group_first(group); }
   bool targets_sorted_in_groups() const { return table_.targets_sorted_in_groups(); }
   std::span<const StaticSynapse> stored_synapses() const { return table_.stored_synapses(); }
