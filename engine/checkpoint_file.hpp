@@ -26,7 +26,9 @@
 
 namespace ionspike {
 
-inline constexpr std::uint32_t kCheckpointFormatVersion = 1;
+// 1: first format. 2: EIS projections keep exact (fixed-point) energy totals and no cycle-noise
+// stream position (their noise became counter-based, for parallel runs).
+inline constexpr std::uint32_t kCheckpointFormatVersion = 2;
 
 struct CheckpointContents {
   pb::Network network;        // as built (overrides applied)

@@ -23,6 +23,7 @@ double window_lookahead_ms(const RuntimeNetwork& net) {
       lookahead = std::min(lookahead, proj.group_delay_ms(g) - report_ms);
   };
   for (const StaticProjection& proj : net.projections) visit(proj);
+  for (const EisProjection& proj : net.eis_projections) visit(proj);
   for (const StdpProjection& proj : net.stdp_projections) visit(proj);
   return lookahead;
 }
@@ -30,6 +31,7 @@ double window_lookahead_ms(const RuntimeNetwork& net) {
 // Target of the synapse at storage position k.
 std::uint32_t target_at(const StaticProjection& proj, std::uint64_t k) { return proj.synapses()[k].post; }
 std::uint32_t target_at(const StdpProjection& proj, std::uint64_t k) { return proj.stored_synapses()[k].post; }
+std::uint32_t target_at(const EisProjection& proj, std::uint64_t k) { return proj.post_of(k); }
 
 // Storage positions where each shard's part of each group begins (targets sorted in groups).
 template <class Projection>
@@ -80,17 +82,14 @@ double ParallelPlan::expected_speedup() const {
 }
 
 std::string parallel_run_obstacle(const RuntimeNetwork& net) {
-  if (!net.eis_projections.empty())
-    return "EIS projection '" + net.eis_projections.front().name() + "': EIS synapses run on one thread for now";
+  for (const EisProjection& proj : net.eis_projections)
+    if (proj.modulated())
+      return "dopamine-modulated EIS projection '" + proj.name() + "': runs on one thread for now";
   if (!net.neuromodulators.empty())
     return "neuromodulator '" + net.neuromodulators.front().name() + "': neuromodulators run on one thread for now";
   for (const StdpProjection& proj : net.stdp_projections)
     if (proj.modulated())
       return "dopamine-modulated STDP projection '" + proj.name() + "': runs on one thread for now";
-  if (!net.conductance_recorders.empty())
-    return "conductance recorder '" + net.conductance_recorders.front().name() + "': runs on one thread for now";
-  for (const SpikeHistory& h : net.spike_histories)
-    if (h.size() > 0) return "a population keeps a spike history for EIS waveforms";
   const double lookahead_ms = window_lookahead_ms(net);
   if (!(lookahead_ms >= kShortestLookahead_ms))
     return "a projection's delay is not longer than the step of its presynaptic population by " +
@@ -123,6 +122,9 @@ std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net
     if (!proj.targets_sorted_in_groups())
       whole[proj.post_population()] = "the connection list of '" + proj.name() + "' is not in target order";
   for (const StdpProjection& proj : net.stdp_projections)
+    if (!proj.targets_sorted_in_groups())
+      whole[proj.post_population()] = "the connection list of '" + proj.name() + "' is not in target order";
+  for (const EisProjection& proj : net.eis_projections)
     if (!proj.targets_sorted_in_groups())
       whole[proj.post_population()] = "the connection list of '" + proj.name() + "' is not in target order";
   for (std::uint32_t p = 0; p < populations; ++p) {
@@ -178,6 +180,11 @@ std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net
   for (std::size_t j = 0; j < net.projections.size(); ++j)
     if (plan->sliced[net.projections[j].post_population()])
       plan->group_split[j] = split_groups(net.projections[j], plan->ranges[net.projections[j].post_population()]);
+  for (std::size_t j = 0; j < net.eis_projections.size(); ++j) {
+    const EisProjection& proj = net.eis_projections[j];
+    if (plan->sliced[proj.post_population()])
+      plan->group_split[net.projections.size() + j] = split_groups(proj, plan->ranges[proj.post_population()]);
+  }
   const std::size_t n_static_eis = net.projections.size() + net.eis_projections.size();
   for (std::size_t j = 0; j < net.stdp_projections.size(); ++j) {
     const StdpProjection& proj = net.stdp_projections[j];
@@ -205,6 +212,10 @@ struct Shard {
   EventContext ctx;
   std::vector<NeuronPopulation*> population;                   // per population id; null: none here
   std::vector<std::unique_ptr<NeuronPopulation>> slices;       // this shard's slices
+  // The shard's copies of the spike histories that EIS synapses read (RuntimeNetwork): its own
+  // neurons' spikes enter when they happen, the other shards' at the start of the next round.
+  std::vector<SpikeHistory> spike_histories, delayed_post_histories;
+  std::vector<StaticSynapse> eis_transmit;  // scratch of EIS arrivals
   std::vector<LoggedSpike> log;     // spikes of the current window
   std::vector<LoggedSpike> routed;  // of the last window, recorded, their arrivals not yet pushed
   // Samples of recorders of sliced populations taken in this window, per recorder: times, and
@@ -241,8 +252,20 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
   const auto n_static = static_cast<std::uint32_t>(net.projections.size());
   const auto n_static_eis = static_cast<std::uint32_t>(n_static + net.eis_projections.size());
   const auto post_population_of = [&](std::uint32_t j) {
-    return j < n_static ? net.projections[j].post_population()
-                        : net.stdp_projections[j - n_static_eis].post_population();
+    return j < n_static       ? net.projections[j].post_population()
+           : j < n_static_eis ? net.eis_projections[j - n_static].post_population()
+                              : net.stdp_projections[j - n_static_eis].post_population();
+  };
+  // Samplers: state recorders, then conductance recorders (Sample events number them so); a
+  // conductance recorder samples synapses, which live in their target's shard.
+  const auto n_state = static_cast<std::uint32_t>(net.state_recorders.size());
+  const auto samplers = static_cast<std::uint32_t>(n_state + net.conductance_recorders.size());
+  const auto sampler = [&](std::uint32_t r) -> StateRecorder& {
+    return r < n_state ? net.state_recorders[r] : net.conductance_recorders[r - n_state];
+  };
+  const auto sampler_population = [&](std::uint32_t r) {
+    return r < n_state ? net.state_recorders[r].population()
+                       : net.eis_projections[net.conductance_recorders[r - n_state].population()].post_population();
   };
   // The population an event acts on (for routing events to shards and counting them once).
   const auto population_of = [&](const Event& e) -> std::uint32_t {
@@ -252,7 +275,7 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
       case EventKind::CurrentStep:
         return net.current_sources[e.object()].population;
       case EventKind::Sample:
-        return net.state_recorders[e.object()].population();
+        return sampler_population(e.object());
       default:
         return e.object();
     }
@@ -269,19 +292,22 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
     return plan.sliced[population_of(e)] &&
            (e.kind() == EventKind::Delivery || e.kind() == EventKind::Step || e.kind() == EventKind::Sample);
   };
-  // State recorders of sliced populations: which of a recorder's neurons (positions in its
-  // row, and their numbers) each shard samples.
-  const auto recorders = static_cast<std::uint32_t>(net.state_recorders.size());
-  std::vector<std::vector<std::vector<std::uint32_t>>> sample_positions(recorders), sample_neurons(recorders);
-  for (std::uint32_t r = 0; r < recorders; ++r) {
-    const StateRecorder& rec = net.state_recorders[r];
-    if (!plan.sliced[rec.population()]) continue;
+  // Samplers of sliced populations: which of a sampler's neurons (synapses) each shard samples
+  // (positions in its row, and their numbers).
+  std::vector<std::vector<std::vector<std::uint32_t>>> sample_positions(samplers), sample_neurons(samplers);
+  for (std::uint32_t r = 0; r < samplers; ++r) {
+    const StateRecorder& rec = sampler(r);
+    const std::uint32_t population = sampler_population(r);
+    if (!plan.sliced[population]) continue;
     sample_positions[r].resize(shards);
     sample_neurons[r].resize(shards);
     for (std::uint32_t i = 0; i < rec.neurons().size(); ++i) {
-      const std::uint32_t s = plan.shard_of(rec.population(), rec.neurons()[i]);
+      const std::uint32_t item = rec.neurons()[i];
+      const std::uint32_t neuron =
+          r < n_state ? item : net.eis_projections[rec.population()].post_of(item);  // a synapse's target
+      const std::uint32_t s = plan.shard_of(population, neuron);
       sample_positions[r][s].push_back(i);
-      sample_neurons[r][s].push_back(rec.neurons()[i]);
+      sample_neurons[r][s].push_back(item);
     }
   }
 
@@ -290,8 +316,12 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
   for (std::uint32_t s = 0; s < shards; ++s) {
     shard[s] = std::make_unique<Shard>();
     shard[s]->population.assign(populations, nullptr);
-    shard[s]->sample_times_ms.resize(recorders);
-    shard[s]->sample_values.resize(recorders);
+    shard[s]->sample_times_ms.resize(samplers);
+    shard[s]->sample_values.resize(samplers);
+    if (!net.eis_projections.empty()) {
+      shard[s]->spike_histories = net.spike_histories;
+      shard[s]->delayed_post_histories = net.delayed_post_histories;
+    }
     for (std::uint32_t p = 0; p < populations; ++p) {
       const ParallelPlan::Range r = plan.ranges[p][s];
       if (!plan.sliced[p]) {
@@ -316,10 +346,27 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
     }
   }
   for (StdpProjection& proj : net.stdp_projections) proj.set_pre_trace_copies(shards);
+  for (EisProjection& proj : net.eis_projections) proj.begin_shards(shards);
 
+  // The histories an EIS projection reads in shard s (RuntimeNetwork::pre_history/post_history).
+  const auto pre_history = [&](const Shard& sh, const EisProjection& proj) -> const SpikeHistory& {
+    return sh.spike_histories[proj.pre_population()];
+  };
+  const auto post_history = [&](const Shard& sh, const EisProjection& proj) -> const SpikeHistory& {
+    const std::uint32_t p = proj.post_population();
+    return net.post_waveform_delay_ms[p] > 0.0 ? sh.delayed_post_histories[p] : sh.spike_histories[p];
+  };
   // Handling of one event inside shard s (the serial engine's switch, restricted to the shard).
-  const auto post_spike = [&](std::uint32_t s, std::uint32_t population, std::uint32_t neuron, double t_ms) {
+  // As Simulator::post_spike_reaches_synapses, with the shard's histories.
+  const auto post_spike = [&](Shard& sh, std::uint32_t s, std::uint32_t population, std::uint32_t neuron,
+                              double t_ms, const Event& current) {
+    for (std::uint32_t j : sim.eis_incoming_[population]) {
+      EisProjection& proj = net.eis_projections[j];
+      proj.on_post_spike(t_ms, neuron, pre_history(sh, proj), post_history(sh, proj), n_static + j, current, s);
+    }
     for (std::uint32_t j : sim.stdp_incoming_[population]) net.stdp_projections[j].on_post_spike(t_ms, neuron, s);
+    if (!sim.eis_incoming_[population].empty() && net.post_waveform_delay_ms[population] > 0.0)
+      sh.delayed_post_histories[population].add(neuron, t_ms);
   };
   const auto deliver = [&](Shard& sh, std::uint32_t s, const Event& e) {
     const std::uint32_t j = e.object();
@@ -347,6 +394,16 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
         target.deliver(e.t_ms, proj.group_synapses(e.b).subspan(first - g0, last - first), sh.ctx);
       return;
     }
+    if (j < n_static_eis) {
+      EisProjection& proj = net.eis_projections[j - n_static];
+      const auto [first, last] = part(proj);
+      if (first == last) return;
+      proj.on_pre_arrival(e.t_ms, e.a, e.b, first, last, pre_history(sh, proj), post_history(sh, proj),
+                          sh.eis_transmit, s);
+      sh.synaptic_events += sh.eis_transmit.size();
+      target.deliver(e.t_ms, sh.eis_transmit, sh.ctx);
+      return;
+    }
     StdpProjection& proj = net.stdp_projections[j - n_static_eis];
     const auto [first, last] = part(proj);
     if (first == last) return;
@@ -368,22 +425,36 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
         sim.handle_current_step(e, *sh.population[net.current_sources[e.object()].population], sh.ctx);
         break;
       case EventKind::PostWaveform:
-        post_spike(s, e.object(), e.a, e.t_ms);
+        post_spike(sh, s, e.object(), e.a, e.t_ms, e);
         break;
       case EventKind::Sample: {
         const std::uint32_t r = e.object();
-        const StateRecorder& rec = net.state_recorders[r];
-        if (!plan.sliced[rec.population()]) {
+        const StateRecorder& rec = sampler(r);
+        const bool sliced = plan.sliced[sampler_population(r)];
+        if (!sliced && r < n_state) {
           sim.handle_sample(e, sh.ctx);
           break;
         }
-        // This shard's neurons of the row; record() assembles the row after the window.
-        const std::vector<std::uint32_t>& neurons = sample_neurons[r][s];
-        std::vector<double>& values = sh.sample_values[r];
-        sh.sample_times_ms[r].push_back(e.t_ms);
-        values.resize(values.size() + neurons.size());
-        sh.population[rec.population()]->sample(rec.variable(), neurons, e.t_ms,
-                                                values.data() + values.size() - neurons.size());
+        // G of synapses (read-only, from the shard's histories) or the state of this shard's
+        // neurons; record() assembles the rows of sliced populations after the window.
+        const auto take = [&](std::span<const std::uint32_t> items, double* out) {
+          if (r < n_state) {
+            sh.population[rec.population()]->sample(rec.variable(), items, e.t_ms, out);
+            return;
+          }
+          const EisProjection& proj = net.eis_projections[rec.population()];
+          for (std::uint32_t k : items)
+            *out++ = proj.conductance_at(k, e.t_ms, pre_history(sh, proj), post_history(sh, proj));
+        };
+        if (sliced) {
+          const std::vector<std::uint32_t>& items = sample_neurons[r][s];
+          std::vector<double>& values = sh.sample_values[r];
+          sh.sample_times_ms[r].push_back(e.t_ms);
+          values.resize(values.size() + items.size());
+          take(items, values.data() + values.size() - items.size());
+        } else {
+          take(sampler(r).neurons(), sampler(r).append_row(e.t_ms));
+        }
         sh.ctx.schedule(Event::make((e.a + 1) * rec.interval_ms(), EventKind::Sample, r, e.a + 1));
         break;
       }
@@ -394,15 +465,17 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
   const auto after_event = [&](Shard& sh, std::uint32_t s, const Event& e) {
     for (const EmittedSpike& x : sh.ctx.emitted()) {
       const std::uint32_t neuron = x.neuron;  // slices emit whole-population numbers
-      if (!sim.stdp_incoming_[x.population].empty()) {
+      if (!sim.eis_incoming_[x.population].empty() || !sim.stdp_incoming_[x.population].empty()) {
         const double post_delay = net.post_waveform_delay_ms[x.population];
         if (post_delay == 0.0)
-          post_spike(s, x.population, neuron, x.t_ms);
+          post_spike(sh, s, x.population, neuron, x.t_ms, e);
         else if (x.t_ms + post_delay > e.t_ms)
           sh.queue.push(Event::make(x.t_ms + post_delay, EventKind::PostWaveform, x.population, neuron));
         else
-          post_spike(s, x.population, neuron, e.t_ms);
+          post_spike(sh, s, x.population, neuron, e.t_ms, e);
       }
+      if (!sh.spike_histories.empty() && sh.spike_histories[x.population].size() > 0)
+        sh.spike_histories[x.population].add(neuron, x.t_ms);
       sh.log.push_back({sh.tag, e, e.t_ms, x.t_ms, x.population, neuron});
     }
     sh.ctx.emitted().clear();
@@ -442,16 +515,17 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
       for (std::uint32_t r : sim.spike_recorders_of_[x.population])
         net.spike_recorders[r].record(x.t_ms, x.population, x.neuron);
     }
-    for (std::uint32_t r = 0; r < recorders; ++r) {
+    for (std::uint32_t r = 0; r < samplers; ++r) {
       if (sample_positions[r].empty()) continue;
-      StateRecorder& rec = net.state_recorders[r];
-      const std::uint32_t first = plan.first_shard[rec.population()];
+      StateRecorder& rec = sampler(r);
+      const std::uint32_t population = sampler_population(r);
+      const std::uint32_t first = plan.first_shard[population];
       const std::vector<double>& times = shard[first]->sample_times_ms[r];
       // Every shard holding the population took the same samples; only after an exception in
       // a window may some have taken fewer (the rows they all have are kept).
       std::size_t rows = times.size();
       for (std::uint32_t s = 0; s < shards; ++s)
-        if (!plan.ranges[rec.population()][s].empty()) rows = std::min(rows, shard[s]->sample_times_ms[r].size());
+        if (!plan.ranges[population][s].empty()) rows = std::min(rows, shard[s]->sample_times_ms[r].size());
       for (std::size_t k = 0; k < rows; ++k) {
         double* row = rec.append_row(times[k]);
         for (std::uint32_t s = 0; s < shards; ++s) {
@@ -473,10 +547,16 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
     }
     return any;
   };
-  // Delivery events of the last window's spikes into shard s's queue (for its own targets).
+  // Delivery events of the last window's spikes into shard s's queue (for its own targets),
+  // and the other shards' spikes into its history copies (nothing in the window just run
+  // needed them: an arrival at t < T + L comes from a spike at t - delay < T - report delay,
+  // and every spike of the window was emitted at or after that; the design note).
   const auto push_arrivals = [&](std::uint32_t s, double last_window_end_ms) {
+    Shard& sh = *shard[s];
     for (const auto& from : shard)
       for (const LoggedSpike& x : from->routed) {
+        if (from.get() != &sh && !sh.spike_histories.empty() && sh.spike_histories[x.population].size() > 0)
+          sh.spike_histories[x.population].add(x.neuron, x.t_ms);
         const auto schedule_row = [&](const auto& proj, std::uint32_t j) {
           const std::uint32_t post = proj.post_population();
           if (plan.ranges[post][s].empty() || (!plan.sliced[post] && plan.first_shard[post] != s)) return;
@@ -492,6 +572,8 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
         for (std::uint32_t j : sim.outgoing_[x.population]) {
           if (j < n_static)
             schedule_row(net.projections[j], j);
+          else if (j < n_static_eis)
+            schedule_row(net.eis_projections[j - n_static], j);
           else
             schedule_row(net.stdp_projections[j - n_static_eis], j);
         }
@@ -617,6 +699,17 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
         }
       proj.merge_pre_trace_copies(source);
     }
+    // Each neuron's histories are those of its own shard; the EIS projections' accounts.
+    for (std::uint32_t p = 0; p < populations && !net.eis_projections.empty(); ++p)
+      for (std::uint32_t s = 0; s < shards; ++s) {
+        const ParallelPlan::Range r = plan.ranges[p][s];
+        if (r.empty() || (!plan.sliced[p] && plan.first_shard[p] != s)) continue;
+        if (net.spike_histories[p].size() > 0)
+          net.spike_histories[p].assign_neurons(shard[s]->spike_histories[p], r.begin, r.end);
+        if (net.delayed_post_histories[p].size() > 0)
+          net.delayed_post_histories[p].assign_neurons(shard[s]->delayed_post_histories[p], r.begin, r.end);
+      }
+    for (EisProjection& proj : net.eis_projections) proj.end_shards();
   };
 
   try {

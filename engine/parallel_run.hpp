@@ -48,10 +48,21 @@
 // - The parallel windows handle the events up to t_stop; the steps that belong to a run only
 //   through the rounding slack of t_stop, and the rest of a run whose windows would become
 //   shorter than the rounding margin, are left to the serial loop (run_until).
-// Networks with EIS synapses, conductance recorders, neuromodulators or dopamine-modulated
-// STDP run serially for now (their spike histories and releases are global), as do networks
-// whose windows would be shorter than kShortestLookahead_ms or whose work the plan cannot
-// spread (Simulator::parallel_obstacle says which).
+// - EIS synapses (synapses/eis_projection.hpp) are owned as above. They read the spike
+//   histories of both neurons, so every shard keeps its own copy of the histories: its own
+//   neurons' spikes enter when they happen (as in the serial engine), the other shards' at
+//   the start of the next round. Nothing in a window needs the latter: a touch at t < T + L
+//   reads presynaptic copies that started before t, i.e. spikes before t - d < T - report
+//   delay, and every spike of the window was emitted at or after that. A copy forgets old
+//   spikes only when a spike is added, by the serial rule, so it keeps at least what the
+//   serial history keeps; spikes it keeps longer act on nothing still unintegrated. Cycle
+//   noise is counter-based and the energy totals are exact sums kept per shard
+//   (EisProjection::begin_shards), so neither depends on the order of updates. Conductance
+//   recorders sample in the shards of their synapses' targets.
+// Networks with neuromodulators, dopamine-modulated STDP or dopamine-modulated EIS synapses
+// run serially for now (their releases act on every synapse at once), as do networks whose
+// windows would be shorter than kShortestLookahead_ms or whose work the plan cannot spread
+// (Simulator::parallel_obstacle says which).
 #pragma once
 
 #include <cstdint>

@@ -103,6 +103,13 @@ constexpr std::uint64_t stream_key(std::uint64_t master_seed, std::string_view n
   return k;
 }
 
+// A key derived from `key` and a counter (counter-based draws: the stream of an EIS synapse's
+// update at one time is keyed by (projection key, synapse, time), so the draws do not depend
+// on the order in which updates happen; engine/parallel_run.hpp). Bijective in the counter.
+constexpr std::uint64_t derive_key(std::uint64_t key, std::uint64_t counter) noexcept {
+  return mix64(key ^ mix64(counter + 0x632be59bd9b4e019ULL));
+}
+
 namespace detail {
 
 constexpr std::uint64_t rotl64(std::uint64_t x, int k) noexcept {
@@ -145,13 +152,12 @@ class RandomStream {
   // Consecutive out-of-interval draws tolerated by truncated_normal before it gives up.
   static constexpr std::uint64_t kMaxTruncatedNormalRejections = 10'000;
 
-  RandomStream(std::uint64_t master_seed, std::string_view name, std::uint64_t index = 0) noexcept {
-    std::uint64_t sm = stream_key(master_seed, name, index);
-    for (auto& word : s_) {
-      sm += 0x9e3779b97f4a7c15ULL;
-      word = mix64(sm);
-    }
-  }
+  RandomStream(std::uint64_t master_seed, std::string_view name, std::uint64_t index = 0) noexcept
+      : RandomStream(stream_key(master_seed, name, index), KeyTag{}) {}
+
+  // The stream of a 64-bit key (stream_key, or derive_key for counter-based draws); seeded as
+  // described in the header comment. RandomStream(seed, name, index) is keyed(stream_key(...)).
+  static RandomStream keyed(std::uint64_t key) noexcept { return RandomStream(key, KeyTag{}); }
 
   // xoshiro256++ (reference algorithm, bit for bit).
   std::uint64_t next_u64() noexcept {
@@ -261,6 +267,15 @@ class RandomStream {
   void set_cached_normal(std::optional<double> z) noexcept { cached_normal_ = z; }
 
  private:
+  struct KeyTag {};
+  RandomStream(std::uint64_t key, KeyTag) noexcept {
+    std::uint64_t sm = key;
+    for (auto& word : s_) {
+      sm += 0x9e3779b97f4a7c15ULL;
+      word = mix64(sm);
+    }
+  }
+
   double standard_normal() noexcept {
     if (cached_normal_) {
       const double z = *cached_normal_;

@@ -47,6 +47,12 @@ class SpikeHistory {
     s.push_back(t_ms);
   }
 
+  // Neurons [begin, end) take the histories they have in `from` (a parallel run's shard
+  // copy, engine/parallel_run.cpp; the same population's history).
+  void assign_neurons(const SpikeHistory& from, std::uint32_t begin, std::uint32_t end) {
+    std::copy(from.spikes_.begin() + begin, from.spikes_.begin() + end, spikes_.begin() + begin);
+  }
+
   // Spike times of neuron n, oldest first.
   const std::vector<double>& spikes(std::uint32_t n) const { return spikes_[n]; }
 

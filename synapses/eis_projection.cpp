@@ -1,6 +1,7 @@
 #include "synapses/eis_projection.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <limits>
 #include <numeric>
 #include <sstream>
@@ -17,7 +18,7 @@ EisProjection::EisProjection(std::string name, std::uint32_t pre_population,
       pre_population_(pre_population),
       post_population_(post_population),
       p_(std::move(params)),
-      noise_(p_.seed, "eis_cycle_noise:" + name_) {
+      noise_key_(stream_key(p_.seed, "eis_cycle_noise:" + name_, 0)) {
   // CSR by presynaptic neuron, stable, then by delay within each row (as StaticProjection).
   std::vector<std::uint64_t> order(specs.size());
   std::iota(order.begin(), order.end(), 0);
@@ -34,7 +35,10 @@ EisProjection::EisProjection(std::string name, std::uint32_t pre_population,
     row_begin_[pre] = static_cast<std::uint32_t>(groups_.size());
     for (bool first = true; next < order.size() && specs[order[next]].pre == pre; ++next, first = false) {
       const EisSynapseSpec& s = specs[order[next]];
-      if (first || s.delay_ms != groups_.back().delay_ms) groups_.push_back({s.delay_ms, synapses_.size()});
+      if (first || s.delay_ms != groups_.back().delay_ms)
+        groups_.push_back({s.delay_ms, synapses_.size()});
+      else if (s.post < synapses_.back().post)
+        targets_sorted_ = false;
       synapses_.push_back({s.g_init_nS, s.post, s.prefactor});
       max_delay_ms_ = std::max(max_delay_ms_, s.delay_ms);
     }
@@ -95,21 +99,22 @@ double EisProjection::integrate(std::uint64_t k, std::uint32_t pre, double delay
       break;
     }
   if (!(t_ms > t_prev)) return s.g_nS;
-  copies_.clear();
+  thread_local std::vector<WaveformCopy> copies;  // scratch (shards run on several threads)
+  copies.clear();
   const double d_pre = p_.pre_waveform.duration_ms(), d_post = p_.post_waveform.duration_ms();
   for (double e : pre_times) {
     const double start = e + delay_ms;
     if (start < t_ms && start + d_pre > t_prev)
-      copies_.push_back({&p_.pre_waveform, start, pre_amplitude(e), +1});
+      copies.push_back({&p_.pre_waveform, start, pre_amplitude(e), +1});
   }
   for (double p : post_times)
-    if (p < t_ms && p + d_post > t_prev) copies_.push_back({&p_.post_waveform, p, post_amplitude(p), -1});
-  return p_.device.advance(s.g_nS, t_prev, t_ms, copies_, std::fabs(s.prefactor), energy);
+    if (p < t_ms && p + d_post > t_prev) copies.push_back({&p_.post_waveform, p, post_amplitude(p), -1});
+  return p_.device.advance(s.g_nS, t_prev, t_ms, copies, std::fabs(s.prefactor), energy);
 }
 
 void EisProjection::store_integrated(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
                                      const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
-                                     bool arrival_at_t_done) {
+                                     bool arrival_at_t_done, ExactEnergySum& energy) {
   EisSynapse& s = synapses_[k];
   const double g0 = s.g_nS;
   EisEnergy used;
@@ -117,40 +122,46 @@ void EisProjection::store_integrated(std::uint64_t k, std::uint32_t pre, double 
       integrate(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, arrival_at_t_done,
                 p_.account_energy ? &used : nullptr);
   if (p_.account_energy) {
-    energy_.insertion_fJ += used.insertion_fJ;
-    energy_.gate_fJ += used.gate_fJ;
-    energy_.divider_fJ += used.divider_fJ;
+    energy.add(used);
     synapse_energy_fJ_[k] += used.total_fJ();
   }
-  s.g_nS = g1 == g0 ? g1 : p_.device.apply_cycle_noise(g0, g1, noise_);
+  if (g1 == g0 || p_.device.cycle_noise_sigma() == 0.0) {
+    s.g_nS = g1;
+    return;
+  }
+  // Counter-based draws: a synapse is updated at most once with a change at any time t (a
+  // second touch at t integrates an empty interval), so (k, t) names the update.
+  RandomStream noise = RandomStream::keyed(derive_key(derive_key(noise_key_, k), std::bit_cast<std::uint64_t>(t_ms)));
+  s.g_nS = p_.device.apply_cycle_noise(g0, g1, noise);
 }
 
 void EisProjection::touch(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
                           const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
-                          bool arrival_at_t_done) {
+                          bool arrival_at_t_done, ExactEnergySum& energy) {
   if (frozen_) return;  // G held; the synapse stays floored at the freeze time
-  store_integrated(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, arrival_at_t_done);
+  store_integrated(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, arrival_at_t_done, energy);
   EisSynapse& s = synapses_[k];
   s.prefactor = std::fabs(s.prefactor);  // stored G is now at t_ms >= the floor
 }
 
-void EisProjection::on_pre_arrival(double t_ms, std::uint32_t pre, std::uint32_t group,
-                                   const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
-                                   std::vector<StaticSynapse>& transmit) {
+void EisProjection::on_pre_arrival(double t_ms, std::uint32_t pre, std::uint32_t group, std::uint64_t first,
+                                   std::uint64_t last, const SpikeHistory& pre_spikes,
+                                   const SpikeHistory& post_spikes, std::vector<StaticSynapse>& transmit,
+                                   std::uint32_t shard) {
   transmit.clear();
-  control_open_ = false;
+  ExactEnergySum& energy = touched_by(shard);
   const double delay = groups_[group].delay_ms;
-  for (std::uint64_t k = groups_[group].first; k < groups_[group + 1].first; ++k) {
-    touch(k, pre, delay, t_ms, pre_spikes, post_spikes, false);
+  for (std::uint64_t k = first; k < last; ++k) {
+    touch(k, pre, delay, t_ms, pre_spikes, post_spikes, false, energy);
     transmit.push_back({synapses_[k].post, static_cast<float>(p_.weight_per_nS * synapses_[k].g_nS)});
   }
 }
 
 void EisProjection::on_post_spike(double t_ms, std::uint32_t post, const SpikeHistory& pre_spikes,
                                   const SpikeHistory& post_spikes, std::uint32_t self_object,
-                                  const Event& current) {
+                                  const Event& current, std::uint32_t shard) {
   const bool at_t = current.t_ms == t_ms;
-  control_open_ = false;
+  ExactEnergySum& energy = touched_by(shard);
   for (std::uint64_t i = incoming_begin_[post]; i < incoming_begin_[post + 1]; ++i) {
     const Incoming& in = incoming_[i];
     const std::uint32_t g = group_of(in.synapse);
@@ -158,8 +169,16 @@ void EisProjection::on_post_spike(double t_ms, std::uint32_t post, const SpikeHi
     // (t, Delivery, self_object, pre, g) came before, or is, the event being handled (a
     // Step or Sample event at t comes after every delivery at t).
     const bool arrival_done = at_t && !(current < Event::make(t_ms, EventKind::Delivery, self_object, in.pre, g));
-    touch(in.synapse, in.pre, groups_[g].delay_ms, t_ms, pre_spikes, post_spikes, arrival_done);
+    touch(in.synapse, in.pre, groups_[g].delay_ms, t_ms, pre_spikes, post_spikes, arrival_done, energy);
   }
+}
+
+void EisProjection::end_shards() {
+  for (const ShardAccount& account : shard_accounts_) {
+    energy_.add(account.energy);
+    if (account.touched) control_open_ = false;
+  }
+  shard_accounts_.clear();
 }
 
 double EisProjection::conductance_at(std::uint64_t k, double t_ms, const SpikeHistory& pre_spikes,
@@ -177,7 +196,7 @@ EisProjection::Readout EisProjection::readout(std::uint64_t k, double t_ms, cons
 
 EisEnergy EisProjection::energy_until(double t_ms, const SpikeHistory& pre_spikes,
                                       const SpikeHistory& post_spikes) const {
-  EisEnergy total = energy_;
+  EisEnergy total = energy_.value();
   if (!p_.account_energy) return total;
   for (std::uint64_t k = 0; k < synapses_.size(); ++k)
     integrate(k, pre_of(k), delay_of(k), t_ms, pre_spikes, post_spikes, true, &total);
@@ -203,7 +222,7 @@ void EisProjection::synchronise(double t_ms, const SpikeHistory&, const SpikeHis
 void EisProjection::bring_to(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
                              const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
                              bool arrival_at_t_done) {
-  if (!frozen_) store_integrated(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, arrival_at_t_done);
+  if (!frozen_) store_integrated(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, arrival_at_t_done, energy_);
   EisSynapse& s = synapses_[k];
   s.prefactor = -std::fabs(s.prefactor);
 }
@@ -308,7 +327,6 @@ void EisProjection::checkpoint(StateArchive& ar) {
   ar.values("prefactor", prefactor);
   ar.value("energy", energy_);
   ar.values("synapse_energy_fJ", synapse_energy_fJ_);
-  ar.stream("cycle_noise", noise_);
   ar.growing("gate_epochs", epochs_);
   ar.value("floor_ms", floor_ms_);
   ar.value("control_ms", control_ms_);
@@ -322,6 +340,7 @@ void EisProjection::checkpoint(StateArchive& ar) {
     da_->checkpoint(ar);
   }
   if (!ar.restoring()) return;
+  if (!energy_.in_range()) ar.fail("energy", "a total is beyond 2^62 fJ");
   if (epochs_.empty() || !std::is_sorted(epochs_.begin(), epochs_.end(),
                                          [](const GateEpoch& a, const GateEpoch& b) { return a.after_ms < b.after_ms; }))
     ar.fail("gate_epochs", "must be non-empty and ascending in after_ms");

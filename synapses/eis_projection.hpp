@@ -56,6 +56,7 @@
 #include "engine/state_archive.hpp"
 #include "learning/neuromodulator.hpp"
 #include "synapses/eis_device.hpp"
+#include "synapses/exact_energy_sum.hpp"
 #include "synapses/static_synapse.hpp"
 #include "synapses/waveform.hpp"
 
@@ -105,7 +106,10 @@ struct EisProjectionParameters {
   double a_post = 1.0;
   double weight_per_nS = 0.0;  // in the target model's weight unit per nS
   bool account_energy = true;  // sum the device energy of every update into energy()
-  std::uint64_t seed = 1;      // cycle-to-cycle noise stream ("eis_cycle_noise:" + name)
+  // Cycle-to-cycle noise: the draws of synapse k's update ending at t come from the stream
+  // keyed by ("eis_cycle_noise:" + name, seed), k and the bits of t (counter-based: the same
+  // draws whatever the order of the updates, so on any number of threads).
+  std::uint64_t seed = 1;
   std::optional<EisDopamine> dopamine;  // absent: constant gate factors
 };
 
@@ -129,12 +133,38 @@ class EisProjection {
   // A spike of `pre` arrives at t_ms through delay group g: every synapse of the group is
   // brought up to date and `transmit` receives (target, weight_per_nS * G) for each.
   void on_pre_arrival(double t_ms, std::uint32_t pre, std::uint32_t group, const SpikeHistory& pre_spikes,
-                      const SpikeHistory& post_spikes, std::vector<StaticSynapse>& transmit);
+                      const SpikeHistory& post_spikes, std::vector<StaticSynapse>& transmit) {
+    on_pre_arrival(t_ms, pre, group, groups_[group].first, groups_[group + 1].first, pre_spikes, post_spikes,
+                   transmit, kSerial);
+  }
+  // The same for the synapses at storage positions [first, last) of the group only (a shard's
+  // part in a parallel run; shard: its index, or kSerial).
+  void on_pre_arrival(double t_ms, std::uint32_t pre, std::uint32_t group, std::uint64_t first, std::uint64_t last,
+                      const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
+                      std::vector<StaticSynapse>& transmit, std::uint32_t shard);
   // Neuron `post` fires at t_ms (called before the spike enters post_spikes), while the
   // engine handles event `current` (of any kind); self_object is this projection's id in
   // Delivery events (it tells which arrivals at exactly t_ms have already been handled).
+  // shard: the shard of `post` in a parallel run, or kSerial.
   void on_post_spike(double t_ms, std::uint32_t post, const SpikeHistory& pre_spikes,
-                     const SpikeHistory& post_spikes, std::uint32_t self_object, const Event& current);
+                     const SpikeHistory& post_spikes, std::uint32_t self_object, const Event& current,
+                     std::uint32_t shard = kSerial);
+
+  // ---- Parallel runs (engine/parallel_run.hpp) ----
+  // A synapse is changed only by the arrivals at it and by its target's spikes, so the shard
+  // of its target owns it. What the projection sums over synapses (energy) and its control
+  // state are kept per shard during the run (begin_shards) and combined after it
+  // (end_shards); the energy sum is exact (synapses/exact_energy_sum.hpp), so the totals are
+  // those of the serial run.
+  static constexpr std::uint32_t kSerial = 0xffffffffu;
+  void begin_shards(std::uint32_t shards) { shard_accounts_.assign(shards, {}); }
+  void end_shards();
+  // Storage: synapses of delay group g are [group_first(g), group_first(g + 1)).
+  std::uint32_t group_count() const { return static_cast<std::uint32_t>(groups_.size() - 1); }
+  std::uint64_t group_first(std::uint32_t g) const { return groups_[g].first; }
+  // Whether the synapses of each delay group are stored in ascending target order (the
+  // connectors generate them so), as a parallel run needs to split groups by shard.
+  bool targets_sorted_in_groups() const { return targets_sorted_; }
   // Conductance of synapse k at t_ms (after every event at t_ms), without changing state.
   double conductance_at(std::uint64_t k, double t_ms, const SpikeHistory& pre_spikes,
                         const SpikeHistory& post_spikes) const;
@@ -215,7 +245,7 @@ class EisProjection {
   double delay_of(std::uint64_t k) const { return groups_[group_of(k)].delay_ms; }
   double stored_conductance(std::uint64_t k) const { return synapses_[k].g_nS; }
   // Device energy of every update so far (until each synapse's last touch).
-  const EisEnergy& energy() const { return energy_; }
+  EisEnergy energy() const { return energy_.value(); }
   // Device energy spent by synapse k so far (fJ; 0 when energy is not accounted).
   double synapse_energy_fJ(std::uint64_t k) const {
     return synapse_energy_fJ_.empty() ? 0.0 : synapse_energy_fJ_[k];
@@ -229,8 +259,8 @@ class EisProjection {
   Readout readout(std::uint64_t k, double t_ms, const SpikeHistory& pre_spikes,
                   const SpikeHistory& post_spikes) const;
 
-  // Conductances, floored marks, energies, noise stream, gate epochs, control state and the
-  // dopamine history (engine/state_archive.hpp).
+  // Conductances, floored marks, energies, gate epochs, control state and the dopamine
+  // history (engine/state_archive.hpp).
   void checkpoint(StateArchive& ar);
 
  private:
@@ -270,9 +300,23 @@ class EisProjection {
   // Integrates synapse k from its last touch to t_ms and stores G (energy accounted, cycle
   // noise applied); the callers set the floored mark.
   void store_integrated(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
-                        const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes, bool arrival_at_t_done);
+                        const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes, bool arrival_at_t_done,
+                        ExactEnergySum& energy);
   void touch(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
-             const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes, bool arrival_at_t_done);
+             const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes, bool arrival_at_t_done,
+             ExactEnergySum& energy);
+  // Where an event's touches account their energy: the shard's account in a parallel run
+  // (which also notes that the projection was touched), else the projection's total (and the
+  // control time is no longer current).
+  ExactEnergySum& touched_by(std::uint32_t shard) {
+    if (shard == kSerial) {
+      control_open_ = false;
+      return energy_;
+    }
+    ShardAccount& account = shard_accounts_[shard];
+    account.touched = true;
+    return account.energy;
+  }
 
   std::string name_;
   std::uint32_t pre_population_, post_population_;
@@ -283,10 +327,15 @@ class EisProjection {
   std::vector<std::uint64_t> incoming_begin_;  // by target: incoming_[incoming_begin_[j] ..)
   std::vector<Incoming> incoming_;
   double max_delay_ms_ = 0.0;
-  EisEnergy energy_;
+  bool targets_sorted_ = true;
+  ExactEnergySum energy_;
   std::vector<double> synapse_energy_fJ_;  // per synapse, when account_energy
-  RandomStream noise_;
-  mutable std::vector<WaveformCopy> copies_;  // scratch
+  std::uint64_t noise_key_;                // cycle-to-cycle noise (counter-based, see the parameters)
+  struct ShardAccount {
+    ExactEnergySum energy;
+    bool touched = false;
+  };
+  std::vector<ShardAccount> shard_accounts_;  // during a parallel run, one per shard
   // Control between runs.
   std::vector<GateEpoch> epochs_;  // after_ms ascending; epochs_[0].after_ms = -infinity
   double floor_ms_ = 0.0;          // touch floor of the floored synapses

@@ -137,10 +137,10 @@ state_recorders { name: "v" population: "exc" variable: "v_mV" neurons: [399, 0]
   require_same_spikes(s, two.spikes("spikes"));
   CHECK(one.state("v").values == two.state("v").values);
   CHECK_THROWS_AS(two.set_threads(0), std::invalid_argument);
-  // EIS synapses keep a run on one thread, and say so.
-  Session eis = Session::from_file(std::string(IONSPIKE_SOURCE_DIR) + "/examples/eis_plastic_network.pbtxt");
+  // Dopamine-modulated EIS synapses keep a run on one thread, and say so.
+  Session eis = Session::from_file(std::string(IONSPIKE_SOURCE_DIR) + "/examples/distal_reward_eis.pbtxt");
   eis.set_threads(2);
-  CHECK_THAT(eis.serial_reason(), Catch::Contains("EIS"));
+  CHECK_THAT(eis.serial_reason(), Catch::Contains("dopamine-modulated EIS"));
 }
 
 TEST_CASE("api: a network built in code equals the same network given as text") {

@@ -290,8 +290,9 @@ TEST_CASE("corrupt or foreign checkpoint files are refused with the reason", "[c
     header.set_field_records(0);
     CHECK_NOTHROW(read_bytes(magic + record(header.SerializeAsString())));
     auto other = header;
-    other.set_format_version(2);
-    CHECK_THROWS_WITH(read_bytes(magic + record(other.SerializeAsString())), Catch::Contains("format version 2"));
+    other.set_format_version(kCheckpointFormatVersion + 1);
+    CHECK_THROWS_WITH(read_bytes(magic + record(other.SerializeAsString())),
+                      Catch::Contains("format version " + std::to_string(kCheckpointFormatVersion + 1)));
     other = header;
     other.set_ionspike_version("0.0.1");
     CHECK_THROWS_WITH(read_bytes(magic + record(other.SerializeAsString())), Catch::Contains("ionspike 0.0.1"));

@@ -73,6 +73,45 @@ state_recorders { name: "v_cond" population: "cond" variable: "v_mV" neurons: [0
 )";
 }
 
+// EIS synapses (cycle noise, device spread, energy accounting) between sliced grid
+// populations (their V_post starts one step after the spike: delayed post histories), a
+// sliced event-driven population, spike sources and a small population kept whole; waveforms
+// (490 ms) far longer than the windows (0.5 ms), so every touch reads spikes of other shards
+// from many windows back; conductance recorders with synapses of several shards, out of order.
+std::string eis_mixed_text() {
+  const std::string lif = R"(lif_exp { tau_m_ms: 20 c_m_pF: 250 e_l_mV: -70 v_th_mV: -50 v_reset_mV: -60 t_ref_ms: 2
+    tau_syn_ex_ms: 5 tau_syn_in_ms: 10 v_init_mV { uniform { low: -70 high: -50 } } })";
+  const std::string waveforms = R"(pre_waveform { preset: "antisymmetric" } post_waveform { preset: "antisymmetric" })";
+  const auto eis = [](const std::string& energy) {
+    return R"(eis { device_preset: "protonic_wo3_ysz_14nm" g_init_nS { uniform { low: 800 high: 1200 } }
+      weight_pA_per_nS: 0.005 )" + energy + " }";
+  };
+  return R"(
+format_version: 1
+simulation { seed: 17 min_delay_ms: 0.1 }
+populations { name: "src" size: 150 poisson_source { rate_Hz: 20 } pre_waveform { preset: "antisymmetric" } }
+populations { name: "grid" size: 1300 dt_ms: 0.1 input_timing: ON_GRID poisson_inputs { rate_Hz: 2000 weight_pA: 31 } )" +
+         lif + " " + waveforms + R"( }
+populations { name: "ev" size: 300 )" + lif + " " + waveforms + R"( }
+populations { name: "small" size: 40 )" + lif + R"( post_waveform { preset: "antisymmetric" } }
+projections { name: "src_grid" pre: "src" post: "grid" fixed_in_degree { k: 4 } delay_ms { constant: 1 } )" +
+         eis("") + R"( }
+projections { name: "grid_grid" pre: "grid" post: "grid" fixed_probability { p: 0.02 } delay_ms { uniform { low: 1 high: 2 } } )" +
+         eis("account_energy: false") + R"( }
+projections { name: "grid_ev" pre: "grid" post: "ev" fixed_probability { p: 0.03 } delay_ms { constant: 1.2 } )" +
+         eis("") + R"( }
+projections { name: "ev_grid" pre: "ev" post: "grid" fixed_probability { p: 0.05 } delay_ms { constant: 0.6 } )" +
+         eis("") + R"( }
+projections { name: "src_small" pre: "src" post: "small" all_to_all { } delay_ms { constant: 0.8 } )" + eis("") + R"( }
+projections { name: "src_ev" pre: "src" post: "ev" fixed_in_degree { k: 10 } weight_pA { constant: 120 } delay_ms { constant: 0.5 } }
+projections { name: "ev_ev" pre: "ev" post: "ev" fixed_probability { p: 0.05 } weight_pA { constant: 60 } delay_ms { constant: 0.7 } }
+spike_recorders { name: "spikes" }
+conductance_recorders { name: "g_ev_grid" projection: "ev_grid" synapses: [4000, 3, 2500, 17, 900] interval_ms: 0.9 }
+conductance_recorders { name: "g_grid_ev" projection: "grid_ev" synapses: [0, 11000, 5000] interval_ms: 2 }
+conductance_recorders { name: "g_src_small" projection: "src_small" synapses: [5999, 0] interval_ms: 1.5 }
+state_recorders { name: "v_grid" population: "grid" variable: "v_mV" neurons: [1299, 2] interval_ms: 0.5 }
+)";
+}
 
 Simulator simulator(const std::string& text, std::uint32_t threads) {
   Simulator sim(build_text(text));
@@ -105,6 +144,8 @@ std::vector<Case> parallel_cases() {
       {"CUBA, event-driven", example("brette2007_cuba.pbtxt"), 80.0},
       {"Song 2000 trace STDP (one neuron: runs on one thread)", example("song2000.pbtxt"), 1000.0, false},
       {"benchmark 4, exact", example("brette2007_benchmark4.pbtxt"), 100.0},
+      {"EIS: Poisson sources onto 10 neurons, conductance recorder", example("eis_plastic_network.pbtxt"), 300.0},
+      {"EIS mixed: sliced grid and event-driven, delayed V_post, noise, energy, recorders", eis_mixed_text(), 100.0},
   };
 }
 
@@ -168,6 +209,15 @@ TEST_CASE("parallel run: the plan slices grid populations and keeps the others w
   }
   CHECK(covered == 1100);
   CHECK(empty == 1);
+  // EIS synapses: their target populations are sliced as any other; windows from the
+  // shortest EIS delay (ev_grid, 0.6 ms, event-driven pre) and src_ev (0.5 ms).
+  const RuntimeNetwork eis = build_text(eis_mixed_text());
+  const auto eis_plan = make_parallel_plan(eis, 2, 1);
+  CHECK(eis_plan->sliced[eis.population_id("grid")]);
+  CHECK(eis_plan->sliced[eis.population_id("ev")]);
+  CHECK_FALSE(eis_plan->sliced[eis.population_id("small")]);  // smaller than two slices
+  CHECK(eis_plan->lookahead_ms == Approx(0.5));
+  for (const EisProjection& proj : eis.eis_projections) CHECK(proj.targets_sorted_in_groups());
 }
 
 TEST_CASE("parallel run: runs in pieces equal one run", "[parallel]") {
@@ -175,6 +225,9 @@ TEST_CASE("parallel run: runs in pieces equal one run", "[parallel]") {
   const auto one_piece = run_in_pieces(text, 1, {120.0});
   CHECK(first_difference(run_in_pieces(text, 2, {7.3, 7.3, 50.0, 50.05, 120.0}), one_piece).empty());
   CHECK(first_difference(run_in_pieces(text, 3, {0.0, 33.3, 120.0}), one_piece).empty());
+  const std::string eis = eis_mixed_text();
+  const auto eis_one_piece = run_in_pieces(eis, 1, {60.0});
+  CHECK(first_difference(run_in_pieces(eis, 2, {0.3, 0.3, 21.05, 40.0, 60.0}), eis_one_piece).empty());
 }
 
 TEST_CASE("parallel run: interrupted, checkpointed and resumed with another thread count", "[parallel]") {
@@ -243,10 +296,10 @@ TEST_CASE("parallel run: an exception inside a window leaves a whole simulator",
 }
 
 TEST_CASE("parallel run: networks that must run on one thread say why and still run", "[parallel]") {
-  SECTION("EIS synapses") {
-    Simulator sim = simulator(example("eis_plastic_network.pbtxt"), 2);
-    CHECK_THAT(sim.parallel_obstacle(), Catch::Contains("EIS"));
-    Simulator serial = simulator(example("eis_plastic_network.pbtxt"), 1);
+  SECTION("dopamine-modulated EIS synapses") {
+    Simulator sim = simulator(example("distal_reward_eis.pbtxt"), 2);
+    CHECK_THAT(sim.parallel_obstacle(), Catch::Contains("dopamine-modulated EIS projection"));
+    Simulator serial = simulator(example("distal_reward_eis.pbtxt"), 1);
     CHECK(serial.parallel_obstacle().empty());
     REQUIRE(sim.run_until(300.0));
     REQUIRE(serial.run_until(300.0));
