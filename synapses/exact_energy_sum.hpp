@@ -21,17 +21,13 @@ namespace ionspike {
 
 class ExactEnergySum {
  public:
+  // Adds one update's energies. Throws std::overflow_error (and adds nothing) for a term that
+  // is not finite or beyond 2^61 fJ, or a total that would pass 2^62 fJ.
   void add(const EisEnergy& e) {
-    insertion_ += to_fixed(e.insertion_fJ);
-    gate_ += to_fixed(e.gate_fJ);
-    divider_ += to_fixed(e.divider_fJ);
-    check_range();
+    commit(insertion_ + to_fixed(e.insertion_fJ), gate_ + to_fixed(e.gate_fJ), divider_ + to_fixed(e.divider_fJ));
   }
   void add(const ExactEnergySum& other) {
-    insertion_ += other.insertion_;
-    gate_ += other.gate_;
-    divider_ += other.divider_;
-    check_range();
+    commit(insertion_ + other.insertion_, gate_ + other.gate_, divider_ + other.divider_);
   }
   // The totals (each rounded once to double).
   EisEnergy value() const { return {to_double(insertion_), to_double(gate_), to_double(divider_)}; }
@@ -53,9 +49,14 @@ class ExactEnergySum {
     return static_cast<Fixed>(std::nearbyint(fJ * kScale));  // exact scaling, one rounding
   }
   static double to_double(Fixed x) { return static_cast<double>(x) / kScale; }  // one rounding
-  static constexpr Fixed kMax = static_cast<Fixed>(1) << 126;  // 2^62 fJ: far from the 2^127 wrap
-  void check_range() const {
-    if (!in_range()) throw std::overflow_error("EIS energy total beyond 2^62 fJ");
+  // 2^62 fJ less one unit: the sum of two totals in range cannot wrap around 2^127.
+  static constexpr Fixed kMax = (static_cast<Fixed>(1) << 126) - 1;
+  void commit(Fixed insertion, Fixed gate, Fixed divider) {
+    for (Fixed x : {insertion, gate, divider})
+      if (x > kMax || x < -kMax) throw std::overflow_error("EIS energy total beyond 2^62 fJ");
+    insertion_ = insertion;
+    gate_ = gate;
+    divider_ = divider;
   }
 
   Fixed insertion_ = 0, gate_ = 0, divider_ = 0;

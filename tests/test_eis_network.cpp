@@ -355,3 +355,38 @@ TEST_CASE("reported EIS energy includes the waveforms after each synapse's last 
   CHECK(now.g_nS == proj.conductance_at(0, 150.0, pre, post));
   CHECK(now.g_nS != 1000.0);
 }
+
+TEST_CASE("cycle noise in a network: each update of each synapse draws its own factor (counter-based)",
+          "[eis][engine]") {
+  // 800 identical pairs (dt = +15 ms): without noise every synapse makes the same change at
+  // its postsynaptic spike; with sigma = 0.03 the changes are dG * (1 + 0.03 Z), independent
+  // across synapses, and the same again when the run is repeated.
+  const std::vector<double> dts(800, 15.0);
+  const std::string ideal = pair_network(dts, "antisymmetric", 0.1);
+  std::string noisy = ideal;
+  noisy.replace(noisy.find("cycle_noise_sigma: 0"), 20, "cycle_noise_sigma: 0.03");
+  const auto changes = [](const std::string& text) {
+    Simulator sim(test::build_text(text));
+    sim.run_until(330.0);  // after every post spike (~315 ms), the only update with a change
+    const EisProjection& proj = sim.network().eis_projections[0];
+    std::vector<double> dg(proj.synapse_count());
+    for (std::uint64_t k = 0; k < dg.size(); ++k) dg[k] = proj.stored_conductance(k) - 1000.0;
+    return dg;
+  };
+  const std::vector<double> reference = changes(ideal);
+  const std::vector<double> dg = changes(noisy);
+  REQUIRE(std::fabs(reference[0]) > 0.5);  // nS (the pre pulse and shoulder up to the post spike)
+  for (double r : reference) REQUIRE(r == reference[0]);
+  double mean = 0, var = 0, lag = 0;
+  std::vector<double> z(dg.size());
+  for (std::size_t k = 0; k < dg.size(); ++k) z[k] = (dg[k] / reference[0] - 1.0) / 0.03;
+  for (double x : z) mean += x / z.size();
+  for (double x : z) var += (x - mean) * (x - mean) / (z.size() - 1);
+  for (std::size_t k = 1; k < z.size(); ++k) lag += (z[k] - mean) * (z[k - 1] - mean) / ((z.size() - 1) * var);
+  // Z standard normal: mean within 4 / sqrt(800), variance within 4 * sqrt(2 / 800), neighbour
+  // correlation within 4 / sqrt(800).
+  CHECK(std::fabs(mean) < 4.0 / std::sqrt(800.0));
+  CHECK(std::fabs(var - 1.0) < 4.0 * std::sqrt(2.0 / 800.0));
+  CHECK(std::fabs(lag) < 4.0 / std::sqrt(800.0));
+  CHECK(changes(noisy) == dg);
+}
