@@ -4,6 +4,9 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <tbb/blocked_range.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
 
 #include "engine/atomic_file.hpp"
 #include "engine/npy_writer.hpp"
@@ -30,6 +33,8 @@ std::string json_escape(const std::string& in) {
 }  // namespace
 
 RunReport make_report(const Simulator& sim, std::string network_file, double build_s, double run_s) {
+  // The EIS energy tails are read on the run's threads.
+  tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism, sim.threads());
   const RuntimeNetwork& net = sim.network();
   RunReport r{};
   r.network_file = std::move(network_file);
@@ -109,11 +114,19 @@ void write_eis_conductances(const EisProjection& proj, double t_ms, const SpikeH
     double delay_ms, g_nS, energy_fJ;
   };
 #pragma pack(pop)
+  // Every synapse integrated to t_ms (read-only): in parallel over rows, up to tbb's allowed
+  // parallelism (write_outputs: the run's thread count).
   std::vector<Row> rows(proj.synapse_count());
-  for (std::uint64_t k = 0; k < rows.size(); ++k) {
-    const EisProjection::Readout now = proj.readout(k, t_ms, pre_spikes, post_spikes);
-    rows[k] = {proj.pre_of(k), proj.post_of(k), proj.delay_of(k), now.g_nS, now.energy_fJ};
-  }
+  tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, proj.pre_size()), [&](const auto& range) {
+    for (std::uint32_t pre = range.begin(); pre < range.end(); ++pre)
+      for (std::uint32_t g = proj.row_begin(pre); g < proj.row_end(pre); ++g) {
+        const double delay_ms = proj.group_delay_ms(g);
+        for (std::uint64_t k = proj.group_first(g); k < proj.group_first(g + 1); ++k) {
+          const EisProjection::Readout now = proj.readout(k, pre, delay_ms, t_ms, pre_spikes, post_spikes);
+          rows[k] = {pre, proj.post_of(k), delay_ms, now.g_nS, now.energy_fJ};
+        }
+      }
+  });
   const std::string stem = proj.name() + ".conductance";
   if (formats.csv) {
     AtomicFile file(dir / (stem + ".csv"));
@@ -159,6 +172,8 @@ void write_stdp_weights(const StdpProjection& proj, WeightUnit unit, const std::
 }
 
 void write_outputs(const Simulator& sim, const std::filesystem::path& dir, RunReport& report) {
+  // Final EIS conductances are read on the run's threads.
+  tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism, sim.threads());
   std::filesystem::create_directories(dir);
   const RuntimeNetwork& net = sim.network();
   std::vector<std::string> names;

@@ -8,6 +8,9 @@
 #include <utility>
 #include <stdexcept>
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_reduce.h>
+
 namespace ionspike {
 
 EisProjection::EisProjection(std::string name, std::uint32_t pre_population,
@@ -186,21 +189,37 @@ double EisProjection::conductance_at(std::uint64_t k, double t_ms, const SpikeHi
   return integrate(k, pre_of(k), delay_of(k), t_ms, pre_spikes, post_spikes, true, nullptr);
 }
 
-EisProjection::Readout EisProjection::readout(std::uint64_t k, double t_ms, const SpikeHistory& pre_spikes,
-                                              const SpikeHistory& post_spikes) const {
+EisProjection::Readout EisProjection::readout(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
+                                              const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes) const {
   EisEnergy tail;
-  const double g = integrate(k, pre_of(k), delay_of(k), t_ms, pre_spikes, post_spikes, true,
-                             p_.account_energy ? &tail : nullptr);
+  const double g =
+      integrate(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, true, p_.account_energy ? &tail : nullptr);
   return {g, p_.account_energy ? synapse_energy_fJ_[k] + tail.total_fJ() : 0.0};
 }
 
 EisEnergy EisProjection::energy_until(double t_ms, const SpikeHistory& pre_spikes,
                                       const SpikeHistory& post_spikes) const {
-  EisEnergy total = energy_.value();
-  if (!p_.account_energy) return total;
-  for (std::uint64_t k = 0; k < synapses_.size(); ++k)
-    integrate(k, pre_of(k), delay_of(k), t_ms, pre_spikes, post_spikes, true, &total);
-  return total;
+  if (!p_.account_energy) return energy_.value();
+  // Tails summed exactly, so the parallel reduction gives the same total in any grouping.
+  const ExactEnergySum tails = tbb::parallel_reduce(
+      tbb::blocked_range<std::uint32_t>(0, pre_size()), ExactEnergySum{},
+      [&](const tbb::blocked_range<std::uint32_t>& rows, ExactEnergySum sum) {
+        for (std::uint32_t pre = rows.begin(); pre < rows.end(); ++pre)
+          for (std::uint32_t g = row_begin_[pre]; g < row_begin_[pre + 1]; ++g)
+            for (std::uint64_t k = groups_[g].first; k < groups_[g + 1].first; ++k) {
+              EisEnergy tail;
+              integrate(k, pre, groups_[g].delay_ms, t_ms, pre_spikes, post_spikes, true, &tail);
+              sum.add(tail);
+            }
+        return sum;
+      },
+      [](ExactEnergySum a, const ExactEnergySum& b) {
+        a.add(b);
+        return a;
+      });
+  ExactEnergySum total = energy_;
+  total.add(tails);
+  return total.value();
 }
 
 void EisProjection::require_control(const char* what) const {

@@ -250,13 +250,21 @@ class EisProjection {
   double synapse_energy_fJ(std::uint64_t k) const {
     return synapse_energy_fJ_.empty() ? 0.0 : synapse_energy_fJ_[k];
   }
-  // The same, including the part after the last touch up to t_ms (read-only; for reports).
+  // The same, including the part after the last touch up to t_ms (read-only; for reports;
+  // the synapses are read in parallel, up to tbb's allowed parallelism, and summed exactly).
   EisEnergy energy_until(double t_ms, const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes) const;
   struct Readout {
     double g_nS;       // conductance_at(k, t_ms)
     double energy_fJ;  // device energy of the synapse over the run up to t_ms (0 if not accounted)
   };
   Readout readout(std::uint64_t k, double t_ms, const SpikeHistory& pre_spikes,
+                  const SpikeHistory& post_spikes) const {
+    return readout(k, pre_of(k), delay_of(k), t_ms, pre_spikes, post_spikes);
+  }
+  // The same for a synapse whose presynaptic neuron and delay the caller knows (a walk over
+  // the rows: row_begin/row_end, group_first, group_delay_ms). Read-only: safe on several
+  // threads at once.
+  Readout readout(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms, const SpikeHistory& pre_spikes,
                   const SpikeHistory& post_spikes) const;
 
   // Conductances, floored marks, energies, gate epochs, control state and the dopamine
