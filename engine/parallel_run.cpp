@@ -4,9 +4,12 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <cstring>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
+#include "engine/rank_exchange.hpp"
 #include "engine/simulator.hpp"
 #include "engine/thread_team.hpp"
 
@@ -77,8 +80,9 @@ double ParallelPlan::expected_speedup() const {
     total += l;
     largest = std::max(largest, l);
   }
-  const double per_thread = largest * static_cast<double>(shards) / static_cast<double>(threads);
-  return largest > 0.0 ? std::min(total / per_thread, static_cast<double>(threads)) : 1.0;
+  const double workers = static_cast<double>(threads) * ranks;
+  const double per_thread = largest * static_cast<double>(shards) / workers;
+  return largest > 0.0 ? std::min(total / per_thread, workers) : 1.0;
 }
 
 std::string parallel_run_obstacle(const RuntimeNetwork& net) {
@@ -99,14 +103,18 @@ std::string parallel_run_obstacle(const RuntimeNetwork& net) {
 }
 
 std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net, std::uint32_t threads,
-                                                       std::uint32_t shards_per_thread) {
+                                                       std::uint32_t shards_per_thread, std::uint32_t ranks,
+                                                       std::uint32_t rank) {
   const std::string obstacle = parallel_run_obstacle(net);
   if (!obstacle.empty()) throw std::logic_error("make_parallel_plan: " + obstacle);
-  if (threads < 1 || shards_per_thread < 1)
-    throw std::invalid_argument("make_parallel_plan: needs at least one thread and one shard per thread");
-  const std::uint32_t shards = threads * shards_per_thread;
+  if (threads < 1 || shards_per_thread < 1 || ranks < 1 || rank >= ranks)
+    throw std::invalid_argument("make_parallel_plan: needs at least one thread, one shard per thread, and a rank "
+                                "below the rank count");
+  const std::uint32_t shards = ranks * threads * shards_per_thread;
   auto plan = std::make_shared<ParallelPlan>();
   plan->threads = threads;
+  plan->ranks = ranks;
+  plan->rank = rank;
   const auto populations = static_cast<std::uint32_t>(net.populations.size());
   plan->shards = shards;
   plan->lookahead_ms = window_lookahead_ms(net);
@@ -241,6 +249,47 @@ bool serial_order(const LoggedSpike& x, const LoggedSpike& y) {
   return x.source < y.source;
 }
 
+// Trivially copyable values and arrays into and out of the bytes a distributed run exchanges.
+struct ByteWriter {
+  std::vector<std::byte>& out;
+  template <class T>
+  void value(const T& x) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    const auto* p = reinterpret_cast<const std::byte*>(&x);
+    out.insert(out.end(), p, p + sizeof(T));
+  }
+  template <class T>
+  void array(const std::vector<T>& v) {
+    value(static_cast<std::uint64_t>(v.size()));
+    const auto* p = reinterpret_cast<const std::byte*>(v.data());
+    out.insert(out.end(), p, p + v.size() * sizeof(T));
+  }
+};
+struct ByteReader {
+  const std::byte* at;
+  const std::byte* end;
+  void need(std::size_t bytes) const {
+    if (static_cast<std::size_t>(end - at) < bytes)
+      throw std::runtime_error("distributed run: a rank's message is shorter than its contents (ranks out of step)");
+  }
+  template <class T>
+  T value() {
+    need(sizeof(T));
+    T x;
+    std::memcpy(&x, at, sizeof(T));
+    at += sizeof(T);
+    return x;
+  }
+  template <class T>
+  void array(std::vector<T>& v) {
+    const auto n = value<std::uint64_t>();
+    need(n * sizeof(T));
+    v.resize(n);
+    if (n > 0) std::memcpy(v.data(), at, n * sizeof(T));
+    at += n * sizeof(T);
+  }
+};
+
 }  // namespace
 
 // The run itself: Simulator's friend, so it works on the simulator's network, queue and counters.
@@ -248,6 +297,13 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
                   const std::function<void(double, double)>& progress) {
   RuntimeNetwork& net = sim.net_;
   const std::uint32_t shards = plan.shards;
+  // A distributed run: this rank handles the shards [first_local, end_local) (design note).
+  RankExchange* const world = plan.ranks > 1 ? sim.exchange_.get() : nullptr;
+  if (plan.ranks > 1 && (world == nullptr || world->ranks() != plan.ranks || world->rank() != plan.rank))
+    throw std::logic_error("run_parallel: the plan is for rank " + std::to_string(plan.rank) + " of " +
+                           std::to_string(plan.ranks) + ", the simulator's exchange does not match");
+  const std::uint32_t first_local = plan.first_local_shard(), end_local = plan.end_local_shard();
+  const std::uint32_t local_shards = end_local - first_local;
   const auto populations = static_cast<std::uint32_t>(net.populations.size());
   const auto n_static = static_cast<std::uint32_t>(net.projections.size());
   const auto n_static_eis = static_cast<std::uint32_t>(n_static + net.eis_projections.size());
@@ -296,9 +352,10 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
   // (positions in its row, and their numbers).
   std::vector<std::vector<std::vector<std::uint32_t>>> sample_positions(samplers), sample_neurons(samplers);
   for (std::uint32_t r = 0; r < samplers; ++r) {
+    // Every sampler's rows are assembled after each window (those of whole populations
+    // too: in a distributed run the population's shard may be on another rank).
     const StateRecorder& rec = sampler(r);
     const std::uint32_t population = sampler_population(r);
-    if (!plan.sliced[population]) continue;
     sample_positions[r].resize(shards);
     sample_neurons[r].resize(shards);
     for (std::uint32_t i = 0; i < rec.neurons().size(); ++i) {
@@ -318,11 +375,11 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
     shard[s]->population.assign(populations, nullptr);
     shard[s]->sample_times_ms.resize(samplers);
     shard[s]->sample_values.resize(samplers);
-    if (!net.eis_projections.empty()) {
+    if (!net.eis_projections.empty() && plan.local(s)) {
       shard[s]->spike_histories = net.spike_histories;
       shard[s]->delayed_post_histories = net.delayed_post_histories;
     }
-    for (std::uint32_t p = 0; p < populations; ++p) {
+    for (std::uint32_t p = 0; p < populations && plan.local(s); ++p) {
       const ParallelPlan::Range r = plan.ranges[p][s];
       if (!plan.sliced[p]) {
         // Whole, in its shard (also when it has no neurons: its own events still come there).
@@ -337,10 +394,11 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
     std::vector<Event> pending = sim.queue_.raw();
     sim.queue_.clear();
     for (const Event& e : pending) {
+      // Events of other ranks' shards are theirs (every rank starts from the same state).
       if (replicated(e)) {
-        for (std::uint32_t s = 0; s < shards; ++s)
+        for (std::uint32_t s = first_local; s < end_local; ++s)
           if (!plan.ranges[population_of(e)][s].empty()) shard[s]->queue.push(e);
-      } else {
+      } else if (plan.local(home_shard(e))) {
         shard[home_shard(e)]->queue.push(e);
       }
     }
@@ -430,13 +488,8 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
       case EventKind::Sample: {
         const std::uint32_t r = e.object();
         const StateRecorder& rec = sampler(r);
-        const bool sliced = plan.sliced[sampler_population(r)];
-        if (!sliced && r < n_state) {
-          sim.handle_sample(e, sh.ctx);
-          break;
-        }
         // G of synapses (read-only, from the shard's histories) or the state of this shard's
-        // neurons; record() assembles the rows of sliced populations after the window.
+        // neurons; record() assembles the rows after the window.
         const auto take = [&](std::span<const std::uint32_t> items, double* out) {
           if (r < n_state) {
             sh.population[rec.population()]->sample(rec.variable(), items, e.t_ms, out);
@@ -446,15 +499,11 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
           for (std::uint32_t k : items)
             *out++ = proj.conductance_at(k, e.t_ms, pre_history(sh, proj), post_history(sh, proj));
         };
-        if (sliced) {
-          const std::vector<std::uint32_t>& items = sample_neurons[r][s];
-          std::vector<double>& values = sh.sample_values[r];
-          sh.sample_times_ms[r].push_back(e.t_ms);
-          values.resize(values.size() + items.size());
-          take(items, values.data() + values.size() - items.size());
-        } else {
-          take(sampler(r).neurons(), sampler(r).append_row(e.t_ms));
-        }
+        const std::vector<std::uint32_t>& items = sample_neurons[r][s];
+        std::vector<double>& values = sh.sample_values[r];
+        sh.sample_times_ms[r].push_back(e.t_ms);
+        values.resize(values.size() + items.size());
+        take(items, values.data() + values.size() - items.size());
         sh.ctx.schedule(Event::make((e.a + 1) * rec.interval_ms(), EventKind::Sample, r, e.a + 1));
         break;
       }
@@ -485,16 +534,59 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
   // rounding slack of t_stop (Simulator::run_until) are left to the serial loop, which stops at
   // the first event that is not due exactly as a serial run does.
   const auto due = [&](const Event& e) { return e.t_ms <= t_stop_ms; };
+  const auto handle_next = [&](Shard& sh, std::uint32_t s) {
+    const Event e = sh.queue.pop();
+    if (sh.tag < e) sh.tag = e;
+    sh.last = e;
+    sh.handled_any = true;
+    if (!replicated(e) || s == plan.first_shard[population_of(e)]) ++sh.events;
+    handle(sh, s, e);
+    if (!sh.ctx.emitted().empty()) after_event(sh, s, e);
+  };
   const auto run_window = [&](std::uint32_t s, double window_end_ms) {
     Shard& sh = *shard[s];
-    while (!sh.queue.empty() && sh.queue.top().t_ms < window_end_ms && due(sh.queue.top())) {
-      const Event e = sh.queue.pop();
-      if (sh.tag < e) sh.tag = e;
-      sh.last = e;
-      sh.handled_any = true;
-      if (!replicated(e) || s == plan.first_shard[population_of(e)]) ++sh.events;
-      handle(sh, s, e);
-      if (!sh.ctx.emitted().empty()) after_event(sh, s, e);
+    while (!sh.queue.empty() && sh.queue.top().t_ms < window_end_ms && due(sh.queue.top())) handle_next(sh, s);
+  };
+  // A distributed run, after each window: every rank sends its shards' logs, samples and last
+  // events, and takes the other ranks' into their shards, so that record() merges the same
+  // logs on every rank.
+  std::vector<std::byte> outgoing, incoming;
+  std::vector<std::size_t> offsets;
+  const auto exchange = [&] {
+    if (world == nullptr) return;
+    outgoing.clear();
+    ByteWriter out{outgoing};
+    for (std::uint32_t s = first_local; s < end_local; ++s) {
+      const Shard& sh = *shard[s];
+      out.value(s);
+      out.value(static_cast<std::uint8_t>(sh.handled_any ? 1 : 0));
+      out.value(sh.tag);
+      out.value(sh.last);
+      out.array(sh.log);
+      for (std::uint32_t r = 0; r < samplers; ++r) {
+        out.array(sh.sample_times_ms[r]);
+        out.array(sh.sample_values[r]);
+      }
+    }
+    world->allgather(outgoing, incoming, offsets);
+    for (std::uint32_t r = 0; r < plan.ranks; ++r) {
+      if (r == plan.rank) continue;
+      ByteReader in{incoming.data() + offsets[r], incoming.data() + offsets[r + 1]};
+      while (in.at != in.end) {
+        const auto s = in.value<std::uint32_t>();
+        if (s >= shards || plan.local(s))
+          throw std::runtime_error("distributed run: rank " + std::to_string(r) + " sent shard " + std::to_string(s) +
+                                   ", which is not its own (ranks with different plans)");
+        Shard& sh = *shard[s];
+        sh.handled_any = in.value<std::uint8_t>() != 0;
+        sh.tag = in.value<Event>();
+        sh.last = in.value<Event>();
+        in.array(sh.log);
+        for (std::uint32_t q = 0; q < samplers; ++q) {
+          in.array(sh.sample_times_ms[q]);
+          in.array(sh.sample_values[q]);
+        }
+      }
     }
   };
   // After a window: its spikes are recorded and counted in the serial order (a merge of the
@@ -600,6 +692,7 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
       double start_ms = arrivals_pending ? last_window_end_ms : std::numeric_limits<double>::infinity();
       for (const auto& sh : shard)
         if (!sh->queue.empty() && due(sh->queue.top())) start_ms = std::min(start_ms, sh->queue.top().t_ms);
+      if (world != nullptr) start_ms = world->min_over_ranks(start_ms);
       if (start_ms == std::numeric_limits<double>::infinity()) return;
       // The window ends L later, less a margin far above the rounding of t_spike + delay. A
       // window that the margin would close (L of a few ulps of the time) is not run: the
@@ -617,10 +710,28 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
       // threads, would have ended sooner than on this thread alone by more than the cost of
       // handing it over; otherwise (little work, or all of it in one shard) one after the other
       // here. Only the speed depends on this measurement, never the results.
-      if (parallel_next)
-        team.run(shards, round);
-      else
-        for (std::uint32_t s = 0; s < shards; ++s) round(s);
+      const auto run_rounds = [&] {
+        if (parallel_next)
+          team.run(local_shards, [&](std::uint32_t i) { round(first_local + i); });
+        else
+          for (std::uint32_t s = first_local; s < end_local; ++s) round(s);
+      };
+      if (world == nullptr) {
+        run_rounds();
+      } else {
+        // Every rank learns whether one failed, so that all leave the windows together.
+        std::exception_ptr failure;
+        try {
+          run_rounds();
+        } catch (...) {
+          failure = std::current_exception();
+        }
+        if (world->any_rank(failure != nullptr)) {
+          if (failure) std::rethrow_exception(failure);
+          throw std::runtime_error("distributed run: another rank failed in the window starting at " +
+                                   std::to_string(start_ms) + " ms");
+        }
+      }
       {
         double sum = 0.0, longest = 0.0;
         for (double b : busy_s) {
@@ -629,6 +740,7 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
         }
         parallel_next = longest + kHandOver_s < 0.9 * sum;
       }
+      exchange();
       arrivals_pending = record();
       last_window_end_ms = window_end_ms;
       std::uint64_t events = 0;
@@ -640,17 +752,56 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
         events_at_last_progress = sim.counters_.events + events;
         progress(std::min(window_end_ms, t_stop_ms), t_stop_ms);
       }
-      if (sim.interrupt_ != nullptr && sim.interrupt_->load(std::memory_order_relaxed)) {
+      bool stop = sim.interrupt_ != nullptr && sim.interrupt_->load(std::memory_order_relaxed);
+      if (world != nullptr) stop = world->any_rank(stop);
+      if (stop) {
         interrupted = true;
         return;
       }
     }
   };
+  // A distributed run's end (run_until's serial loop would see only this rank's events): the
+  // steps that belong to the run through the rounding slack of t_stop, one event key at a
+  // time in the serial order, until the earliest pending event of all ranks is not due.
+  const auto run_tail = [&] {
+    if (arrivals_pending)
+      for (std::uint32_t s = first_local; s < end_local; ++s) push_arrivals(s, last_window_end_ms);
+    arrivals_pending = false;
+    const double step_slack_ms = 1e-12 * std::max(1.0, std::abs(t_stop_ms));
+    const Event none = Event::make(std::numeric_limits<double>::infinity(), EventKind::CurrentStep, 0);
+    std::vector<std::byte> tops;
+    std::vector<std::size_t> top_offsets;
+    for (;;) {
+      Event top = none;
+      for (std::uint32_t s = first_local; s < end_local; ++s)
+        if (!shard[s]->queue.empty() && shard[s]->queue.top() < top) top = shard[s]->queue.top();
+      world->allgather(std::as_bytes(std::span(&top, 1)), tops, top_offsets);
+      Event earliest = none;
+      for (std::size_t k = 0; k + sizeof(Event) <= tops.size(); k += sizeof(Event)) {
+        Event e;
+        std::memcpy(&e, tops.data() + k, sizeof e);
+        if (e < earliest) earliest = e;
+      }
+      if (!(earliest.t_ms <= t_stop_ms + step_slack_ms) || (earliest.t_ms > t_stop_ms && earliest.kind() != EventKind::Step))
+        break;
+      if (earliest.t_ms <= t_stop_ms)
+        throw std::runtime_error("distributed run: the windows became shorter than the rounding of the time at " +
+                                 std::to_string(earliest.t_ms) + " ms; run this network on one rank");
+      for (std::uint32_t s = first_local; s < end_local; ++s) {
+        Shard& sh = *shard[s];
+        while (!sh.queue.empty() && !(sh.queue.top() < earliest) && !(earliest < sh.queue.top())) handle_next(sh, s);
+      }
+    }
+    exchange();
+    arrivals_pending = record();
+  };
 
   // Gather: the window's spikes, counters, the last event, slices, pending events, trace copies.
+  // In a distributed run only this rank's shards come back (other ranks' neurons and synapses
+  // stay as they were here); counters and EIS energy totals are summed over the ranks.
   const auto gather = [&] {
     if (arrivals_pending)
-      for (std::uint32_t s = 0; s < shards; ++s) push_arrivals(s, last_window_end_ms);
+      for (std::uint32_t s = first_local; s < end_local; ++s) push_arrivals(s, last_window_end_ms);
     // The last event a serial run would have handled: the largest tag's event, or if a shard
     // holding that tag handled late events after it, the last of those (design note).
     Event tag = sim.current_;
@@ -670,16 +821,42 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
           late = true;
         }
     }
-    for (std::uint32_t s = 0; s < shards; ++s) {
+    struct RankCounts {
+      std::uint64_t events = 0, synaptic_events = 0;
+    } mine;
+    // A replicated event goes back once, from the first of this rank's shards holding it.
+    const auto keeper = [&](const Event& e) {
+      if (!replicated(e)) return home_shard(e);
+      std::uint32_t s = first_local;
+      while (s < end_local && plan.ranges[population_of(e)][s].empty()) ++s;
+      return s;
+    };
+    for (std::uint32_t s = first_local; s < end_local; ++s) {
       Shard& sh = *shard[s];
-      sim.counters_.events += sh.events;
-      sim.counters_.synaptic_events += sh.synaptic_events;
+      mine.events += sh.events;
+      mine.synaptic_events += sh.synaptic_events;
       for (const Event& e : sh.queue.raw())
-        if (home_shard(e) == s) sim.queue_.push(e);
+        if (keeper(e) == s) sim.queue_.push(e);
+    }
+    // Every rank's contributions, this rank's included (a single process: its own only).
+    const auto all_ranks = [&](const auto& value) {
+      using T = std::decay_t<decltype(value)>;
+      std::vector<T> values{value};
+      if (world == nullptr) return values;
+      std::vector<std::byte> all;
+      std::vector<std::size_t> at;
+      world->allgather(std::as_bytes(std::span(&value, 1)), all, at);
+      values.resize(plan.ranks);
+      for (std::uint32_t r = 0; r < plan.ranks; ++r) std::memcpy(&values[r], all.data() + at[r], sizeof(T));
+      return values;
+    };
+    for (const RankCounts& c : all_ranks(mine)) {
+      sim.counters_.events += c.events;
+      sim.counters_.synaptic_events += c.synaptic_events;
     }
     for (std::uint32_t p = 0; p < populations; ++p) {
       if (!plan.sliced[p]) continue;
-      for (std::uint32_t s = 0; s < shards; ++s)
+      for (std::uint32_t s = first_local; s < end_local; ++s)
         if (!plan.ranges[p][s].empty())
           net.populations[p]->absorb_slice(*shard[s]->population[p], plan.ranges[p][s].begin);
     }
@@ -691,7 +868,7 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
       if (!split.empty())
         for (std::uint32_t g = 0; g < groups; ++g) {
           const std::uint64_t* at = split.data() + static_cast<std::size_t>(g) * (shards + 1);
-          for (std::uint32_t s = 0; s < shards; ++s)
+          for (std::uint32_t s = first_local; s < end_local; ++s)  // (copies of other ranks: not run here)
             if (at[s] < at[s + 1]) {
               source[g] = s;
               break;
@@ -699,21 +876,30 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
         }
       proj.merge_pre_trace_copies(source);
     }
-    // Each neuron's histories are those of its own shard; the EIS projections' accounts.
+    // Each neuron's histories are those of its own shard, or, for another rank's neuron, this
+    // rank's first shard's copy (it holds every spike routed to it: enough for read-outs); the
+    // EIS projections' energy accounts of every rank.
     for (std::uint32_t p = 0; p < populations && !net.eis_projections.empty(); ++p)
       for (std::uint32_t s = 0; s < shards; ++s) {
         const ParallelPlan::Range r = plan.ranges[p][s];
         if (r.empty() || (!plan.sliced[p] && plan.first_shard[p] != s)) continue;
+        const Shard& from = plan.local(s) ? *shard[s] : *shard[first_local];
         if (net.spike_histories[p].size() > 0)
-          net.spike_histories[p].assign_neurons(shard[s]->spike_histories[p], r.begin, r.end);
+          net.spike_histories[p].assign_neurons(from.spike_histories[p], r.begin, r.end);
         if (net.delayed_post_histories[p].size() > 0)
-          net.delayed_post_histories[p].assign_neurons(shard[s]->delayed_post_histories[p], r.begin, r.end);
+          net.delayed_post_histories[p].assign_neurons(from.delayed_post_histories[p], r.begin, r.end);
       }
-    for (EisProjection& proj : net.eis_projections) proj.end_shards();
+    for (EisProjection& proj : net.eis_projections) {
+      const std::vector<ExactEnergySum> energies = all_ranks(proj.run_energy());
+      proj.end_shards();
+      for (std::uint32_t r = 0; r < energies.size(); ++r)
+        if (world != nullptr && r != plan.rank) proj.add_energy(energies[r]);
+    }
   };
 
   try {
     run_windows();
+    if (world != nullptr && !interrupted) run_tail();
   } catch (...) {
     // An event handler threw (e.g. a neuron that would fire twice at one time): the simulator
     // is left whole and usable as after an exception in a serial run (the spikes of the
@@ -728,6 +914,83 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
     return false;
   }
   return true;
+}
+
+}  // namespace ionspike
+
+namespace ionspike {
+
+void consolidate_plastic_synapses(Simulator& sim, const ParallelPlan& plan) {
+  RankExchange* const world = plan.ranks > 1 ? sim.exchange_.get() : nullptr;
+  if (world == nullptr) return;
+  RuntimeNetwork& net = sim.net_;
+  const std::uint32_t shards = plan.shards;
+  const auto n_static = static_cast<std::uint32_t>(net.projections.size());
+  const auto n_static_eis = static_cast<std::uint32_t>(n_static + net.eis_projections.size());
+  // The storage ranges of shard s in a projection (id j): its part of every group, or every
+  // synapse if it holds the whole target population.
+  const auto for_each_range = [&](const auto& proj, std::uint32_t j, std::uint32_t s, const auto& visit) {
+    const std::uint32_t post = proj.post_population();
+    const std::vector<std::uint64_t>& split = plan.group_split[j];
+    if (split.empty()) {
+      if (plan.first_shard[post] == s) visit(proj.group_first(0), proj.group_first(proj.group_count()));
+      return;
+    }
+    for (std::uint32_t g = 0; g < proj.group_count(); ++g) {
+      const std::uint64_t* at = split.data() + static_cast<std::size_t>(g) * (shards + 1) + s;
+      if (at[0] < at[1]) visit(at[0], at[1]);
+    }
+  };
+  // Neurons of shard s in population p (whole populations: their owner only).
+  const auto owned = [&](std::uint32_t p, std::uint32_t s) {
+    const ParallelPlan::Range r = plan.ranges[p][s];
+    return (!plan.sliced[p] && plan.first_shard[p] != s) ? ParallelPlan::Range{} : r;
+  };
+  std::vector<std::byte> mine, all;
+  std::vector<std::size_t> offsets;
+  ByteWriter out{mine};
+  for (std::uint32_t s = plan.first_local_shard(); s < plan.end_local_shard(); ++s) {
+    for (std::uint32_t j = 0; j < net.eis_projections.size(); ++j)
+      for_each_range(net.eis_projections[j], n_static + j, s, [&](std::uint64_t first, std::uint64_t last) {
+        for (std::uint64_t k = first; k < last; ++k) out.value(net.eis_projections[j].stored_state(k));
+      });
+    for (std::uint32_t j = 0; j < net.stdp_projections.size(); ++j)
+      for_each_range(net.stdp_projections[j], n_static_eis + j, s, [&](std::uint64_t first, std::uint64_t last) {
+        for (std::uint64_t k = first; k < last; ++k) out.value(net.stdp_projections[j].synapses()[k].weight);
+      });
+    for (std::uint32_t p = 0; p < net.delayed_post_histories.size(); ++p) {
+      if (net.delayed_post_histories[p].size() == 0) continue;
+      const ParallelPlan::Range r = owned(p, s);
+      for (std::uint32_t n = r.begin; n < r.end; ++n) out.array(net.delayed_post_histories[p].spikes(n));
+    }
+  }
+  world->allgather(mine, all, offsets);
+  for (std::uint32_t rank = 0; rank < plan.ranks; ++rank) {
+    if (rank == plan.rank) continue;
+    ByteReader in{all.data() + offsets[rank], all.data() + offsets[rank + 1]};
+    const std::uint32_t first = rank * (shards / plan.ranks), end = (rank + 1) * (shards / plan.ranks);
+    for (std::uint32_t s = first; s < end; ++s) {
+      for (std::uint32_t j = 0; j < net.eis_projections.size(); ++j)
+        for_each_range(net.eis_projections[j], n_static + j, s, [&](std::uint64_t a, std::uint64_t b) {
+          for (std::uint64_t k = a; k < b; ++k)
+            net.eis_projections[j].set_stored_state(k, in.value<EisProjection::StoredState>());
+        });
+      for (std::uint32_t j = 0; j < net.stdp_projections.size(); ++j)
+        for_each_range(net.stdp_projections[j], n_static_eis + j, s, [&](std::uint64_t a, std::uint64_t b) {
+          for (std::uint64_t k = a; k < b; ++k) net.stdp_projections[j].set_weight(k, in.value<float>());
+        });
+      for (std::uint32_t p = 0; p < net.delayed_post_histories.size(); ++p) {
+        if (net.delayed_post_histories[p].size() == 0) continue;
+        const ParallelPlan::Range r = owned(p, s);
+        std::vector<double> times;
+        for (std::uint32_t n = r.begin; n < r.end; ++n) {
+          in.array(times);
+          net.delayed_post_histories[p].set_spikes(n, times);
+        }
+      }
+    }
+    if (in.at != in.end) throw std::runtime_error("distributed run: rank " + std::to_string(rank) + " sent more synapse state than it owns");
+  }
 }
 
 }  // namespace ionspike

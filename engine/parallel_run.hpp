@@ -83,8 +83,15 @@ struct ParallelPlan {
     std::uint32_t end = 0;
     bool empty() const { return begin == end; }
   };
-  std::uint32_t threads = 1;
-  std::uint32_t shards = 1;  // a multiple of threads (several shards per thread even out their loads)
+  std::uint32_t threads = 1;  // per rank
+  std::uint32_t shards = 1;   // a multiple of ranks * threads (several shards per thread even out their loads)
+  // A distributed run (engine/rank_exchange.hpp): rank `rank` of `ranks` handles the shards
+  // [first_local_shard(), end_local_shard()); a single process is rank 0 of 1.
+  std::uint32_t ranks = 1;
+  std::uint32_t rank = 0;
+  std::uint32_t first_local_shard() const { return rank * (shards / ranks); }
+  std::uint32_t end_local_shard() const { return (rank + 1) * (shards / ranks); }
+  bool local(std::uint32_t shard) const { return shard >= first_local_shard() && shard < end_local_shard(); }
   // Window length L (ms); infinite when no projection carries spikes.
   double lookahead_ms = 0.0;
   std::vector<bool> sliced;                        // per population
@@ -99,7 +106,7 @@ struct ParallelPlan {
   // population kept whole could not be sliced.
   std::vector<double> load;
   std::string largest_whole;
-  // Run time on one thread over run time on `threads`, as the loads predict.
+  // Run time on one thread over run time on ranks * threads, as the loads predict.
   double expected_speedup() const;
 
   // Which shard owns neuron `neuron` of population `population`.
@@ -113,9 +120,11 @@ inline constexpr double kShortestLookahead_ms = 1e-3;
 // Why `net` cannot run on several threads, or "" if it can.
 std::string parallel_run_obstacle(const RuntimeNetwork& net);
 
-// Splits `net` into threads * shards_per_thread shards (needs parallel_run_obstacle(net) == "").
+// Splits `net` into ranks * threads * shards_per_thread shards (needs parallel_run_obstacle(net)
+// == ""); the plan of rank `rank` (every rank's plan splits the network the same way).
 std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net, std::uint32_t threads,
-                                                       std::uint32_t shards_per_thread);
+                                                       std::uint32_t shards_per_thread, std::uint32_t ranks = 1,
+                                                       std::uint32_t rank = 0);
 
 // The parallel part of Simulator::run_until (the simulator must have started): handles every
 // event with time <= t_stop_ms on plan.threads threads, bit for bit as the serial loop would,
@@ -124,5 +133,10 @@ std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net
 // to run). Returns false when interrupted (noticed at the end of a window).
 bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
                   const std::function<void(double, double)>& progress);
+
+// After a distributed run (plan.ranks > 1): every rank sends the stored state of the plastic
+// synapses its shards own (EIS: G, device factor, energy; STDP: weight) and the V_post start
+// histories of its neurons, and takes the other ranks' (Simulator::consolidate_plastic_synapses).
+void consolidate_plastic_synapses(Simulator& sim, const ParallelPlan& plan);
 
 }  // namespace ionspike

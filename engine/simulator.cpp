@@ -1,6 +1,7 @@
 #include "engine/simulator.hpp"
 
 #include "engine/parallel_run.hpp"
+#include "engine/rank_exchange.hpp"
 #include "engine/thread_team.hpp"  // the complete type, for team_
 
 #include <algorithm>
@@ -102,7 +103,8 @@ Simulator::Simulator(Simulator&& other)
       threads_(other.threads_),
       plan_(std::move(other.plan_)),
       obstacle_(std::move(other.obstacle_)),
-      team_(std::move(other.team_)) {
+      team_(std::move(other.team_)),
+      exchange_(std::move(other.exchange_)) {
   ctx_.emitted() = std::move(other.ctx_.emitted());
 }
 
@@ -115,12 +117,26 @@ void Simulator::set_threads(std::uint32_t threads) {
   threads_ = threads;
 }
 
+void Simulator::set_rank_exchange(std::shared_ptr<RankExchange> exchange) {
+  plan_.reset();
+  obstacle_.reset();
+  exchange_ = std::move(exchange);
+}
+
+bool Simulator::distributed() const { return exchange_ && exchange_->ranks() > 1; }
+
+void Simulator::consolidate_plastic_synapses() {
+  if (distributed() && parallel_obstacle().empty()) ionspike::consolidate_plastic_synapses(*this, *plan_);
+}
+
 std::string Simulator::parallel_obstacle() const {
-  if (threads_ <= 1) return {};
+  if (threads_ <= 1 && !distributed()) return {};
   if (obstacle_) return *obstacle_;
   obstacle_ = parallel_run_obstacle(net_);
   if (obstacle_->empty()) {
-    if (!plan_) plan_ = make_parallel_plan(net_, threads_, 1);
+    if (!plan_)
+      plan_ = distributed() ? make_parallel_plan(net_, threads_, 1, exchange_->ranks(), exchange_->rank())
+                            : make_parallel_plan(net_, threads_, 1);
     if (plan_->expected_speedup() < kMinParallelSpeedup)
       obstacle_ = "the work cannot be spread over the threads (" +
                   std::to_string(plan_->expected_speedup()).substr(0, 4) + "x at best): " + plan_->largest_whole;
@@ -349,8 +365,13 @@ bool Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
   // measured slower on the plastic Brunel network (docs/benchmarks.md). The parallel windows
   // handle every event up to t_stop; the loop below then handles the steps that belong to
   // this run through the rounding slack (or all that is left, if windows became too short).
-  if (threads_ > 1 && parallel_obstacle().empty()) {
+  if ((threads_ > 1 || distributed()) && parallel_obstacle().empty()) {
     if (!run_parallel(*this, *plan_, t_stop_ms, progress)) return false;
+    if (distributed()) {  // run_parallel also handled the run's end (this rank sees only its events)
+      now_ms_ = t_stop_ms;
+      if (progress) progress(t_stop_ms, t_stop_ms);
+      return true;
+    }
   }
   constexpr std::uint64_t kProgressEvery = 1u << 16;
   // A clocked population's step that ends at t_stop up to the rounding of k * dt (3 * 0.1 is

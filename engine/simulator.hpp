@@ -23,6 +23,7 @@
 namespace ionspike {
 
 struct ParallelPlan;
+class RankExchange;
 class ThreadTeam;
 
 struct RunCounters {
@@ -64,6 +65,19 @@ class Simulator {
   // (the plan predicts less than kMinParallelSpeedup).
   std::string parallel_obstacle() const;
   static constexpr double kMinParallelSpeedup = 1.25;
+  // A distributed run (engine/rank_exchange.hpp): this simulator is one rank of several, each
+  // built from the same network; run_until runs this rank's shards (threads() threads) and
+  // exchanges spikes with the others at every window's end, so that every rank records every
+  // spike. Neurons and synapses of other ranks' shards stay as they were on this rank
+  // (rank_exchange()->rank() == 0 writes the outputs after consolidate_plastic_synapses()).
+  // Null (the default) or one rank: a single process.
+  void set_rank_exchange(std::shared_ptr<RankExchange> exchange);
+  RankExchange* rank_exchange() const { return exchange_.get(); }
+  bool distributed() const;
+  // After a distributed run: every rank receives the state of the plastic synapses (EIS and
+  // STDP) that other ranks own, so that every rank holds the weights of the whole network (for
+  // writing outputs). A collective: every rank calls it. Nothing to do in a single process.
+  void consolidate_plastic_synapses();
   // Between runs: lets `change` act on population `population` at the current time with an
   // event context (e.g. PoissonSourcePopulation::set_rates), starting the network first if
   // needed; spikes it emits are routed as usual. For drivers of learning studies.
@@ -94,6 +108,7 @@ class Simulator {
 
  private:
   friend bool run_parallel(Simulator&, const ParallelPlan&, double, const std::function<void(double, double)>&);
+  friend void consolidate_plastic_synapses(Simulator&, const ParallelPlan&);
   void start();
   void route_emitted_spikes();
   // Handlers shared with parallel runs: `ctx` schedules the follow-up event.
@@ -133,6 +148,7 @@ class Simulator {
   // parallel_obstacle() for threads_ (the network's structure does not change between runs).
   mutable std::optional<std::string> obstacle_;
   std::shared_ptr<ThreadTeam> team_;
+  std::shared_ptr<RankExchange> exchange_;
 };
 
 // The {target, weight} synapses of a uniform-weight group's targets, in a per-thread buffer

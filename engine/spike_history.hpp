@@ -53,6 +53,9 @@ class SpikeHistory {
     std::copy(from.spikes_.begin() + begin, from.spikes_.begin() + end, spikes_.begin() + begin);
   }
 
+  // Replaces neuron n's kept spikes (ascending; a distributed run's consolidation).
+  void set_spikes(std::uint32_t n, const std::vector<double>& times) { spikes_[n] = times; }
+
   // Spike times of neuron n, oldest first.
   const std::vector<double>& spikes(std::uint32_t n) const { return spikes_[n]; }
 

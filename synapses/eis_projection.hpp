@@ -159,6 +159,14 @@ class EisProjection {
   static constexpr std::uint32_t kSerial = 0xffffffffu;
   void begin_shards(std::uint32_t shards) { shard_accounts_.assign(shards, {}); }
   void end_shards();
+  // Energy of the shards' updates since begin_shards (a distributed run sends it to the other
+  // ranks, which add it after their end_shards).
+  ExactEnergySum run_energy() const {
+    ExactEnergySum sum;
+    for (const ShardAccount& account : shard_accounts_) sum.add(account.energy);
+    return sum;
+  }
+  void add_energy(const ExactEnergySum& energy) { energy_.add(energy); }
   // Storage: synapses of delay group g are [group_first(g), group_first(g + 1)).
   std::uint32_t group_count() const { return static_cast<std::uint32_t>(groups_.size() - 1); }
   std::uint64_t group_first(std::uint32_t g) const { return groups_[g].first; }
@@ -244,6 +252,21 @@ class EisProjection {
   std::uint32_t post_of(std::uint64_t k) const { return synapses_[k].post; }
   double delay_of(std::uint64_t k) const { return groups_[group_of(k)].delay_ms; }
   double stored_conductance(std::uint64_t k) const { return synapses_[k].g_nS; }
+  // Everything stored of synapse k (a distributed run hands it to the ranks that do not own
+  // the synapse: Simulator::consolidate_plastic_synapses).
+  struct StoredState {
+    double g_nS;
+    double energy_fJ;
+    float prefactor;  // negative: floored
+  };
+  StoredState stored_state(std::uint64_t k) const {
+    return {synapses_[k].g_nS, synapse_energy_fJ(k), synapses_[k].prefactor};
+  }
+  void set_stored_state(std::uint64_t k, const StoredState& state) {
+    synapses_[k].g_nS = state.g_nS;
+    synapses_[k].prefactor = state.prefactor;
+    if (!synapse_energy_fJ_.empty()) synapse_energy_fJ_[k] = state.energy_fJ;
+  }
   // Device energy of every update so far (until each synapse's last touch).
   EisEnergy energy() const { return energy_.value(); }
   // Device energy spent by synapse k so far (fJ; 0 when energy is not accounted).

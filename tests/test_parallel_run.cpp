@@ -10,8 +10,11 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <tuple>
 #include <vector>
 
+#include "engine/local_rank_group.hpp"
 #include "engine/parallel_run.hpp"
 #include "engine/state_archive.hpp"
 #include "test_support.hpp"
@@ -319,5 +322,116 @@ TEST_CASE("parallel run: networks that must run on one thread say why and still 
   SECTION("dopamine") {
     Simulator sim = simulator(example("distal_reward.pbtxt"), 2);
     CHECK_THAT(sim.parallel_obstacle(), Catch::Contains("neuromodulator"));
+  }
+}
+
+namespace {
+
+// What a distributed run must reproduce on every rank: the recorded spikes and samples, the
+// counters, and, after consolidation, every plastic synapse (STDP weights; EIS conductance,
+// device factor and energy, and the projections' energy totals).
+struct Observed {
+  std::vector<std::tuple<double, std::uint32_t, std::uint32_t>> spikes;  // t, population, neuron
+  std::vector<std::vector<double>> samples;
+  std::uint64_t spike_count = 0, events = 0, synaptic_events = 0;
+  std::vector<std::vector<float>> stdp_weights;
+  std::vector<std::vector<double>> eis_state;
+  std::vector<double> eis_energy_fJ;
+  bool operator==(const Observed&) const = default;
+};
+
+Observed observe(Simulator& sim) {
+  Observed o;
+  const RuntimeNetwork& net = sim.network();
+  for (const SpikeRecorder& rec : net.spike_recorders)
+    for (const SpikeRecord& x : rec.spikes()) o.spikes.emplace_back(x.t_ms, x.population, x.neuron);
+  for (const auto* recorders : {&net.state_recorders, &net.conductance_recorders})
+    for (const StateRecorder& rec : *recorders) {
+      o.samples.push_back(rec.times_ms());
+      o.samples.push_back(rec.values());
+    }
+  o.spike_count = sim.counters().spikes;
+  o.events = sim.counters().events;
+  o.synaptic_events = sim.counters().synaptic_events;
+  for (const StdpProjection& proj : net.stdp_projections) {
+    o.stdp_weights.emplace_back();
+    for (const StaticSynapse& s : proj.synapses()) o.stdp_weights.back().push_back(s.weight);
+  }
+  for (const EisProjection& proj : net.eis_projections) {
+    o.eis_state.emplace_back();
+    for (std::uint64_t k = 0; k < proj.synapse_count(); ++k) {
+      const EisProjection::StoredState s = proj.stored_state(k);
+      o.eis_state.back().insert(o.eis_state.back().end(), {s.g_nS, s.energy_fJ, double(s.prefactor)});
+    }
+    o.eis_energy_fJ.push_back(proj.energy().total_fJ());
+  }
+  return o;
+}
+
+// Runs `text` as `ranks` ranks (threads of this process, LocalRankGroup), each with
+// `threads` threads, to each of `stops`; returns what every rank observed.
+std::vector<Observed> run_distributed(const std::string& text, std::uint32_t ranks, std::uint32_t threads,
+                                      const std::vector<double>& stops) {
+  LocalRankGroup group(ranks);
+  std::vector<Observed> observed(ranks);
+  std::vector<std::string> errors(ranks);
+  std::vector<std::thread> workers;
+  for (std::uint32_t r = 0; r < ranks; ++r)
+    workers.emplace_back([&, r] {
+      try {
+        Simulator sim = simulator(text, threads);
+        sim.set_rank_exchange(group.rank(r));
+        if (!sim.parallel_obstacle().empty()) throw std::runtime_error(sim.parallel_obstacle());
+        for (double t : stops)
+          if (!sim.run_until(t)) throw std::runtime_error("interrupted");
+        sim.consolidate_plastic_synapses();
+        observed[r] = observe(sim);
+      } catch (const std::exception& e) {
+        errors[r] = e.what();
+      }
+    });
+  for (std::thread& w : workers) w.join();
+  for (const std::string& e : errors) REQUIRE(e.empty());
+  return observed;
+}
+
+}  // namespace
+
+TEST_CASE("distributed run: every rank records the single-process spikes, samples and plastic synapses",
+          "[parallel][ranks]") {
+  struct Distributed {
+    std::string label;
+    std::string text;
+    std::vector<double> stops;
+  };
+  const std::vector<Case> cases = parallel_cases();
+  const std::vector<Distributed> runs = {
+      {cases[0].label, cases[0].text, {60.0}},
+      {"mixed populations, in pieces", mixed_text(), {0.0, 33.3, 33.3, 80.0}},
+      {cases[2].label, cases[2].text, {40.0}},
+      {cases[5].label, cases[5].text, {300.0}},
+      {"EIS mixed, in pieces", eis_mixed_text(), {0.3, 21.05, 50.0}},
+  };
+  for (const Distributed& d : runs) {
+    INFO(d.label);
+    Simulator serial = simulator(d.text, 1);
+    for (double t : d.stops) REQUIRE(serial.run_until(t));
+    const Observed expected = observe(serial);
+    REQUIRE(expected.spike_count > 0);
+    for (const auto& [ranks, threads] : {std::pair{2u, 1u}, std::pair{3u, 1u}, std::pair{2u, 2u}}) {
+      INFO(ranks << " ranks of " << threads << " threads");
+      const std::vector<Observed> observed = run_distributed(d.text, ranks, threads, d.stops);
+      for (std::uint32_t r = 0; r < ranks; ++r) {
+        INFO("rank " << r);
+        CHECK(observed[r].spikes == expected.spikes);
+        CHECK(observed[r].samples == expected.samples);
+        CHECK(observed[r].events == expected.events);
+        CHECK(observed[r].synaptic_events == expected.synaptic_events);
+        CHECK(observed[r].stdp_weights == expected.stdp_weights);
+        CHECK(observed[r].eis_state == expected.eis_state);
+        CHECK(observed[r].eis_energy_fJ == expected.eis_energy_fJ);
+        CHECK(observed[r] == expected);
+      }
+    }
   }
 }

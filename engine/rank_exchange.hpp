@@ -1,0 +1,37 @@
+// What the processes (ranks) of a distributed run exchange (engine/parallel_run.hpp,
+// "Ranks"). A distributed run is a parallel run whose shards are divided among ranks: each
+// rank handles its own shards' events and, at the end of every window, hands every other
+// rank its shards' spike logs and samples, so that all ranks merge and record the same
+// spikes in the serial order. Three collectives suffice: an allgather of bytes, the minimum
+// of a time and an "any" of a flag. Every rank must make the same calls in the same order.
+//
+// Implementations: MpiRankExchange (engine/mpi_rank_exchange.hpp, over MPI, built with
+// -DIONSPIKE_MPI=ON) and LocalRankGroup (engine/local_rank_group.hpp: ranks as threads of
+// one process, for tests of the distributed algorithm without MPI).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace ionspike {
+
+class RankExchange {
+ public:
+  virtual ~RankExchange() = default;
+  virtual std::uint32_t rank() const = 0;
+  virtual std::uint32_t ranks() const = 0;
+  // Every rank's bytes in rank order into `all`; offsets gets ranks() + 1 entries (rank r's
+  // bytes are all[offsets[r], offsets[r + 1])).
+  virtual void allgather(std::span<const std::byte> mine, std::vector<std::byte>& all,
+                         std::vector<std::size_t>& offsets) = 0;
+  // The smallest value over all ranks (+infinity allowed).
+  virtual double min_over_ranks(double value) = 0;
+  // Whether `flag` is true on any rank.
+  virtual bool any_rank(bool flag) = 0;
+  // Wall seconds spent inside the collectives so far (waiting for other ranks included).
+  virtual double communication_seconds() const = 0;
+};
+
+}  // namespace ionspike
