@@ -10,6 +10,7 @@
 
 #include "engine/atomic_file.hpp"
 #include "engine/npy_writer.hpp"
+#include "engine/rank_exchange.hpp"
 
 namespace ionspike {
 namespace {
@@ -50,6 +51,10 @@ RunReport make_report(const Simulator& sim, std::string network_file, double bui
   r.threads_requested = sim.threads();
   r.serial_reason = sim.parallel_obstacle();
   r.threads = r.serial_reason.empty() ? sim.threads() : 1;
+  if (sim.distributed() && r.serial_reason.empty()) {
+    r.ranks = sim.rank_exchange()->ranks();
+    r.communication_s = sim.rank_exchange()->communication_seconds();
+  }
   const double seconds = sim.time_ms() * 1e-3;
   std::uint64_t neuron_spikes = 0, neuron_count = 0;
   for (const auto& p : net.populations) {
@@ -95,10 +100,12 @@ std::string report_json(const RunReport& r) {
       "  \"simulated_ms\": {:.17g},\n  \"neurons\": {},\n  \"synapses\": {},\n  \"spikes\": {},\n"
       "  \"mean_rate_Hz\": {:.17g},\n  \"synaptic_events\": {},\n  \"events\": {},\n"
       "  \"build_s\": {:.6f},\n  \"run_s\": {:.6f},\n  \"threads\": {},\n  \"serial_reason\": \"{}\",\n"
+      "  \"ranks\": {},\n  \"communication_s\": {:.6f},\n"
       "  \"populations\": [{}\n  ],\n"
       "  \"eis_projections\": [{}\n  ],\n  \"files\": [{}]\n}}\n",
       IONSPIKE_VERSION, json_escape(r.network_file), r.seed, r.simulated_ms, r.neurons, r.synapses, r.spikes,
-      r.mean_rate_Hz, r.synaptic_events, r.events, r.build_s, r.run_s, r.threads, json_escape(r.serial_reason), pops,
+      r.mean_rate_Hz, r.synaptic_events, r.events, r.build_s, r.run_s, r.threads, json_escape(r.serial_reason), r.ranks,
+      r.communication_s, pops,
       eis, files);
 }
 
@@ -223,8 +230,14 @@ std::string format_report(const RunReport& r, const std::filesystem::path& dir) 
                    r.simulated_ms, r.seed);
   s += fmt::format("  spikes {}, mean rate {:.2f} Hz (neurons, sources excluded), {} synaptic events\n",
                    r.spikes, r.mean_rate_Hz, r.synaptic_events);
-  s += fmt::format("  wall time {:.3f} s (build {:.3f} s, run {:.3f} s on {} thread{})\n", r.build_s + r.run_s,
-                   r.build_s, r.run_s, r.threads, r.threads == 1 ? "" : "s");
+  if (r.ranks > 1)
+    s += fmt::format("  wall time {:.3f} s (build {:.3f} s, run {:.3f} s on {} ranks of {} thread{}, {:.3f} s of it in "
+                     "communication)\n",
+                     r.build_s + r.run_s, r.build_s, r.run_s, r.ranks, r.threads, r.threads == 1 ? "" : "s",
+                     r.communication_s);
+  else
+    s += fmt::format("  wall time {:.3f} s (build {:.3f} s, run {:.3f} s on {} thread{})\n", r.build_s + r.run_s,
+                     r.build_s, r.run_s, r.threads, r.threads == 1 ? "" : "s");
   if (!r.serial_reason.empty())
     s += fmt::format("  ran on one thread although {} were asked for: {}\n", r.threads_requested, r.serial_reason);
   for (const auto& e : r.eis)

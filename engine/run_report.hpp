@@ -41,6 +41,8 @@ struct RunReport {
   std::uint32_t threads_requested;  // simulation threads asked for
   std::uint32_t threads;            // the run used (1 when serial_reason is set)
   std::string serial_reason;        // why a run asked to use several threads used one
+  std::uint32_t ranks = 1;          // processes of a distributed run (each with `threads` threads)
+  double communication_s = 0.0;     // a distributed run: wall time in its collectives (waits included)
   std::vector<PopulationReport> populations;
   std::vector<EisReport> eis;
   std::vector<std::string> files;  // written, relative to the output directory

@@ -16,12 +16,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "engine/checkpoint.hpp"
+#include "engine/rank_exchange.hpp"
 #include "engine/run_report.hpp"
 #include "engine/simulator.hpp"
 #include "networks/memory_estimate.hpp"
@@ -31,6 +34,9 @@
 #include "tools/eis_commands.hpp"
 #include "tools/eis_demo.hpp"
 #include "tools/progress_bar.hpp"
+#ifdef IONSPIKE_HAVE_MPI
+#include "engine/mpi_rank_exchange.hpp"
+#endif
 
 namespace {
 
@@ -108,6 +114,9 @@ struct CheckpointOptions {
 // checkpointing, and whenever SIGINT/SIGTERM stops the run; then writes the outputs.
 int simulate(Simulator& sim, const pb::Network& message, const std::string& network_file, double every_ms,
              const std::optional<std::string>& checkpoint_file, double build_s) {
+  // A distributed run (mpiexec): every rank runs its part; rank 0 alone reports and writes.
+  const bool distributed = sim.distributed();
+  const bool writer = !distributed || sim.rank_exchange()->rank() == 0;
   const auto out_dir = sim.network().settings.output_dir;
   const std::filesystem::path ckpt = checkpoint_file ? std::filesystem::path(*checkpoint_file) : out_dir / "checkpoint.ckpt";
   const auto save = [&] {
@@ -130,20 +139,31 @@ int simulate(Simulator& sim, const pb::Network& message, const std::string& netw
         while (static_cast<double>(k) * every_ms <= sim.time_ms()) ++k;
         next = std::min(t_stop, static_cast<double>(k) * every_ms);
       }
-      complete = sim.run_until(next, [&](double t, double) { bar.update(t, t_stop); });
+      complete = sim.run_until(next, [&](double t, double) {
+        if (writer) bar.update(t, t_stop);
+      });
       if (complete && every_ms > 0.0 && next < t_stop) save();
     } while (complete && sim.time_ms() < t_stop);
     sim.set_interrupt_flag(nullptr);
   }
-  bar.finish();
+  if (writer) bar.finish();
   const double run_s = seconds_since(t1);
-  if (!complete || every_ms > 0.0) save();
+  if ((!complete || every_ms > 0.0) && !distributed) save();
+  // The weights other ranks own, for the outputs (a collective of all ranks).
+  sim.consolidate_plastic_synapses();
+  if (!writer) return complete ? kExitOk : 128 + g_signal;
 
   RunReport report = make_report(sim, network_file, build_s, run_s);
   write_outputs(sim, out_dir, report);
   std::fputs(format_report(report, out_dir).c_str(), stdout);
   if (complete) return kExitOk;
   const int signal = g_signal;
+  if (distributed) {
+    std::fprintf(stderr, "ionspike: stopped by %s at %.17g ms; outputs so far written to %s (no checkpoint: runs "
+                 "across MPI ranks cannot be checkpointed yet)\n",
+                 signal == SIGTERM ? "SIGTERM" : "SIGINT", sim.time_ms(), out_dir.string().c_str());
+    return 128 + signal;
+  }
   std::fprintf(stderr,
                "ionspike: stopped by %s at %.17g ms; outputs so far written to %s, checkpoint to %s\n"
                "  continue with: ionspike resume %s\n",
@@ -152,7 +172,13 @@ int simulate(Simulator& sim, const pb::Network& message, const std::string& netw
   return 128 + signal;
 }
 
-int cmd_run(const std::string& file, const SimulationOverrides& overrides, const CheckpointOptions& checkpoint) {
+int cmd_run(const std::string& file, const SimulationOverrides& overrides, const CheckpointOptions& checkpoint,
+            const std::shared_ptr<RankExchange>& ranks) {
+  if (ranks && ranks->ranks() > 1 && (checkpoint.every_ms || checkpoint.file))
+    throw InputError({"command line"}, checkpoint.every_ms ? "--checkpoint-every" : "--checkpoint",
+                     fmt::format("runs across MPI ranks ({} ranks) cannot be checkpointed yet; run on one rank "
+                                 "(threads: --threads) to checkpoint",
+                                 ranks->ranks()));
   const auto t0 = Clock::now();
   LoadedNetwork loaded = load_network_file(file);
   apply_overrides(loaded.message, overrides);
@@ -167,6 +193,7 @@ int cmd_run(const std::string& file, const SimulationOverrides& overrides, const
   refuse_output_dir(network.settings.output_dir, overrides.output_dir ? "command line" : file,
                     overrides.output_dir ? "--out" : "simulation.output_dir");
   Simulator sim(std::move(network));
+  if (ranks && ranks->ranks() > 1) sim.set_rank_exchange(ranks);
   return simulate(sim, loaded.message, file, checkpoint.every_ms.value_or(0.0), checkpoint.file, build_s);
 }
 
@@ -187,6 +214,13 @@ int cmd_resume(const std::string& checkpoint_path, const ResumeChanges& changes,
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Started by mpiexec, a build with -DIONSPIKE_MPI=ON runs `ionspike run` across the ranks
+  // (docs/mpi.md): every rank builds the network and runs its shards; rank 0 writes.
+  std::shared_ptr<RankExchange> ranks;
+#ifdef IONSPIKE_HAVE_MPI
+  MpiWorld mpi(argc, argv);
+  if (mpi.size() > 1) ranks = std::make_shared<MpiRankExchange>(mpi);
+#endif
   CLI::App app{"ionspike: event-driven spiking neural network simulator with electrochemical ionic synapses"};
   app.set_version_flag("--version", std::string("ionspike ") + IONSPIKE_VERSION);
   app.require_subcommand(1);
@@ -260,12 +294,15 @@ int main(int argc, char** argv) {
 
   auto logger = spdlog::stderr_color_mt("ionspike");
   spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_level(ranks && ranks->rank() > 0 ? spdlog::level::err : spdlog::level::from_str(log_level));
   spdlog::set_pattern("[%l] %v");
 
   try {
-    if (run->parsed()) return cmd_run(network_file, overrides, checkpoint);
-    if (resume->parsed()) return cmd_resume(checkpoint_path, resume_changes, checkpoint);
+    if (run->parsed()) return cmd_run(network_file, overrides, checkpoint, ranks);
+    if (resume->parsed()) {
+      if (ranks) throw InputError({"command line"}, "resume", "runs across MPI ranks cannot be checkpointed or resumed yet");
+      return cmd_resume(checkpoint_path, resume_changes, checkpoint);
+    }
     if (presets->parsed()) return cmd_presets();
     if (demo->parsed()) return cmd_demo(demo_out);
     if (stdp_cmd->parsed()) return cmd_stdp_curve(stdp);
