@@ -59,6 +59,16 @@
 //   noise is counter-based and the energy totals are exact sums kept per shard
 //   (EisProjection::begin_shards), so neither depends on the order of updates. Conductance
 //   recorders sample in the shards of their synapses' targets.
+// - Ranks (a distributed run, engine/rank_exchange.hpp). The shards may be divided among
+//   processes that each built the same network: rank r runs the contiguous shards
+//   [first_local_shard, end_local_shard) on its threads. At each window's end the ranks
+//   exchange their shards' logs, samples and last event keys (one allgather), so that every
+//   rank merges the same logs into the serial order and records every spike; each pushes
+//   the arrivals of its own shards. The next window's start (minimum over the ranks),
+//   interrupts and failures (any rank) are agreed; the steps of the rounding slack of t_stop
+//   are handled one event key at a time over all ranks (run_until's serial loop sees only one
+//   rank's events). Counters and EIS energy totals are summed over the ranks; the plastic
+//   synapses other ranks own are fetched by consolidate_plastic_synapses (for outputs).
 // Networks with neuromodulators, dopamine-modulated STDP or dopamine-modulated EIS synapses
 // run serially for now (their releases act on every synapse at once), as do networks whose
 // windows would be shorter than kShortestLookahead_ms or whose work the plan cannot spread

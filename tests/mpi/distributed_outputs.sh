@@ -1,0 +1,30 @@
+#!/bin/bash
+# Runs a network in one process (--threads 1) and with `mpiexec -n R` for each R given, and
+# checks that each run across R > 1 ranks really ran distributed ("on R ranks" in its report)
+# and that every output file (spikes, weights, conductances, samples; all but summary.json,
+# which holds timings) is byte for byte the one-process file.
+#   distributed_outputs.sh MPIEXEC "MPIEXEC_FLAGS" IONSPIKE NETWORK WORK_DIR T_STOP_MS THREADS RANKS...
+set -euo pipefail
+mpiexec=$1; flags=$2; ionspike=$3; net=$4; work=$5; t_stop=$6; threads=$7; shift 7
+rm -rf "$work"; mkdir -p "$work"
+"$ionspike" run "$net" --t-stop "$t_stop" --threads 1 --out "$work/single" > "$work/single.log"
+for r in "$@"; do
+  # shellcheck disable=SC2086
+  "$mpiexec" -n "$r" $flags "$ionspike" run "$net" --t-stop "$t_stop" --threads "$threads" --out "$work/r$r" \
+    > "$work/r$r.log"
+  if [ "$r" -gt 1 ]; then
+    grep -q "on $r ranks of $threads thread" "$work/r$r.log" ||
+      { echo "FAIL: $r ranks did not run distributed:"; cat "$work/r$r.log"; exit 1; }
+  fi
+  files=0
+  for f in "$work/single"/*; do
+    name=$(basename "$f")
+    [ "$name" = summary.json ] && continue
+    cmp "$f" "$work/r$r/$name" || { echo "FAIL: $name differs between one process and $r ranks"; exit 1; }
+    files=$((files + 1))
+  done
+  [ "$files" -gt 0 ] || { echo "FAIL: no output files"; exit 1; }
+  echo "$r ranks of $threads threads: $files output files identical to one process's;" \
+       "$(grep -o 'run [0-9.]* s on [^)]*' "$work/r$r.log")"
+done
+grep -o 'run [0-9.]* s on 1 thread' "$work/single.log"
