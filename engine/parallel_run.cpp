@@ -592,16 +592,30 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
   // After a window: its spikes are recorded and counted in the serial order (a merge of the
   // shards' logs), and the logs are kept for the next round, at whose start every shard turns
   // them into the Delivery events of its own targets (push_arrivals; in parallel).
+  // The merge keeps the shards with spikes left in a heap ordered by (serial order of their
+  // next spike, shard): log(shards) per spike, as many ranks' shards make the scan of every
+  // shard's head per spike the larger cost (docs/mpi.md, projection).
+  std::vector<std::size_t> next(shards, 0);
+  std::vector<std::uint32_t> heads;
+  const auto later = [&](std::uint32_t a, std::uint32_t b) {  // heap order: the earliest on top
+    const LoggedSpike& x = shard[a]->log[next[a]];
+    const LoggedSpike& y = shard[b]->log[next[b]];
+    return serial_order(y, x) || (!serial_order(x, y) && b < a);
+  };
   const auto record = [&] {
-    std::vector<std::size_t> next(shards, 0);
-    for (;;) {
-      std::uint32_t best = shards;
-      for (std::uint32_t s = 0; s < shards; ++s) {
-        if (next[s] == shard[s]->log.size()) continue;
-        if (best == shards || serial_order(shard[s]->log[next[s]], shard[best]->log[next[best]])) best = s;
-      }
-      if (best == shards) break;
+    std::fill(next.begin(), next.end(), 0);
+    heads.clear();
+    for (std::uint32_t s = 0; s < shards; ++s)
+      if (!shard[s]->log.empty()) heads.push_back(s);
+    std::make_heap(heads.begin(), heads.end(), later);
+    while (!heads.empty()) {
+      std::pop_heap(heads.begin(), heads.end(), later);
+      const std::uint32_t best = heads.back();
       const LoggedSpike& x = shard[best]->log[next[best]++];
+      if (next[best] < shard[best]->log.size())
+        std::push_heap(heads.begin(), heads.end(), later);
+      else
+        heads.pop_back();
       ++sim.counters_.spikes;
       ++sim.counters_.spikes_per_population[x.population];
       for (std::uint32_t r : sim.spike_recorders_of_[x.population])
