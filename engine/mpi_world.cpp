@@ -2,6 +2,8 @@
 // thread model).
 #include "engine/mpi_world.hpp"
 
+#include <cstdlib>
+
 #include <mpi.h>
 
 #include <algorithm>
@@ -294,6 +296,11 @@ void MpiWorld::broadcast_from_root(std::vector<std::byte>& data) {
 void MpiWorld::barrier() {
   CallScope scope(*this);
   throw_on_mpi_error(MPI_Barrier(communicator_->comm), "MPI_Barrier");
+}
+
+void MpiWorld::abort(int exit_code) {
+  MPI_Abort(communicator_->comm, exit_code);
+  std::abort();  // MPI_Abort does not return; should it, end this process at least
 }
 
 }  // namespace ionspike

@@ -124,6 +124,9 @@ class MpiWorld {
   void broadcast_from_root(std::vector<std::byte>& data);
 
   void barrier();
+  // Ends every rank of the job (MPI_Abort with exit_code): for a failure on one rank that the
+  // others cannot learn of in a collective (they would wait in their next one forever).
+  [[noreturn]] void abort(int exit_code);
 
   // Cumulative wall seconds inside the layer's collectives and payload bytes this rank
   // contributed (records, byte buffers, the 8-byte count of each exchange, the operand of

@@ -777,9 +777,26 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
   // A distributed run's end (run_until's serial loop would see only this rank's events): the
   // steps that belong to the run through the rounding slack of t_stop, one event key at a
   // time in the serial order, until the earliest pending event of all ranks is not due.
+  // Runs `work` on this rank and agrees with the others whether any failed (then all throw).
+  const auto agreed = [&](const auto& work, const char* where) {
+    std::exception_ptr failure;
+    try {
+      work();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    if (world->any_rank(failure != nullptr)) {
+      if (failure) std::rethrow_exception(failure);
+      throw std::runtime_error(std::string("distributed run: another rank failed ") + where);
+    }
+  };
   const auto run_tail = [&] {
-    if (arrivals_pending)
-      for (std::uint32_t s = first_local; s < end_local; ++s) push_arrivals(s, last_window_end_ms);
+    agreed(
+        [&] {
+          if (arrivals_pending)
+            for (std::uint32_t s = first_local; s < end_local; ++s) push_arrivals(s, last_window_end_ms);
+        },
+        "routing the last window's spikes");
     arrivals_pending = false;
     const double step_slack_ms = 1e-12 * std::max(1.0, std::abs(t_stop_ms));
     const Event none = Event::make(std::numeric_limits<double>::infinity(), EventKind::CurrentStep, 0);
@@ -801,10 +818,15 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
       if (earliest.t_ms <= t_stop_ms)
         throw std::runtime_error("distributed run: the windows became shorter than the rounding of the time at " +
                                  std::to_string(earliest.t_ms) + " ms; run this network on one rank");
-      for (std::uint32_t s = first_local; s < end_local; ++s) {
-        Shard& sh = *shard[s];
-        while (!sh.queue.empty() && !(sh.queue.top() < earliest) && !(earliest < sh.queue.top())) handle_next(sh, s);
-      }
+      agreed(
+          [&] {
+            for (std::uint32_t s = first_local; s < end_local; ++s) {
+              Shard& sh = *shard[s];
+              while (!sh.queue.empty() && !(sh.queue.top() < earliest) && !(earliest < sh.queue.top()))
+                handle_next(sh, s);
+            }
+          },
+          "at the end of the run");
     }
     exchange();
     arrivals_pending = record();
@@ -991,7 +1013,7 @@ void consolidate_plastic_synapses(Simulator& sim, const ParallelPlan& plan) {
         });
       for (std::uint32_t j = 0; j < net.stdp_projections.size(); ++j)
         for_each_range(net.stdp_projections[j], n_static_eis + j, s, [&](std::uint64_t a, std::uint64_t b) {
-          for (std::uint64_t k = a; k < b; ++k) net.stdp_projections[j].set_weight(k, in.value<float>());
+          for (std::uint64_t k = a; k < b; ++k) net.stdp_projections[j].set_stored_weight(k, in.value<float>());
         });
       for (std::uint32_t p = 0; p < net.delayed_post_histories.size(); ++p) {
         if (net.delayed_post_histories[p].size() == 0) continue;

@@ -110,6 +110,9 @@ Simulator::Simulator(Simulator&& other)
 
 void Simulator::set_threads(std::uint32_t threads) {
   if (threads < 1) throw std::invalid_argument("Simulator::set_threads: needs at least one thread");
+  // A distributed run's shards move with the plan; a rank holds only its own shards' state.
+  if (threads != threads_ && distributed() && started_)
+    throw std::logic_error("Simulator::set_threads: the threads of a distributed run cannot change once it started");
   if (threads != threads_) {
     plan_.reset();
     obstacle_.reset();
@@ -118,6 +121,8 @@ void Simulator::set_threads(std::uint32_t threads) {
 }
 
 void Simulator::set_rank_exchange(std::shared_ptr<RankExchange> exchange) {
+  if (distributed() && started_)
+    throw std::logic_error("Simulator::set_rank_exchange: a distributed run's ranks cannot change once it started");
   plan_.reset();
   obstacle_.reset();
   exchange_ = std::move(exchange);

@@ -70,7 +70,9 @@ class Simulator {
   // exchanges spikes with the others at every window's end, so that every rank records every
   // spike. Neurons and synapses of other ranks' shards stay as they were on this rank
   // (rank_exchange()->rank() == 0 writes the outputs after consolidate_plastic_synapses()).
-  // Null (the default) or one rank: a single process.
+  // Null (the default) or one rank: a single process. Set before the first run (or after
+  // restoring a checkpoint); neither the exchange nor the threads of a distributed run can
+  // change once it started (std::logic_error). checkpoint() of a rank saves that rank's state.
   void set_rank_exchange(std::shared_ptr<RankExchange> exchange);
   RankExchange* rank_exchange() const { return exchange_.get(); }
   bool distributed() const;

@@ -128,6 +128,10 @@ class StdpProjection {
   // synapse of the distal reward study starting at 0), or after catch_up(t) for a weight at t.
   double weight(std::uint64_t k) const { return table_.stored_synapses()[k].weight; }
   void set_weight(std::uint64_t k, double signed_weight);
+  // The stored (float) weight of synapse k as another copy of this projection holds it (a
+  // distributed run's consolidation: Simulator::consolidate_plastic_synapses). Unchecked: a
+  // stored weight may lie an ulp of float outside bounds that floats cannot hold exactly.
+  void set_stored_weight(std::uint64_t k, float signed_weight) { table_.mutable_synapses()[k].weight = signed_weight; }
   // Replaces the rule between runs (e.g. amplitudes 0 to freeze learning for a test phase);
   // the weight bounds and time constants must stay the same (the traces carry over).
   void set_rule(const StdpRule& rule);

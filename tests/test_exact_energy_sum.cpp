@@ -47,14 +47,23 @@ TEST_CASE("exact energy sums refuse terms and totals beyond their range", "[eis]
   CHECK_THROWS_AS(s.add(EisEnergy{std::numeric_limits<double>::quiet_NaN(), 0, 0}), std::overflow_error);
   CHECK_THROWS_AS(s.add(EisEnergy{0, std::numeric_limits<double>::infinity(), 0}), std::overflow_error);
   CHECK_THROWS_AS(s.add(EisEnergy{0, 0, 0x1.0p62}), std::overflow_error);
+  CHECK_THROWS_AS(s.add(EisEnergy{0x1.0p61, 0, 0}), std::overflow_error);  // the largest term is below 2^61
   ExactEnergySum big;
   big.add(EisEnergy{0x1.0p60, 0, 0});
   big.add(EisEnergy{0x1.0p60, 0, 0});
   CHECK(big.value().insertion_fJ == 0x1.0p61);
   CHECK(big.in_range());
-  big.add(EisEnergy{0x1.0p60, 0, 0});  // 3 * 2^60 fJ
-  CHECK_THROWS_AS(big.add(EisEnergy{0x1.0p61, 0, 0}), std::overflow_error);  // 5 * 2^60 > 2^62
+  big.add(EisEnergy{0x1.0p60, 0, 0});                                         // 3 * 2^60 fJ
+  CHECK_THROWS_AS(big.add(EisEnergy{0x1.0p60, 0, 0}), std::overflow_error);  // the total would reach 2^62
   CHECK(big.value().insertion_fJ == 3 * 0x1.0p60);                           // nothing added
+  // Sums of sums: the same limit, the same guarantee.
+  ExactEnergySum other;
+  other.add(EisEnergy{0x1.0p60, 0x1.0p60, 0});
+  CHECK_THROWS_AS(big.add(other), std::overflow_error);
+  CHECK(big.value().insertion_fJ == 3 * 0x1.0p60);
+  CHECK(big.value().gate_fJ == 0.0);
+  other.add(other);
+  CHECK(other.value().gate_fJ == 0x1.0p61);
   // Negative terms (none in the device model today) are summed exactly as well.
   ExactEnergySum signed_sum;
   signed_sum.add(EisEnergy{1.5, 0, 0});

@@ -337,6 +337,7 @@ struct Observed {
   std::vector<std::vector<float>> stdp_weights;
   std::vector<std::vector<double>> eis_state;
   std::vector<double> eis_energy_fJ;
+  std::vector<std::vector<double>> eis_readouts;  // G and energy of every synapse read out now
   bool operator==(const Observed&) const = default;
 };
 
@@ -364,6 +365,15 @@ Observed observe(Simulator& sim) {
       o.eis_state.back().insert(o.eis_state.back().end(), {s.g_nS, s.energy_fJ, double(s.prefactor)});
     }
     o.eis_energy_fJ.push_back(proj.energy().total_fJ());
+    // Read-outs integrate each synapse to now from both neurons' histories (V_post starts of
+    // time-driven targets included: consolidated from the rank that owns the target).
+    o.eis_readouts.emplace_back();
+    const SpikeHistory& pre = net.pre_history(proj.pre_population());
+    const SpikeHistory& post = net.post_history(proj.post_population());
+    for (std::uint64_t k = 0; k < proj.synapse_count(); ++k) {
+      const EisProjection::Readout r = proj.readout(k, sim.time_ms(), pre, post);
+      o.eis_readouts.back().insert(o.eis_readouts.back().end(), {r.g_nS, r.energy_fJ});
+    }
   }
   return o;
 }
@@ -430,8 +440,34 @@ TEST_CASE("distributed run: every rank records the single-process spikes, sample
         CHECK(observed[r].stdp_weights == expected.stdp_weights);
         CHECK(observed[r].eis_state == expected.eis_state);
         CHECK(observed[r].eis_energy_fJ == expected.eis_energy_fJ);
+        CHECK(observed[r].eis_readouts == expected.eis_readouts);
         CHECK(observed[r] == expected);
       }
     }
   }
+}
+
+TEST_CASE("distributed run: a failure on one rank ends the run on every rank", "[parallel][ranks]") {
+  // The runaway neuron (it would fire twice at one time) lives in one rank's shard: that rank
+  // throws its error, the others learn of it at the window's end and throw too; none waits.
+  std::string text = mixed_text();
+  text += R"(populations { name: "runaway" size: 1 lif_delta { t_ref_ms: 0 i_e_pA: 1e20 } })";
+  LocalRankGroup group(2);
+  std::vector<std::string> errors(2);
+  std::vector<std::thread> workers;
+  for (std::uint32_t r = 0; r < 2; ++r)
+    workers.emplace_back([&, r] {
+      try {
+        Simulator sim = simulator(text, 1);
+        sim.set_rank_exchange(group.rank(r));
+        sim.run_until(50.0);
+      } catch (const std::exception& e) {
+        errors[r] = e.what();
+      }
+    });
+  for (std::thread& w : workers) w.join();
+  const bool first_failed = errors[0].find("runaway") != std::string::npos;
+  const bool second_failed = errors[1].find("runaway") != std::string::npos;
+  CHECK(first_failed != second_failed);  // the population is whole, in one shard
+  for (const std::string& e : errors) CHECK((e.find("runaway") != std::string::npos || e.find("another rank failed") != std::string::npos));
 }

@@ -8,7 +8,8 @@
 //   ionspike demo [--out DIR]                                (tools/eis_demo.hpp)
 //   ionspike --version
 // Exit codes: 0 success, 1 runtime failure, 2 bad input (network file, checkpoint or
-// arguments), 128 + signal when SIGINT/SIGTERM stopped a run (after its checkpoint).
+// arguments), 128 + signal when SIGINT/SIGTERM stopped a run (after its checkpoint; a run
+// across MPI ranks writes none). A failure on one MPI rank ends every rank (MPI_Abort).
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -16,6 +17,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <memory>
 
 #include <CLI/CLI.hpp>
@@ -151,13 +153,18 @@ int simulate(Simulator& sim, const pb::Network& message, const std::string& netw
   if ((!complete || every_ms > 0.0) && !distributed) save();
   // The weights other ranks own, for the outputs (a collective of all ranks).
   sim.consolidate_plastic_synapses();
-  if (!writer) return complete ? kExitOk : 128 + g_signal;
+  // The signal that stopped the run, as every rank learns it (it may have reached only some).
+  int signal = g_signal;
+  if (!complete && distributed) {
+    const double first = sim.rank_exchange()->min_over_ranks(signal > 0 ? signal : std::numeric_limits<double>::infinity());
+    signal = std::isfinite(first) ? static_cast<int>(first) : SIGTERM;
+  }
+  if (!writer) return complete ? kExitOk : 128 + signal;
 
   RunReport report = make_report(sim, network_file, build_s, run_s);
   write_outputs(sim, out_dir, report);
   std::fputs(format_report(report, out_dir).c_str(), stdout);
   if (complete) return kExitOk;
-  const int signal = g_signal;
   if (distributed) {
     std::fprintf(stderr, "ionspike: stopped by %s at %.17g ms; outputs so far written to %s (no checkpoint: runs "
                  "across MPI ranks cannot be checkpointed yet)\n",
@@ -297,6 +304,16 @@ int main(int argc, char** argv) {
   spdlog::set_level(ranks && ranks->rank() > 0 ? spdlog::level::err : spdlog::level::from_str(log_level));
   spdlog::set_pattern("[%l] %v");
 
+  // A failure on one rank of several ends the job: the other ranks may wait in a collective.
+  const auto fail = [&](int code) {
+#ifdef IONSPIKE_HAVE_MPI
+    if (mpi.size() > 1) {
+      std::fflush(stderr);
+      mpi.abort(code);
+    }
+#endif
+    return code;
+  };
   try {
     if (run->parsed()) return cmd_run(network_file, overrides, checkpoint, ranks);
     if (resume->parsed()) {
@@ -310,12 +327,12 @@ int main(int argc, char** argv) {
     return cmd_validate(network_file);
   } catch (const InputError& e) {
     std::fprintf(stderr, "%s\n", e.what());
-    return kExitBadInput;
+    return fail(kExitBadInput);
   } catch (const CheckpointError& e) {
     std::fprintf(stderr, "ionspike: %s\n", e.what());
-    return kExitBadInput;
+    return fail(kExitBadInput);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ionspike: error: %s\n", e.what());
-    return kExitRuntime;
+    return fail(kExitRuntime);
   }
 }
