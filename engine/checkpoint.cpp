@@ -1,14 +1,69 @@
 #include "engine/checkpoint.hpp"
 
+#include <exception>
+#include <optional>
+#include <system_error>
+#include <utility>
+
+#include "engine/distributed_checkpoint.hpp"
+#include "engine/rank_exchange.hpp"
 #include "networks/network_builder.hpp"
 
 namespace ionspike {
+
+namespace {
+
+// Runs `work` on this rank and agrees with the other ranks whether any failed: then every
+// rank throws (its own error, or one naming `what` for the ranks that did not fail), so that
+// no rank goes on to wait in a collective the others never reach.
+template <class Work>
+void on_every_rank(RankExchange& ranks, const std::string& what, const Work& work) {
+  std::exception_ptr failure;
+  try {
+    work();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (ranks.any_rank(failure != nullptr)) {
+    if (failure) std::rethrow_exception(failure);
+    throw CheckpointError(what + ": failed on another rank (see its message)");
+  }
+}
+
+}  // namespace
 
 void save_checkpoint(Simulator& sim, const pb::Network& network, const std::string& network_file,
                      double checkpoint_every_ms, const std::filesystem::path& file) {
   StateArchive archive;
   sim.checkpoint(archive);
-  write_checkpoint_file(file, network, network_file, sim.time_ms(), checkpoint_every_ms, archive.fields());
+  if (!sim.distributed()) {
+    write_checkpoint_file(file, network, network_file, sim.time_ms(), checkpoint_every_ms, archive.fields());
+    return;
+  }
+  // One part per rank, in the generation the current manifest (if any) does not name.
+  RankExchange& ranks = *sim.rank_exchange();
+  const std::uint32_t rank = ranks.rank(), count = ranks.ranks();
+  std::optional<CheckpointManifest> previous;
+  on_every_rank(ranks, "checkpoint " + file.string(), [&] {
+    try {
+      previous = read_checkpoint_manifest(file);
+    } catch (const CheckpointError&) {
+      previous.reset();  // an unreadable manifest is replaced
+    }
+    if (previous && previous->ranks != count) previous.reset();
+    const std::uint32_t generation = previous ? 1 - previous->generation : 0;
+    write_checkpoint_file(rank_checkpoint_file(file, generation, rank, count), network, network_file, sim.time_ms(),
+                          checkpoint_every_ms, archive.fields(), CheckpointPart{rank, count});
+  });
+  const std::uint32_t generation = previous ? 1 - previous->generation : 0;
+  on_every_rank(ranks, "checkpoint manifest " + file.string(), [&] {
+    if (rank == 0) write_checkpoint_manifest(file, count, generation, sim.time_ms());
+  });
+  // The manifest now names the new parts: the previous generation's part goes.
+  if (previous) {
+    std::error_code ignored;
+    std::filesystem::remove(rank_checkpoint_file(file, previous->generation, rank, count), ignored);
+  }
 }
 
 ResumedSimulation resume_checkpoint(CheckpointContents contents, const std::string& source,
@@ -35,8 +90,44 @@ ResumedSimulation resume_checkpoint(CheckpointContents contents, const std::stri
 }
 
 ResumedSimulation resume_checkpoint(const std::filesystem::path& file, const ResumeChanges& changes,
-                                    const CheckpointReadOptions& options) {
-  return resume_checkpoint(read_checkpoint_file(file, options), file.string(), changes);
+                                    const CheckpointReadOptions& options,
+                                    const std::shared_ptr<RankExchange>& ranks) {
+  const std::uint32_t count = ranks ? ranks->ranks() : 1, rank = ranks ? ranks->rank() : 0;
+  const auto read = [&] {
+    const std::optional<CheckpointManifest> manifest = read_checkpoint_manifest(file);
+    if (!manifest) {
+      CheckpointContents contents = read_checkpoint_file(file, options);
+      if (!contents.part.whole())
+        throw CheckpointError(file.string() + ": rank " + std::to_string(contents.part.rank) + "'s part of a checkpoint across " +
+                              std::to_string(contents.part.ranks) + " MPI ranks; resume the checkpoint's manifest (the " +
+                              "file named without '.g*.rank*-of*') with mpiexec -n " + std::to_string(contents.part.ranks));
+      return resume_checkpoint(std::move(contents), file.string(), changes);
+    }
+    if (manifest->ranks != count)
+      throw CheckpointError(file.string() + ": a checkpoint of a run across " + std::to_string(manifest->ranks) +
+                            " MPI ranks; resume it with mpiexec -n " + std::to_string(manifest->ranks) + " (this is " +
+                            (count == 1 ? std::string("one process") : std::to_string(count) + " ranks") + ")");
+    const std::filesystem::path& part_file = manifest->files[rank];
+    CheckpointContents contents = read_checkpoint_file(part_file, options);
+    if (contents.part.rank != rank || contents.part.ranks != count)
+      throw CheckpointError(part_file.string() + ": holds " +
+                            (contents.part.whole() ? std::string("a whole checkpoint")
+                                                   : "rank " + std::to_string(contents.part.rank) + " of " +
+                                                         std::to_string(contents.part.ranks)) +
+                            ", but " + file.string() + " names it as rank " + std::to_string(rank) + " of " +
+                            std::to_string(count));
+    if (contents.time_ms != manifest->time_ms)
+      throw CheckpointError(part_file.string() + ": holds the state at " + std::to_string(contents.time_ms) + " ms, but " +
+                            file.string() + " is at " + std::to_string(manifest->time_ms) + " ms");
+    return resume_checkpoint(std::move(contents), part_file.string(), changes);
+  };
+  if (count == 1) return read();
+  std::optional<ResumedSimulation> resumed;
+  on_every_rank(*ranks, "resume " + file.string(), [&] {
+    resumed.emplace(read());
+    resumed->simulator.set_rank_exchange(ranks);
+  });
+  return std::move(*resumed);
 }
 
 }  // namespace ionspike

@@ -6,9 +6,14 @@
 // (build_network is a deterministic function of it and its seed), restores the state and
 // continues: the run's further spikes, samples, weights and conductances are bit-identical
 // to those of the uninterrupted run (tests/test_checkpoint.cpp, tests/cli/kill_resume.sh).
+//
+// A run across ranks (Simulator::distributed) checkpoints in parts, one per rank, under a
+// manifest at the checkpoint's path (engine/distributed_checkpoint.hpp); save and resume are
+// then collectives: every rank calls them, in the same order as its other collectives.
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "engine/checkpoint_file.hpp"
@@ -18,7 +23,9 @@
 namespace ionspike {
 
 // Writes `sim`'s state and `network` (the description it was built from, overrides applied)
-// to `file`, atomically. Call between runs (never from inside an event handler).
+// to `file`, atomically. Call between runs (never from inside an event handler). A
+// distributed simulator writes its rank's part beside `file` and rank 0 the manifest at
+// `file`; a failure on any rank throws on every rank.
 void save_checkpoint(Simulator& sim, const pb::Network& network, const std::string& network_file,
                      double checkpoint_every_ms, const std::filesystem::path& file);
 
@@ -37,9 +44,13 @@ struct ResumeChanges {
 };
 
 // Reads, rebuilds, restores. Throws CheckpointError for a corrupt or mismatched checkpoint,
-// InputError if its network description does not validate.
+// InputError if its network description does not validate. With `ranks` of R > 1 ranks (every
+// rank calls it), the simulator resumes as one rank of a distributed run: from its own part
+// if `file` is the manifest of a checkpoint across R ranks, from the whole state if `file` is
+// a single-process checkpoint; a failure on any rank throws on every rank.
 ResumedSimulation resume_checkpoint(const std::filesystem::path& file, const ResumeChanges& changes = {},
-                                    const CheckpointReadOptions& options = {});
+                                    const CheckpointReadOptions& options = {},
+                                    const std::shared_ptr<RankExchange>& ranks = nullptr);
 // The same from checkpoint contents already read (the checkpoint fuzzer's entry point).
 ResumedSimulation resume_checkpoint(CheckpointContents contents, const std::string& source,
                                     const ResumeChanges& changes = {});

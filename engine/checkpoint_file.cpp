@@ -88,7 +88,7 @@ class RecordReader {
 
 void write_checkpoint_file(const std::filesystem::path& path, const pb::Network& network,
                            const std::string& network_file, double time_ms, double checkpoint_every_ms,
-                           const std::vector<ArchivedField>& fields) {
+                           const std::vector<ArchivedField>& fields, CheckpointPart part) {
   std::uint64_t records = 0;
   for (const ArchivedField& f : fields) records += std::max<std::uint64_t>(1, (f.bytes.size() + kChunkBytes - 1) / kChunkBytes);
   ck::CheckpointHeader header;
@@ -100,6 +100,10 @@ void write_checkpoint_file(const std::filesystem::path& path, const pb::Network&
   header.set_network_file(network_file);
   header.set_byte_order_mark(kByteOrderMark);
   header.set_checkpoint_every_ms(checkpoint_every_ms);
+  if (!part.whole()) {
+    header.set_rank(part.rank);
+    header.set_ranks(part.ranks);
+  }
 
   AtomicFile file(path);
   std::ostream& out = file.stream();
@@ -152,6 +156,12 @@ CheckpointContents read_checkpoint(std::istream& in, std::uint64_t size_bytes, c
   out.checkpoint_every_ms = header.checkpoint_every_ms();
   if (!(out.checkpoint_every_ms >= 0.0) || !std::isfinite(out.checkpoint_every_ms))
     reader.fail("the header's checkpoint_every_ms is not a time >= 0");
+  if (header.has_rank() || header.has_ranks()) {
+    if (!(header.ranks() >= 2 && header.rank() < header.ranks()))
+      reader.fail("the header's part (rank " + std::to_string(header.rank()) + " of " + std::to_string(header.ranks()) +
+                  ") is not a rank r < R of R >= 2 ranks");
+    out.part = {header.rank(), header.ranks()};
+  }
   ck::CheckpointField record;
   for (std::uint64_t r = 0; r < header.field_records(); ++r) {
     reader.read_message(record, "field");

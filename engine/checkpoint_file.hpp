@@ -27,21 +27,31 @@
 namespace ionspike {
 
 // 1: first format. 2: EIS projections keep exact (fixed-point) energy totals and no cycle-noise
-// stream position (their noise became counter-based, for parallel runs).
-inline constexpr std::uint32_t kCheckpointFormatVersion = 2;
+// stream position (their noise became counter-based, for parallel runs). 3: a file may be one
+// rank's part of a checkpoint across MPI ranks (header fields rank, ranks).
+inline constexpr std::uint32_t kCheckpointFormatVersion = 3;
+
+// Which part of a run a checkpoint file holds: the whole (ranks == 1), or rank `rank`'s part
+// of a run across `ranks` ranks (engine/distributed_checkpoint.hpp).
+struct CheckpointPart {
+  std::uint32_t rank = 0;
+  std::uint32_t ranks = 1;
+  bool whole() const { return ranks == 1; }
+};
 
 struct CheckpointContents {
   pb::Network network;        // as built (overrides applied)
   std::string network_file;   // the file the run started from
   double time_ms = 0.0;
   double checkpoint_every_ms = 0.0;  // the run's interval (0: none)
+  CheckpointPart part;
   std::vector<ArchivedField> fields;
 };
 
 // Writes atomically; throws std::runtime_error on I/O failure.
 void write_checkpoint_file(const std::filesystem::path& path, const pb::Network& network,
                            const std::string& network_file, double time_ms, double checkpoint_every_ms,
-                           const std::vector<ArchivedField>& fields);
+                           const std::vector<ArchivedField>& fields, CheckpointPart part = {});
 
 struct CheckpointReadOptions {
   // Only for fuzzing the decoder behind the checksums: skips the CRC comparison.

@@ -6,6 +6,9 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <filesystem>
+#include <functional>
+#include <unistd.h>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -14,6 +17,8 @@
 #include <tuple>
 #include <vector>
 
+#include "engine/checkpoint.hpp"
+#include "engine/distributed_checkpoint.hpp"
 #include "engine/local_rank_group.hpp"
 #include "engine/parallel_run.hpp"
 #include "engine/state_archive.hpp"
@@ -470,4 +475,167 @@ TEST_CASE("distributed run: a failure on one rank ends the run on every rank", "
   const bool second_failed = errors[1].find("runaway") != std::string::npos;
   CHECK(first_failed != second_failed);  // the population is whole, in one shard
   for (const std::string& e : errors) CHECK((e.find("runaway") != std::string::npos || e.find("another rank failed") != std::string::npos));
+}
+
+namespace {
+
+// Runs `body(rank, exchange)` on `ranks` threads of one LocalRankGroup; returns each rank's
+// error message ("" if none).
+std::vector<std::string> on_ranks(std::uint32_t ranks,
+                                  const std::function<void(std::uint32_t, std::shared_ptr<RankExchange>)>& body) {
+  LocalRankGroup group(ranks);
+  std::vector<std::string> errors(ranks);
+  std::vector<std::thread> workers;
+  for (std::uint32_t r = 0; r < ranks; ++r)
+    workers.emplace_back([&, r] {
+      try {
+        body(r, group.rank(r));
+      } catch (const std::exception& e) {
+        errors[r] = e.what();
+        if (errors[r].empty()) errors[r] = "(exception without message)";
+      }
+    });
+  for (std::thread& w : workers) w.join();
+  return errors;
+}
+
+// An assertion inside a rank's thread (Catch's macros are for the test's own thread).
+void must(bool condition) {
+  if (!condition) throw std::runtime_error("a run on a rank's thread did not complete");
+}
+
+}  // namespace
+
+TEST_CASE("distributed run: checkpointed in parts and resumed, every rank ends in the single-process state",
+          "[parallel][ranks][checkpoint]") {
+  const auto dir = std::filesystem::temp_directory_path() / ("ionspike_test_distributed_ckpt_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::filesystem::path manifest = dir / "run.ckpt";
+  for (const auto& [label, text] : {std::pair{std::string("mixed populations"), mixed_text()},
+                                    std::pair{std::string("EIS mixed"), eis_mixed_text()}}) {
+    INFO(label);
+    const double t_stop = 50.0;
+    Simulator serial = simulator(text, 1);
+    REQUIRE(serial.run_until(t_stop));
+    const Observed expected = observe(serial);
+    REQUIRE(expected.spike_count > 0);
+    LoadedNetwork loaded = parse_network_text(text, "test.pbtxt");
+    loaded.message.mutable_simulation()->set_threads(2);
+    // Two checkpoints by 2 ranks of 2 threads: the parts alternate between generations and the
+    // older generation's parts are removed once the manifest names the newer.
+    const std::vector<std::string> saved = on_ranks(2, [&](std::uint32_t r, std::shared_ptr<RankExchange> ranks) {
+      Simulator sim(build_network(loaded));
+      sim.set_rank_exchange(ranks);
+      must(sim.run_until(12.5));
+      save_checkpoint(sim, loaded.message, "test.pbtxt", 0.0, manifest);
+      must(sim.run_until(21.05));
+      save_checkpoint(sim, loaded.message, "test.pbtxt", 0.0, manifest);
+      (void)r;
+    });
+    for (const std::string& e : saved) REQUIRE(e.empty());
+    const std::optional<CheckpointManifest> m = read_checkpoint_manifest(manifest);
+    REQUIRE(m);
+    CHECK(m->ranks == 2);
+    CHECK(m->generation == 1);
+    CHECK(m->time_ms == 21.05);
+    CHECK(std::filesystem::exists(rank_checkpoint_file(manifest, 1, 1, 2)));
+    CHECK_FALSE(std::filesystem::exists(rank_checkpoint_file(manifest, 0, 0, 2)));
+    CHECK_FALSE(std::filesystem::exists(rank_checkpoint_file(manifest, 0, 1, 2)));
+
+    std::vector<Observed> observed(2);
+    const std::vector<std::string> resumed = on_ranks(2, [&](std::uint32_t r, std::shared_ptr<RankExchange> ranks) {
+      ResumedSimulation run = resume_checkpoint(manifest, {}, {}, ranks);
+      must(run.simulator.distributed());
+      must(run.simulator.run_until(t_stop));
+      run.simulator.consolidate_plastic_synapses();
+      observed[r] = observe(run.simulator);
+    });
+    for (const std::string& e : resumed) REQUIRE(e.empty());
+    for (std::uint32_t r = 0; r < 2; ++r) {
+      INFO("rank " << r);
+      CHECK(observed[r].spikes == expected.spikes);
+      CHECK(observed[r].samples == expected.samples);
+      CHECK(observed[r] == expected);
+    }
+  }
+
+  {
+    INFO("a single-process checkpoint resumes across ranks");
+    const std::string text = mixed_text();
+    Simulator serial = simulator(text, 1);
+    REQUIRE(serial.run_until(50.0));
+    const Observed expected = observe(serial);
+    LoadedNetwork loaded = parse_network_text(text, "test.pbtxt");
+    Simulator first(build_network(loaded));
+    REQUIRE(first.run_until(30.0));
+    const auto whole = dir / "whole.ckpt";
+    save_checkpoint(first, loaded.message, "test.pbtxt", 0.0, whole);
+    std::vector<Observed> observed(3);
+    const auto errors = on_ranks(3, [&](std::uint32_t r, std::shared_ptr<RankExchange> ranks) {
+      ResumedSimulation run = resume_checkpoint(whole, {}, {}, ranks);
+      must(run.simulator.run_until(50.0));
+      run.simulator.consolidate_plastic_synapses();
+      observed[r] = observe(run.simulator);
+    });
+    for (std::uint32_t r = 0; r < 3; ++r) {
+      REQUIRE(errors[r].empty());
+      CHECK(observed[r] == expected);
+    }
+  }
+
+  {
+    INFO("mismatched ranks, a part alone and damaged manifests are refused on every rank");
+    // Another number of ranks, or one process.
+    for (std::uint32_t ranks : {3u, 1u}) {
+      const auto errors = ranks == 1 ? std::vector<std::string>{[&] {
+        try {
+          resume_checkpoint(manifest);
+        } catch (const CheckpointError& e) {
+          return std::string(e.what());
+        }
+        return std::string();
+      }()}
+                                     : on_ranks(ranks, [&](std::uint32_t, std::shared_ptr<RankExchange> x) {
+                                         resume_checkpoint(manifest, {}, {}, x);
+                                       });
+      for (const std::string& e : errors) CHECK_THAT(e, Catch::Contains("resume it with mpiexec -n 2"));
+    }
+    // A part on its own.
+    CHECK_THROWS_WITH(resume_checkpoint(rank_checkpoint_file(manifest, 1, 0, 2)),
+                      Catch::Contains("rank 0's part of a checkpoint across 2 MPI ranks") &&
+                          Catch::Contains("mpiexec -n 2"));
+    // A manifest whose parts are of another time (e.g. written by another run).
+    const auto read_text = [&] {
+      std::ifstream in(manifest);
+      std::stringstream s;
+      s << in.rdbuf();
+      return s.str();
+    };
+    const std::string good = read_text();
+    const auto write_text = [&](const std::string& text) { std::ofstream(manifest) << text; };
+    write_text(std::regex_replace(good, std::regex("time_ms 21.05"), "time_ms 20"));
+    auto errors = on_ranks(2, [&](std::uint32_t, std::shared_ptr<RankExchange> x) { resume_checkpoint(manifest, {}, {}, x); });
+    for (const std::string& e : errors) CHECK_THAT(e, Catch::Contains("at 21.05") && Catch::Contains("at 20"));
+    // A part's file missing on one rank: that rank says which; the other learns of a failure.
+    write_text(std::regex_replace(good, std::regex("g1.rank1-of2"), "g0.rank1-of2"));
+    errors = on_ranks(2, [&](std::uint32_t, std::shared_ptr<RankExchange> x) { resume_checkpoint(manifest, {}, {}, x); });
+    CHECK_THAT(errors[0], Catch::Contains("failed on another rank"));
+    CHECK_THAT(errors[1], Catch::Contains("g0.rank1-of2"));
+    // Damaged lines name the file, the line and what was expected.
+    write_text(std::regex_replace(good, std::regex("ranks 2"), "ranks two"));
+    CHECK_THROWS_WITH(read_checkpoint_manifest(manifest), Catch::Contains("run.ckpt:2:") && Catch::Contains("'ranks'"));
+    write_text(std::regex_replace(good, std::regex("generation 1"), "generation 2"));
+    CHECK_THROWS_WITH(read_checkpoint_manifest(manifest), Catch::Contains("run.ckpt:4:") && Catch::Contains("[0, 1]"));
+    write_text(std::regex_replace(good, std::regex("rank 1 "), "rank 0 "));
+    CHECK_THROWS_WITH(read_checkpoint_manifest(manifest), Catch::Contains("run.ckpt:6:") && Catch::Contains("'rank 1 FILE'"));
+    write_text(good.substr(0, good.size() - 20));
+    CHECK_THROWS_WITH(read_checkpoint_manifest(manifest), Catch::Contains("run.ckpt:7:") && Catch::Contains("truncated"));
+    write_text(good + "extra\n");
+    CHECK_THROWS_WITH(read_checkpoint_manifest(manifest), Catch::Contains("run.ckpt:8:") && Catch::Contains("extra"));
+    // Not a manifest: read as a checkpoint (whose reader names what is wrong).
+    write_text("something else\n");
+    CHECK_FALSE(read_checkpoint_manifest(manifest).has_value());
+  }
+  std::filesystem::remove_all(dir);
 }

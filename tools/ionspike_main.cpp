@@ -8,8 +8,8 @@
 //   ionspike demo [--out DIR]                                (tools/eis_demo.hpp)
 //   ionspike --version
 // Exit codes: 0 success, 1 runtime failure, 2 bad input (network file, checkpoint or
-// arguments), 128 + signal when SIGINT/SIGTERM stopped a run (after its checkpoint; a run
-// across MPI ranks writes none). A failure on one MPI rank ends every rank (MPI_Abort).
+// arguments), 128 + signal when SIGINT/SIGTERM stopped a run (after its checkpoint). A
+// failure on one MPI rank ends every rank (MPI_Abort).
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -121,6 +121,7 @@ int simulate(Simulator& sim, const pb::Network& message, const std::string& netw
   const bool writer = !distributed || sim.rank_exchange()->rank() == 0;
   const auto out_dir = sim.network().settings.output_dir;
   const std::filesystem::path ckpt = checkpoint_file ? std::filesystem::path(*checkpoint_file) : out_dir / "checkpoint.ckpt";
+  // (Across MPI ranks: every rank writes its part, rank 0 the manifest at `ckpt`.)
   const auto save = [&] {
     if (ckpt.has_parent_path()) std::filesystem::create_directories(ckpt.parent_path());
     save_checkpoint(sim, message, network_file, every_ms, ckpt);
@@ -150,42 +151,32 @@ int simulate(Simulator& sim, const pb::Network& message, const std::string& netw
   }
   if (writer) bar.finish();
   const double run_s = seconds_since(t1);
-  if ((!complete || every_ms > 0.0) && !distributed) save();
-  // The weights other ranks own, for the outputs (a collective of all ranks).
-  sim.consolidate_plastic_synapses();
   // The signal that stopped the run, as every rank learns it (it may have reached only some).
   int signal = g_signal;
   if (!complete && distributed) {
     const double first = sim.rank_exchange()->min_over_ranks(signal > 0 ? signal : std::numeric_limits<double>::infinity());
     signal = std::isfinite(first) ? static_cast<int>(first) : SIGTERM;
   }
+  if (!complete || every_ms > 0.0) save();
+  // The weights other ranks own, for the outputs (a collective of all ranks).
+  sim.consolidate_plastic_synapses();
   if (!writer) return complete ? kExitOk : 128 + signal;
 
   RunReport report = make_report(sim, network_file, build_s, run_s);
   write_outputs(sim, out_dir, report);
   std::fputs(format_report(report, out_dir).c_str(), stdout);
   if (complete) return kExitOk;
-  if (distributed) {
-    std::fprintf(stderr, "ionspike: stopped by %s at %.17g ms; outputs so far written to %s (no checkpoint: runs "
-                 "across MPI ranks cannot be checkpointed yet)\n",
-                 signal == SIGTERM ? "SIGTERM" : "SIGINT", sim.time_ms(), out_dir.string().c_str());
-    return 128 + signal;
-  }
+  const std::string launcher = distributed ? fmt::format("mpiexec -n {} ", sim.rank_exchange()->ranks()) : "";
   std::fprintf(stderr,
                "ionspike: stopped by %s at %.17g ms; outputs so far written to %s, checkpoint to %s\n"
-               "  continue with: ionspike resume %s\n",
+               "  continue with: %sionspike resume %s\n",
                signal == SIGTERM ? "SIGTERM" : "SIGINT", sim.time_ms(), out_dir.string().c_str(),
-               ckpt.string().c_str(), ckpt.string().c_str());
+               ckpt.string().c_str(), launcher.c_str(), ckpt.string().c_str());
   return 128 + signal;
 }
 
 int cmd_run(const std::string& file, const SimulationOverrides& overrides, const CheckpointOptions& checkpoint,
             const std::shared_ptr<RankExchange>& ranks) {
-  if (ranks && ranks->ranks() > 1 && (checkpoint.every_ms || checkpoint.file))
-    throw InputError({"command line"}, checkpoint.every_ms ? "--checkpoint-every" : "--checkpoint",
-                     fmt::format("runs across MPI ranks ({} ranks) cannot be checkpointed yet; run on one rank "
-                                 "(threads: --threads) to checkpoint",
-                                 ranks->ranks()));
   const auto t0 = Clock::now();
   LoadedNetwork loaded = load_network_file(file);
   apply_overrides(loaded.message, overrides);
@@ -204,11 +195,12 @@ int cmd_run(const std::string& file, const SimulationOverrides& overrides, const
   return simulate(sim, loaded.message, file, checkpoint.every_ms.value_or(0.0), checkpoint.file, build_s);
 }
 
-int cmd_resume(const std::string& checkpoint_path, const ResumeChanges& changes, const CheckpointOptions& checkpoint) {
+int cmd_resume(const std::string& checkpoint_path, const ResumeChanges& changes, const CheckpointOptions& checkpoint,
+               const std::shared_ptr<RankExchange>& ranks) {
   const auto t0 = Clock::now();
   if (checkpoint.every_ms && !(*checkpoint.every_ms >= 0.0 && std::isfinite(*checkpoint.every_ms)))
     throw InputError({"command line"}, "--checkpoint-every", "must be a finite time >= 0 ms (0: none)");
-  ResumedSimulation resumed = resume_checkpoint(checkpoint_path, changes);
+  ResumedSimulation resumed = resume_checkpoint(checkpoint_path, changes, {}, ranks);
   refuse_output_dir(resumed.simulator.network().settings.output_dir,
                     changes.output_dir ? "command line" : checkpoint_path,
                     changes.output_dir ? "--out" : "simulation.output_dir");
@@ -316,10 +308,7 @@ int main(int argc, char** argv) {
   };
   try {
     if (run->parsed()) return cmd_run(network_file, overrides, checkpoint, ranks);
-    if (resume->parsed()) {
-      if (ranks) throw InputError({"command line"}, "resume", "runs across MPI ranks cannot be checkpointed or resumed yet");
-      return cmd_resume(checkpoint_path, resume_changes, checkpoint);
-    }
+    if (resume->parsed()) return cmd_resume(checkpoint_path, resume_changes, checkpoint, ranks);
     if (presets->parsed()) return cmd_presets();
     if (demo->parsed()) return cmd_demo(demo_out);
     if (stdp_cmd->parsed()) return cmd_stdp_curve(stdp);
