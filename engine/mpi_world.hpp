@@ -1,18 +1,20 @@
 // MpiWorld: the communication layer for running ionspike across MPI processes (ranks).
 // Built only with -DIONSPIKE_MPI=ON (target ionspike_mpi, compile definition
-// IONSPIKE_HAVE_MPI=1; docs/mpi.md). The engine does not use it yet.
+// IONSPIKE_HAVE_MPI=1; docs/mpi.md). The engine reaches it through MpiRankExchange
+// (engine/mpi_rank_exchange.hpp), which uses allgather, min_over_ranks and any_rank.
 //
 // What it is for. The parallel engine (engine/parallel_run.hpp) advances shards through
 // conservative windows [T, T + L) and, at each window end, merges the spike logs of all
-// shards in the serial order. Across ranks, each rank will run a group of shards, and at
+// shards in the serial order. Across ranks, each rank runs a group of shards, and at
 // every window end the ranks must
 //   - exchange their shards' spike logs (variable-length arrays of fixed-size records):
 //     allgather(),
 //   - agree on the next window start, the earliest pending event over all ranks:
 //     min_over_ranks(),
 //   - agree on whether to stop (an interrupt seen by any rank): any_rank(),
-// and at the end of a run gather state (byte buffers) to rank 0: gather_to_root(), and hand
-// rank 0's data to everyone: broadcast_from_root().
+// The layer also offers gather_to_root() and broadcast_from_root() (byte buffers to and
+// from rank 0), which runs do not use yet: at a run's end every rank takes every other rank's
+// plastic synapses through the allgather, although only rank 0 writes them.
 //
 // Design.
 // - Allgather, not point-to-point routing. Every rank needs every spike of a window: the

@@ -47,7 +47,8 @@
 //   they equal the serial counters.
 // - The parallel windows handle the events up to t_stop; the steps that belong to a run only
 //   through the rounding slack of t_stop, and the rest of a run whose windows would become
-//   shorter than the rounding margin, are left to the serial loop (run_until).
+//   shorter than the rounding margin, are left to the serial loop (run_until); a distributed
+//   run handles that slack itself (see "Ranks").
 // - EIS synapses (synapses/eis_projection.hpp) are owned as above. They read the spike
 //   histories of both neurons, so every shard keeps its own copy of the histories: its own
 //   neurons' spikes enter when they happen (as in the serial engine), the other shards' at
@@ -140,7 +141,9 @@ std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net
 // event with time <= t_stop_ms on plan.threads threads, bit for bit as the serial loop would,
 // and returns true; run_until's serial loop then handles the steps that belong to the run only
 // through the rounding slack of t_stop (and everything left if the windows became too short
-// to run). Returns false when interrupted (noticed at the end of a window).
+// to run). A distributed run (plan.ranks > 1) handles that slack itself, one event key at a
+// time over all ranks, and throws if its windows became too short. Returns false when
+// interrupted (noticed at the end of a window; in a distributed run, on any rank).
 bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
                   const std::function<void(double, double)>& progress);
 

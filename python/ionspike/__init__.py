@@ -129,7 +129,7 @@ class Simulator:
 
     @property
     def serial_reason(self) -> str:
-        """Why the runs use one thread although more were asked for (e.g. EIS synapses), or ""."""
+        """Why the runs use one thread although more were asked for (e.g. neuromodulators), or ""."""
         return self._sim.serial_reason
 
     # ---- description --------------------------------------------------------------------
