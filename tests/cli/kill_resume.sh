@@ -37,21 +37,34 @@ run_ms=$((($(date +%s%N) - start_ns) / 1000000))
 echo "  $run_ms ms"
 
 # Sleeps a random share, between $1 and $2 percent, of the uninterrupted run's wall time (so
-# the kill moments scale with the machine's speed and stay inside the run).
+# the kill moments scale with the machine's speed and stay inside the run), divided by
+# $shrink: a run that ended before its kill (the machine's load fell, e.g. when the tests
+# beside it under ctest -j ended) is tried again with shorter sleeps.
+shrink=1
 sleep_share() {
-  local ms=$((run_ms * ($1 + RANDOM % ($2 - $1 + 1)) / 100))
+  local ms=$((run_ms * ($1 + RANDOM % ($2 - $1 + 1)) / 100 / shrink))
   sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
 }
 
 # SIGKILL at a random moment after the first checkpoint, then resume; twice, so the second
 # resume starts from a checkpoint a resumed run wrote.
 echo "SIGKILL"
-"$ionspike" run "$network" "${run_options[@]}" --out "$work/killed" --checkpoint-every "$every" > /dev/null &
-pid=$!
-wait_for_checkpoint "$work/killed/checkpoint.ckpt" $pid
-sleep_share 0 50
-kill -KILL $pid 2>/dev/null || { echo "FAIL: the run ended before SIGKILL (nothing tested)" >&2; exit 1; }
-wait $pid 2>/dev/null || true
+for attempt in 1 2 3 4 5 6; do
+  rm -rf "$work/killed"
+  "$ionspike" run "$network" "${run_options[@]}" --out "$work/killed" --checkpoint-every "$every" > /dev/null &
+  pid=$!
+  wait_for_checkpoint "$work/killed/checkpoint.ckpt" $pid
+  sleep_share 0 50
+  if kill -KILL $pid 2>/dev/null; then
+    wait $pid 2>/dev/null || true
+    break
+  fi
+  wait $pid 2>/dev/null || true
+  ((attempt < 6)) || { echo "FAIL: every run ended before SIGKILL (nothing tested)" >&2; exit 1; }
+  echo "  (attempt $attempt ended before SIGKILL; again with shorter sleeps)"
+  shrink=$((shrink * 2))
+done
+shrink=1
 [[ -s $work/killed/checkpoint.ckpt ]] || { echo "FAIL: no checkpoint before the kill" >&2; exit 1; }
 ls "$work/killed" | grep -q '\.tmp-' && echo "  (a checkpoint being written was left as a temporary file; the last complete one is used)"
 cp "$work/killed/checkpoint.ckpt" "$work/first.ckpt"
@@ -65,16 +78,19 @@ wait $pid 2>/dev/null || true
 same_outputs "$work/killed" "$work/full"
 
 echo "SIGTERM"
-"$ionspike" run "$network" "${run_options[@]}" --out "$work/terminated" > /dev/null 2> "$work/terminated.err" &
-pid=$!
-sleep_share 20 80  # past the build (the handlers are installed), before the end
-kill -TERM $pid
-status=0
-wait $pid || status=$?
-if ((status == 0)); then
-  echo "  (the run ended before SIGTERM arrived; nothing to test)" >&2
-  exit 1
-fi
+for attempt in 1 2 3 4 5 6; do
+  rm -rf "$work/terminated"
+  "$ionspike" run "$network" "${run_options[@]}" --out "$work/terminated" > /dev/null 2> "$work/terminated.err" &
+  pid=$!
+  sleep_share 20 80  # past the build (the handlers are installed), before the end
+  kill -TERM $pid 2>/dev/null || true
+  status=0
+  wait $pid || status=$?
+  ((status == 0)) || break
+  ((attempt < 6)) || { echo "FAIL: every run ended before SIGTERM arrived (nothing tested)" >&2; exit 1; }
+  echo "  (attempt $attempt ended before SIGTERM; again with shorter sleeps)"
+  shrink=$((shrink * 2))
+done
 ((status == 143)) || { echo "FAIL: exit status $status after SIGTERM, expected 143" >&2; cat "$work/terminated.err" >&2; exit 1; }
 grep -q "continue with: ionspike resume" "$work/terminated.err" || { echo "FAIL: no resume hint" >&2; exit 1; }
 [[ -s $work/terminated/spikes.csv || -s $work/terminated/summary.json ]] || { echo "FAIL: no outputs flushed" >&2; exit 1; }
