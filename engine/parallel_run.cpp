@@ -699,6 +699,22 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
   double last_window_end_ms = -std::numeric_limits<double>::infinity();
   std::uint64_t events_at_last_progress = sim.counters_.events;
   double latest_handled_ms = sim.now_ms_;
+  // Runs `work` on this rank; in a distributed run every rank then learns whether one failed
+  // (all throw: the failing rank its error, the others one naming `where`), so that all leave
+  // together and none waits in a collective the others never reach.
+  const auto agreed = [&](const auto& work, const std::string& where) {
+    if (world == nullptr) return work();
+    std::exception_ptr failure;
+    try {
+      work();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    if (world->any_rank(failure != nullptr)) {
+      if (failure) std::rethrow_exception(failure);
+      throw std::runtime_error("distributed run: another rank failed " + where);
+    }
+  };
   const auto run_windows = [&] {
     for (;;) {
       // Every event before the last window's end has been handled, and the pending arrivals
@@ -730,22 +746,7 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
         else
           for (std::uint32_t s = first_local; s < end_local; ++s) round(s);
       };
-      if (world == nullptr) {
-        run_rounds();
-      } else {
-        // Every rank learns whether one failed, so that all leave the windows together.
-        std::exception_ptr failure;
-        try {
-          run_rounds();
-        } catch (...) {
-          failure = std::current_exception();
-        }
-        if (world->any_rank(failure != nullptr)) {
-          if (failure) std::rethrow_exception(failure);
-          throw std::runtime_error("distributed run: another rank failed in the window starting at " +
-                                   std::to_string(start_ms) + " ms");
-        }
-      }
+      agreed(run_rounds, "in the window starting at " + std::to_string(start_ms) + " ms");
       {
         double sum = 0.0, longest = 0.0;
         for (double b : busy_s) {
@@ -777,19 +778,6 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
   // A distributed run's end (run_until's serial loop would see only this rank's events): the
   // steps that belong to the run through the rounding slack of t_stop, one event key at a
   // time in the serial order, until the earliest pending event of all ranks is not due.
-  // Runs `work` on this rank and agrees with the others whether any failed (then all throw).
-  const auto agreed = [&](const auto& work, const char* where) {
-    std::exception_ptr failure;
-    try {
-      work();
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    if (world->any_rank(failure != nullptr)) {
-      if (failure) std::rethrow_exception(failure);
-      throw std::runtime_error(std::string("distributed run: another rank failed ") + where);
-    }
-  };
   const auto run_tail = [&] {
     agreed(
         [&] {

@@ -49,15 +49,6 @@ part=$(find "$work/ckpt" -name 'run.ckpt.g*.rank0-of*' | head -1)
 refused "part of a checkpoint across $ranks MPI ranks" "$ionspike" resume "$part" --out "$work/x"
 
 [ "$kill" = kill ] || exit 0
-same_outputs() {  # DIR_A DIR_B
-  local n=0
-  for f in "$1"/*; do
-    [ "$(basename "$f")" = summary.json ] && continue
-    cmp "$f" "$2/$(basename "$f")" || { echo "FAIL: $(basename "$f") differs between $1 and $2"; exit 1; }
-    n=$((n + 1))
-  done
-  [ "$n" -gt 0 ] || { echo "FAIL: no output files in $1"; exit 1; }
-}
 # shellcheck disable=SC2086
 "$mpiexec" -n "$ranks" $flags "$ionspike" run "$net" --t-stop 1000000 --threads "$threads" --out "$work/long" \
   > "$work/long.log" 2> "$work/long.err" &
