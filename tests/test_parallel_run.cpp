@@ -17,6 +17,8 @@
 #include <tuple>
 #include <vector>
 
+#include <tbb/task_arena.h>
+
 #include "engine/checkpoint.hpp"
 #include "engine/distributed_checkpoint.hpp"
 #include "engine/local_rank_group.hpp"
@@ -383,29 +385,43 @@ Observed observe(Simulator& sim) {
   return o;
 }
 
-// Runs `text` as `ranks` ranks (threads of this process, LocalRankGroup), each with
-// `threads` threads, to each of `stops`; returns what every rank observed.
-std::vector<Observed> run_distributed(const std::string& text, std::uint32_t ranks, std::uint32_t threads,
-                                      const std::vector<double>& stops) {
+// Runs `body(rank, exchange)` on `ranks` threads of one LocalRankGroup; returns each rank's
+// error message ("" if none). Each rank runs in its own oneTBB arena of one thread, as a rank
+// of an MPI job has its own oneTBB: the ranks' builds (parallel_for) then never hand tasks to
+// each other, which ThreadSanitizer could not follow into the uninstrumented libtbb.
+std::vector<std::string> on_ranks(std::uint32_t ranks,
+                                  const std::function<void(std::uint32_t, std::shared_ptr<RankExchange>)>& body) {
   LocalRankGroup group(ranks);
-  std::vector<Observed> observed(ranks);
   std::vector<std::string> errors(ranks);
   std::vector<std::thread> workers;
   for (std::uint32_t r = 0; r < ranks; ++r)
     workers.emplace_back([&, r] {
       try {
-        Simulator sim = simulator(text, threads);
-        sim.set_rank_exchange(group.rank(r));
-        if (!sim.parallel_obstacle().empty()) throw std::runtime_error(sim.parallel_obstacle());
-        for (double t : stops)
-          if (!sim.run_until(t)) throw std::runtime_error("interrupted");
-        sim.consolidate_plastic_synapses();
-        observed[r] = observe(sim);
+        tbb::task_arena arena(1);
+        arena.execute([&] { body(r, group.rank(r)); });
       } catch (const std::exception& e) {
         errors[r] = e.what();
+        if (errors[r].empty()) errors[r] = "(exception without message)";
       }
     });
   for (std::thread& w : workers) w.join();
+  return errors;
+}
+
+// Runs `text` as `ranks` ranks (threads of this process, LocalRankGroup), each with
+// `threads` threads, to each of `stops`; returns what every rank observed.
+std::vector<Observed> run_distributed(const std::string& text, std::uint32_t ranks, std::uint32_t threads,
+                                      const std::vector<double>& stops) {
+  std::vector<Observed> observed(ranks);
+  const std::vector<std::string> errors = on_ranks(ranks, [&](std::uint32_t r, std::shared_ptr<RankExchange> exchange) {
+    Simulator sim = simulator(text, threads);
+    sim.set_rank_exchange(exchange);
+    if (!sim.parallel_obstacle().empty()) throw std::runtime_error(sim.parallel_obstacle());
+    for (double t : stops)
+      if (!sim.run_until(t)) throw std::runtime_error("interrupted");
+    sim.consolidate_plastic_synapses();
+    observed[r] = observe(sim);
+  });
   for (const std::string& e : errors) REQUIRE(e.empty());
   return observed;
 }
@@ -457,20 +473,11 @@ TEST_CASE("distributed run: a failure on one rank ends the run on every rank", "
   // throws its error, the others learn of it at the window's end and throw too; none waits.
   std::string text = mixed_text();
   text += R"(populations { name: "runaway" size: 1 lif_delta { t_ref_ms: 0 i_e_pA: 1e20 } })";
-  LocalRankGroup group(2);
-  std::vector<std::string> errors(2);
-  std::vector<std::thread> workers;
-  for (std::uint32_t r = 0; r < 2; ++r)
-    workers.emplace_back([&, r] {
-      try {
-        Simulator sim = simulator(text, 1);
-        sim.set_rank_exchange(group.rank(r));
-        sim.run_until(50.0);
-      } catch (const std::exception& e) {
-        errors[r] = e.what();
-      }
-    });
-  for (std::thread& w : workers) w.join();
+  const std::vector<std::string> errors = on_ranks(2, [&](std::uint32_t, std::shared_ptr<RankExchange> exchange) {
+    Simulator sim = simulator(text, 1);
+    sim.set_rank_exchange(exchange);
+    sim.run_until(50.0);
+  });
   const bool first_failed = errors[0].find("runaway") != std::string::npos;
   const bool second_failed = errors[1].find("runaway") != std::string::npos;
   CHECK(first_failed != second_failed);  // the population is whole, in one shard
@@ -478,26 +485,6 @@ TEST_CASE("distributed run: a failure on one rank ends the run on every rank", "
 }
 
 namespace {
-
-// Runs `body(rank, exchange)` on `ranks` threads of one LocalRankGroup; returns each rank's
-// error message ("" if none).
-std::vector<std::string> on_ranks(std::uint32_t ranks,
-                                  const std::function<void(std::uint32_t, std::shared_ptr<RankExchange>)>& body) {
-  LocalRankGroup group(ranks);
-  std::vector<std::string> errors(ranks);
-  std::vector<std::thread> workers;
-  for (std::uint32_t r = 0; r < ranks; ++r)
-    workers.emplace_back([&, r] {
-      try {
-        body(r, group.rank(r));
-      } catch (const std::exception& e) {
-        errors[r] = e.what();
-        if (errors[r].empty()) errors[r] = "(exception without message)";
-      }
-    });
-  for (std::thread& w : workers) w.join();
-  return errors;
-}
 
 // An assertion inside a rank's thread (Catch's macros are for the test's own thread).
 void must(bool condition) {
