@@ -1,6 +1,7 @@
 #include "engine/checkpoint.hpp"
 
 #include <exception>
+#include <limits>
 #include <optional>
 #include <system_error>
 #include <utility>
@@ -26,7 +27,7 @@ void on_every_rank(RankExchange& ranks, const std::string& what, const Work& wor
   }
   if (ranks.any_rank(failure != nullptr)) {
     if (failure) std::rethrow_exception(failure);
-    throw CheckpointError(what + ": failed on another rank (see its message)");
+    throw FailedOnAnotherRank(what + ": failed on another rank (see its message)");
   }
 }
 
@@ -40,29 +41,37 @@ void save_checkpoint(Simulator& sim, const pb::Network& network, const std::stri
     write_checkpoint_file(file, network, network_file, sim.time_ms(), checkpoint_every_ms, archive.fields());
     return;
   }
-  // One part per rank, in the generation the current manifest (if any) does not name.
+  // One part per rank, in the generation the current manifest (if any) does not name. Rank 0
+  // reads the manifest and decides for all: a rank that saw a stale copy, or none, must not
+  // pick the generation the manifest names (it would overwrite, then delete, current parts).
   RankExchange& ranks = *sim.rank_exchange();
   const std::uint32_t rank = ranks.rank(), count = ranks.ranks();
-  std::optional<CheckpointManifest> previous;
-  on_every_rank(ranks, "checkpoint " + file.string(), [&] {
+  constexpr double kNone = std::numeric_limits<double>::infinity();
+  double previous = kNone;  // the current manifest's generation
+  on_every_rank(ranks, "checkpoint manifest " + file.string(), [&] {
+    if (rank != 0) return;
+    std::optional<CheckpointManifest> manifest;
     try {
-      previous = read_checkpoint_manifest(file);
+      manifest = read_checkpoint_manifest(file);
     } catch (const CheckpointError&) {
-      previous.reset();  // an unreadable manifest is replaced
+      // An unreadable manifest names no usable parts: it is replaced.
     }
-    if (previous && previous->ranks != count) previous.reset();
-    const std::uint32_t generation = previous ? 1 - previous->generation : 0;
+    if (manifest && manifest->ranks == count) previous = manifest->generation;
+  });
+  previous = ranks.min_over_ranks(rank == 0 ? previous : kNone);
+  const bool has_previous = previous != kNone;
+  const std::uint32_t generation = has_previous ? 1 - static_cast<std::uint32_t>(previous) : 0;
+  on_every_rank(ranks, "checkpoint " + file.string(), [&] {
     write_checkpoint_file(rank_checkpoint_file(file, generation, rank, count), network, network_file, sim.time_ms(),
                           checkpoint_every_ms, archive.fields(), CheckpointPart{rank, count});
   });
-  const std::uint32_t generation = previous ? 1 - previous->generation : 0;
   on_every_rank(ranks, "checkpoint manifest " + file.string(), [&] {
     if (rank == 0) write_checkpoint_manifest(file, count, generation, sim.time_ms());
   });
   // The manifest now names the new parts: the previous generation's part goes.
-  if (previous) {
+  if (has_previous) {
     std::error_code ignored;
-    std::filesystem::remove(rank_checkpoint_file(file, previous->generation, rank, count), ignored);
+    std::filesystem::remove(rank_checkpoint_file(file, 1 - generation, rank, count), ignored);
   }
 }
 

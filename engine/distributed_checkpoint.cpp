@@ -3,7 +3,6 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "engine/atomic_file.hpp"
@@ -71,13 +70,12 @@ std::optional<CheckpointManifest> read_checkpoint_manifest(const std::filesystem
   }
   m.generation = static_cast<std::uint32_t>(integer("generation", 0, 1));
   for (std::uint32_t r = 0; r < m.ranks; ++r) {
+    // "rank <r> <file name>": the name is the rest of the line (it may hold spaces).
     const std::string text = next("rank");
-    std::istringstream fields(text);
-    long long rank = -1;
-    std::string file, extra;
-    if (!(fields >> rank >> file) || rank != r || (fields >> extra))
+    const std::string expected = std::to_string(r) + " ";
+    if (text.rfind(expected, 0) != 0 || text.size() == expected.size())
       fail("expected 'rank " + std::to_string(r) + " FILE', got 'rank " + text + "'");
-    m.files.push_back(path.parent_path() / file);
+    m.files.push_back(path.parent_path() / text.substr(expected.size()));
   }
   ++line_number;
   if (!std::getline(in, line) || line != "end") fail("expected 'end' after the last rank's part (truncated manifest?)");

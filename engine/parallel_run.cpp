@@ -712,7 +712,7 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
     }
     if (world->any_rank(failure != nullptr)) {
       if (failure) std::rethrow_exception(failure);
-      throw std::runtime_error("distributed run: another rank failed " + where);
+      throw FailedOnAnotherRank("distributed run: another rank failed " + where);
     }
   };
   const auto run_windows = [&] {

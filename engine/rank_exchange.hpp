@@ -13,9 +13,19 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace ionspike {
+
+// Thrown on the ranks that did not fail when the ranks agreed (any_rank) that one failed: the
+// failing rank throws its own error, with the message that matters; every rank leaves the
+// collective sequence at the same point, so none waits for the others.
+class FailedOnAnotherRank : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 class RankExchange {
  public:

@@ -379,6 +379,11 @@ bool Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
     }
   }
   constexpr std::uint64_t kProgressEvery = 1u << 16;
+  // A distributed run that cannot run in parallel runs the whole network on every rank, event
+  // for event alike: an interrupt, which may reach only some ranks, stops them all at the same
+  // event, agreed every kAgreeEvery events (so the checkpoint parts hold one moment).
+  constexpr std::uint64_t kAgreeEvery = 1u << 14;
+  const bool replicated = distributed();
   // A clocked population's step that ends at t_stop up to the rounding of k * dt (3 * 0.1 is
   // 0.30000000000000004) belongs to this run: its spikes lie before t_stop.
   const double step_slack_ms = 1e-12 * std::max(1.0, std::abs(t_stop_ms));
@@ -417,7 +422,11 @@ bool Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
     }
     if (!ctx_.emitted().empty()) route_emitted_spikes();
     if (progress && counters_.events % kProgressEvery == 0) progress(e.t_ms, t_stop_ms);
-    if (interrupt_ != nullptr && interrupt_->load(std::memory_order_relaxed)) {
+    const bool stop = replicated ? counters_.events % kAgreeEvery == 0 &&
+                                       exchange_->any_rank(interrupt_ != nullptr &&
+                                                           interrupt_->load(std::memory_order_relaxed))
+                                 : interrupt_ != nullptr && interrupt_->load(std::memory_order_relaxed);
+    if (stop) {
       now_ms_ = std::max(now_ms_, e.t_ms);
       return false;
     }

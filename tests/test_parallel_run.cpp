@@ -498,7 +498,7 @@ TEST_CASE("distributed run: checkpointed in parts and resumed, every rank ends i
   const auto dir = std::filesystem::temp_directory_path() / ("ionspike_test_distributed_ckpt_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  const std::filesystem::path manifest = dir / "run.ckpt";
+  const std::filesystem::path manifest = dir / "my run.ckpt";  // (a space in the name)
   for (const auto& [label, text] : {std::pair{std::string("mixed populations"), mixed_text()},
                                     std::pair{std::string("EIS mixed"), eis_mixed_text()}}) {
     INFO(label);
@@ -625,4 +625,40 @@ TEST_CASE("distributed run: checkpointed in parts and resumed, every rank ends i
     CHECK_FALSE(read_checkpoint_manifest(manifest).has_value());
   }
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("distributed run: a network run whole on every rank stops at one event on every rank",
+          "[parallel][ranks]") {
+  // Dopamine keeps the network whole on every rank (event for event alike); an interrupt seen
+  // by rank 1 only stops both at the same event (agreed every 16384 events), so their states,
+  // and the checkpoint parts they would write, are of one moment; resumed, they end as one
+  // process does.
+  const std::string text = example("distal_reward.pbtxt");
+  Simulator serial = simulator(text, 1);
+  REQUIRE(serial.run_until(2000.0));
+  const auto expected = final_state(serial);
+  std::vector<double> stopped_ms(2);
+  std::vector<std::uint64_t> stopped_events(2);
+  std::vector<std::vector<ArchivedField>> ended(2);
+  const auto errors = on_ranks(2, [&](std::uint32_t r, std::shared_ptr<RankExchange> exchange) {
+    Simulator sim = simulator(text, 1);
+    sim.set_rank_exchange(exchange);
+    must(!sim.parallel_obstacle().empty());
+    std::atomic<bool> stop{r == 1};
+    sim.set_interrupt_flag(&stop);
+    must(!sim.run_until(2000.0));
+    stopped_ms[r] = sim.time_ms();
+    stopped_events[r] = sim.counters().events;
+    stop = false;
+    must(sim.run_until(2000.0));
+    ended[r] = final_state(sim);
+  });
+  for (const std::string& e : errors) {
+    INFO(e);
+    REQUIRE(e.empty());
+  }
+  CHECK(stopped_events[0] == 16384);
+  CHECK(stopped_events[1] == 16384);
+  CHECK(stopped_ms[0] == stopped_ms[1]);
+  for (std::uint32_t r = 0; r < 2; ++r) CHECK(first_difference(ended[r], expected).empty());
 }

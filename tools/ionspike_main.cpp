@@ -9,7 +9,7 @@
 //   ionspike --version
 // Exit codes: 0 success, 1 runtime failure, 2 bad input (network file, checkpoint or
 // arguments), 128 + signal when SIGINT/SIGTERM stopped a run (after its checkpoint). A
-// failure on one MPI rank ends every rank (MPI_Abort).
+// failure on one MPI rank ends every rank (MPI_Abort by the failing rank, after its message).
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -314,6 +314,10 @@ int main(int argc, char** argv) {
     if (stdp_cmd->parsed()) return cmd_stdp_curve(stdp);
     if (pulse_cmd->parsed()) return cmd_pulse_response(pulse);
     return cmd_validate(network_file);
+  } catch (const FailedOnAnotherRank& e) {
+    // Every rank knows: this one leaves normally (the failing rank reports and ends the job).
+    std::fprintf(stderr, "ionspike: %s\n", e.what());
+    return kExitRuntime;
   } catch (const InputError& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return fail(kExitBadInput);
