@@ -37,11 +37,17 @@ void save_checkpoint(Simulator& sim, const pb::Network& network, const std::stri
   StateArchive archive;
   sim.checkpoint(archive);
   if (!sim.distributed()) {
+    if (sim.network().distribution && sim.network().distribution->any_local())
+      throw std::logic_error("save_checkpoint: the network holds one rank's synapses; a rank checkpoints in a "
+                             "distributed run (set_rank_exchange)");
     write_checkpoint_file(file, network, network_file, sim.time_ms(), checkpoint_every_ms, archive.fields());
     return;
   }
   // One part per rank, in the generation the current manifest (if any) does not name.
   RankExchange& ranks = *sim.rank_exchange();
+  const RuntimeNetwork& net = sim.network();
+  const std::uint32_t build_threads =
+      net.distribution && net.distribution->any_local() ? net.distribution->threads : 0;
   const std::uint32_t rank = ranks.rank(), count = ranks.ranks();
   std::optional<CheckpointManifest> previous;
   on_every_rank(ranks, "checkpoint " + file.string(), [&] {
@@ -53,7 +59,7 @@ void save_checkpoint(Simulator& sim, const pb::Network& network, const std::stri
     if (previous && previous->ranks != count) previous.reset();
     const std::uint32_t generation = previous ? 1 - previous->generation : 0;
     write_checkpoint_file(rank_checkpoint_file(file, generation, rank, count), network, network_file, sim.time_ms(),
-                          checkpoint_every_ms, archive.fields(), CheckpointPart{rank, count});
+                          checkpoint_every_ms, archive.fields(), CheckpointPart{rank, count, build_threads});
   });
   const std::uint32_t generation = previous ? 1 - previous->generation : 0;
   on_every_rank(ranks, "checkpoint manifest " + file.string(), [&] {
@@ -78,8 +84,16 @@ ResumedSimulation resume_checkpoint(CheckpointContents contents, const std::stri
   overrides.t_stop_ms = changes.t_stop_ms;
   overrides.output_dir = changes.output_dir;
   apply_overrides(loaded.message, overrides);
+  // A rank's part of a per-rank build holds that rank's synapses: built the same way again.
+  BuildOptions build;
+  if (contents.part.build_threads > 0) build = {contents.part.ranks, contents.part.rank, contents.part.build_threads};
   ResumedSimulation resumed{loaded.message, contents.network_file, contents.checkpoint_every_ms,
-                            Simulator(build_network(loaded))};
+                            Simulator(build_network(loaded, nullptr, build))};
+  if (contents.part.build_threads > 0 && !(resumed.simulator.network().distribution &&
+                                          resumed.simulator.network().distribution->any_local()))
+    throw CheckpointError(source + ": rank " + std::to_string(contents.part.rank) +
+                          "'s part of a run whose ranks stored only their own synapses, but this build of the "
+                          "network keeps every synapse on every rank");
   StateArchive archive(std::move(contents.fields), source);
   resumed.simulator.checkpoint(archive);
   archive.expect_all_consumed();

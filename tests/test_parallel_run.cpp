@@ -359,9 +359,17 @@ Observed observe(Simulator& sim) {
   o.spike_count = sim.counters().spikes;
   o.events = sim.counters().events;
   o.synaptic_events = sim.counters().synaptic_events;
-  for (const StdpProjection& proj : net.stdp_projections) {
+  for (std::size_t j = 0; j < net.stdp_projections.size(); ++j) {
     o.stdp_weights.emplace_back();
-    for (const StaticSynapse& s : proj.synapses()) o.stdp_weights.back().push_back(s.weight);
+    // A distributed build's STDP projection holds one rank's synapses; rank 0 has the whole
+    // table after consolidation (the other ranks observe none).
+    if (net.distribution && net.distribution->stdp_local[j]) {
+      if (j < net.distribution->gathered_stdp.size() && net.distribution->gathered_stdp[j])
+        for (const StaticSynapse& s : net.distribution->gathered_stdp[j]->stored_synapses())
+          o.stdp_weights.back().push_back(s.weight);
+      continue;
+    }
+    for (const StaticSynapse& s : net.stdp_projections[j].synapses()) o.stdp_weights.back().push_back(s.weight);
   }
   for (const EisProjection& proj : net.eis_projections) {
     o.eis_state.emplace_back();
@@ -385,16 +393,28 @@ Observed observe(Simulator& sim) {
 
 // Runs `text` as `ranks` ranks (threads of this process, LocalRankGroup), each with
 // `threads` threads, to each of `stops`; returns what every rank observed.
+// per_rank_synapses: each rank builds only its synapses (BuildOptions); `stored` then gets each
+// rank's stored synapse count and `whole` the network's.
 std::vector<Observed> run_distributed(const std::string& text, std::uint32_t ranks, std::uint32_t threads,
-                                      const std::vector<double>& stops) {
+                                      const std::vector<double>& stops, bool per_rank_synapses = false,
+                                      std::vector<std::uint64_t>* stored = nullptr,
+                                      std::vector<std::uint64_t>* whole = nullptr) {
   LocalRankGroup group(ranks);
   std::vector<Observed> observed(ranks);
   std::vector<std::string> errors(ranks);
   std::vector<std::thread> workers;
+  if (stored) stored->assign(ranks, 0);
+  if (whole) whole->assign(ranks, 0);
   for (std::uint32_t r = 0; r < ranks; ++r)
     workers.emplace_back([&, r] {
       try {
-        Simulator sim = simulator(text, threads);
+        Simulator sim = per_rank_synapses
+                            ? Simulator(build_network(parse_network_text(text, "test.pbtxt"), nullptr,
+                                                      BuildOptions{ranks, r, threads}))
+                            : simulator(text, threads);
+        sim.set_threads(threads);
+        if (stored) (*stored)[r] = sim.network().stored_synapse_count();
+        if (whole) (*whole)[r] = sim.network().synapse_count();
         sim.set_rank_exchange(group.rank(r));
         if (!sim.parallel_obstacle().empty()) throw std::runtime_error(sim.parallel_obstacle());
         for (double t : stops)
@@ -448,6 +468,56 @@ TEST_CASE("distributed run: every rank records the single-process spikes, sample
         CHECK(observed[r].eis_readouts == expected.eis_readouts);
         CHECK(observed[r] == expected);
       }
+    }
+  }
+}
+
+TEST_CASE("distributed run: each rank builds only the synapses onto its neurons, and every output is the "
+          "single-process one", "[parallel][ranks]") {
+  struct Distributed {
+    std::string label;
+    std::string text;
+    std::vector<double> stops;
+    bool shared;  // whether each rank should hold well below the whole network's synapses
+  };
+  const std::vector<Case> cases = parallel_cases();
+  const std::vector<Distributed> runs = {
+      {cases[0].label, cases[0].text, {60.0}, true},
+      {"mixed populations, in pieces", mixed_text(), {0.0, 33.3, 33.3, 80.0}, true},
+      {cases[2].label, cases[2].text, {40.0}, true},
+      {cases[5].label, cases[5].text, {300.0}, false},
+      {"EIS mixed, in pieces", eis_mixed_text(), {0.3, 21.05, 50.0}, false},
+  };
+  for (const Distributed& d : runs) {
+    INFO(d.label);
+    Simulator serial = simulator(d.text, 1);
+    for (double t : d.stops) REQUIRE(serial.run_until(t));
+    const Observed expected = observe(serial);
+    const std::uint64_t whole = serial.network().synapse_count();
+    REQUIRE(expected.spike_count > 0);
+    for (const auto& [ranks, threads] : {std::pair{2u, 1u}, std::pair{3u, 1u}, std::pair{2u, 2u}}) {
+      INFO(ranks << " ranks of " << threads << " threads");
+      std::vector<std::uint64_t> stored, counted;
+      const std::vector<Observed> observed = run_distributed(d.text, ranks, threads, d.stops, true, &stored, &counted);
+      std::uint64_t stored_sum = 0;
+      for (std::uint32_t r = 0; r < ranks; ++r) {
+        INFO("rank " << r << " stores " << stored[r] << " of " << whole << " synapses");
+        CHECK(counted[r] == whole);
+        stored_sum += stored[r];
+        if (d.shared) CHECK(stored[r] < whole * 3 / 4);
+        CHECK(observed[r].spikes == expected.spikes);
+        CHECK(observed[r].samples == expected.samples);
+        CHECK(observed[r].events == expected.events);
+        CHECK(observed[r].synaptic_events == expected.synaptic_events);
+        CHECK(observed[r].eis_state == expected.eis_state);
+        CHECK(observed[r].eis_energy_fJ == expected.eis_energy_fJ);
+        CHECK(observed[r].eis_readouts == expected.eis_readouts);
+        if (r == 0) CHECK(observed[r].stdp_weights == expected.stdp_weights);
+      }
+      // Each synapse is stored once over the ranks, except those of projections kept whole
+      // (connection lists, EIS), stored by every rank.
+      if (d.shared) CHECK(stored_sum < whole + whole / 100);
+      CHECK(stored_sum >= whole);
     }
   }
 }
@@ -512,8 +582,10 @@ TEST_CASE("distributed run: checkpointed in parts and resumed, every rank ends i
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::filesystem::path manifest = dir / "run.ckpt";
-  for (const auto& [label, text] : {std::pair{std::string("mixed populations"), mixed_text()},
-                                    std::pair{std::string("EIS mixed"), eis_mixed_text()}}) {
+  for (const auto& [label, text, per_rank] : {std::tuple{std::string("mixed populations"), mixed_text(), false},
+                                              std::tuple{std::string("EIS mixed"), eis_mixed_text(), false},
+                                              std::tuple{std::string("mixed populations, per-rank synapses"),
+                                                         mixed_text(), true}}) {
     INFO(label);
     const double t_stop = 50.0;
     Simulator serial = simulator(text, 1);
@@ -524,8 +596,10 @@ TEST_CASE("distributed run: checkpointed in parts and resumed, every rank ends i
     loaded.message.mutable_simulation()->set_threads(2);
     // Two checkpoints by 2 ranks of 2 threads: the parts alternate between generations and the
     // older generation's parts are removed once the manifest names the newer.
+    // (per_rank: each rank builds only its synapses, and the resumed ranks again.)
     const std::vector<std::string> saved = on_ranks(2, [&](std::uint32_t r, std::shared_ptr<RankExchange> ranks) {
-      Simulator sim(build_network(loaded));
+      Simulator sim(build_network(loaded, nullptr, per_rank ? BuildOptions{2, r, 2u} : BuildOptions{}));
+      must(!per_rank || sim.network().stored_synapse_count() < sim.network().synapse_count() * 3 / 4);
       sim.set_rank_exchange(ranks);
       must(sim.run_until(12.5));
       save_checkpoint(sim, loaded.message, "test.pbtxt", 0.0, manifest);
@@ -547,6 +621,7 @@ TEST_CASE("distributed run: checkpointed in parts and resumed, every rank ends i
     const std::vector<std::string> resumed = on_ranks(2, [&](std::uint32_t r, std::shared_ptr<RankExchange> ranks) {
       ResumedSimulation run = resume_checkpoint(manifest, {}, {}, ranks);
       must(run.simulator.distributed());
+      must(per_rank == (run.simulator.network().distribution && run.simulator.network().distribution->any_local()));
       must(run.simulator.run_until(t_stop));
       run.simulator.consolidate_plastic_synapses();
       observed[r] = observe(run.simulator);
@@ -556,6 +631,8 @@ TEST_CASE("distributed run: checkpointed in parts and resumed, every rank ends i
       INFO("rank " << r);
       CHECK(observed[r].spikes == expected.spikes);
       CHECK(observed[r].samples == expected.samples);
+      // A per-rank build's STDP weights are whole on rank 0 only (gathered for the outputs).
+      if (per_rank && r > 0) observed[r].stdp_weights = expected.stdp_weights;
       CHECK(observed[r] == expected);
     }
   }
