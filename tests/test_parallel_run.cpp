@@ -576,6 +576,29 @@ void must(bool condition) {
 
 }  // namespace
 
+TEST_CASE("distributed run: a per-rank build runs only as the rank and threads it was built for",
+          "[parallel][ranks]") {
+  const LoadedNetwork loaded = parse_network_text(parallel_cases()[0].text, "test.pbtxt");
+  {
+    INFO("one process");
+    Simulator sim(build_network(loaded, nullptr, BuildOptions{2, 0, 1u}));
+    REQUIRE(sim.network().distribution);
+    CHECK(sim.network().stored_synapse_count() < sim.network().synapse_count());
+    CHECK_THROWS_WITH(sim.run_until(1.0), Catch::Contains("built for rank 0 of 2"));
+  }
+  {
+    INFO("other threads, another rank");
+    const auto errors = on_ranks(2, [&](std::uint32_t r, std::shared_ptr<RankExchange> ranks) {
+      Simulator sim(build_network(loaded, nullptr, BuildOptions{2, 1 - r, 1u}));
+      sim.set_rank_exchange(ranks);
+      sim.set_threads(r == 0 ? 2 : 1);
+      sim.run_until(1.0);
+    });
+    for (const std::string& e : errors) CHECK_THAT(e, Catch::Contains("built for rank"));
+  }
+  CHECK_THROWS_AS(build_network(loaded, nullptr, BuildOptions{2, 2, 1u}), std::invalid_argument);
+}
+
 TEST_CASE("distributed run: checkpointed in parts and resumed, every rank ends in the single-process state",
           "[parallel][ranks][checkpoint]") {
   const auto dir = std::filesystem::temp_directory_path() / ("ionspike_test_distributed_ckpt_" + std::to_string(::getpid()));
