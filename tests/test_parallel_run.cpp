@@ -487,6 +487,21 @@ TEST_CASE("distributed run: each rank builds only the synapses onto its neurons,
       {cases[2].label, cases[2].text, {40.0}, true},
       {cases[5].label, cases[5].text, {300.0}, false},
       {"EIS mixed, in pieces", eis_mixed_text(), {0.3, 21.05, 50.0}, false},
+      // More than 64 blocks of 1024 targets (generated and merged in batches of 64), STDP
+      // with a delay per synapse (nearly every synapse its own group).
+      {"70 000 targets, STDP with continuous delays", R"(
+format_version: 1
+simulation { seed: 5 min_delay_ms: 0.1 }
+populations { name: "src" size: 2000 poisson_source { rate_Hz: 50 } }
+populations { name: "big" size: 70000 lif_exp { tau_m_ms: 20 c_m_pF: 200 e_l_mV: -60 v_th_mV: -50 v_reset_mV: -60
+  t_ref_ms: 2 tau_syn_ex_ms: 5 tau_syn_in_ms: 10 v_init_mV { uniform { low: -60 high: -50 } } } }
+projections { name: "src_big" pre: "src" post: "big" fixed_in_degree { k: 4 } weight_pA { uniform { low: 100 high: 400 } }
+  delay_ms { uniform { low: 1 high: 2 } }
+  stdp { tau_plus_ms: 20 tau_minus_ms: 20 a2_plus: 0.02 a2_minus: 0.021 w_min_pA: 0 w_max_pA: 500
+    pairing: ALL_TO_ALL weight_dependence: ADDITIVE } }
+projections { name: "big_big" pre: "big" post: "big" fixed_in_degree { k: 2 } weight_pA { constant: 150 } delay_ms { constant: 1.5 } }
+spike_recorders { name: "spikes" }
+)", {12.0}, true},
   };
   for (const Distributed& d : runs) {
     INFO(d.label);
