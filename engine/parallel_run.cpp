@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 #include <cstring>
+#include <numeric>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -1001,51 +1003,61 @@ void gather_local_stdp_projections(RuntimeNetwork& net, RankExchange& world) {
     if (!d.stdp_local[j]) continue;
     const StdpProjection& proj = net.stdp_projections[j];
     const std::uint32_t groups = proj.group_count();
-    std::vector<std::uint32_t> counts(groups);
-    for (std::uint32_t g = 0; g < groups; ++g)
-      counts[g] = static_cast<std::uint32_t>(proj.group_first(g + 1) - proj.group_first(g));
-    std::vector<StaticSynapse> synapses(proj.synapses().begin(), proj.synapses().end());
     std::vector<std::byte> mine, all;
     std::vector<std::size_t> offsets;
-    ByteWriter out{mine};
-    out.array(counts);
-    out.array(synapses);
-    std::vector<std::uint32_t>().swap(counts);
-    std::vector<StaticSynapse>().swap(synapses);
+    {
+      std::vector<std::uint32_t> counts(groups);
+      for (std::uint32_t g = 0; g < groups; ++g)
+        counts[g] = static_cast<std::uint32_t>(proj.group_first(g + 1) - proj.group_first(g));
+      ByteWriter out{mine};
+      out.array(counts);
+      const std::span<const StaticSynapse> synapses = proj.synapses();
+      out.value(static_cast<std::uint64_t>(synapses.size()));
+      const auto* p = reinterpret_cast<const std::byte*>(synapses.data());
+      mine.insert(mine.end(), p, p + synapses.size_bytes());
+    }
     world.gather_to_root(mine, all, offsets);
     std::vector<std::byte>().swap(mine);
     if (world.rank() != 0) continue;
     const std::uint32_t ranks = world.ranks();
+    // Each rank's counts, and where its synapses start in `all` (read in place).
     std::vector<std::vector<std::uint32_t>> rank_counts(ranks);
-    std::vector<std::vector<StaticSynapse>> rank_synapses(ranks);
+    std::vector<const std::byte*> rank_synapses(ranks);
+    std::vector<std::uint64_t> rank_synapse_count(ranks);
     for (std::uint32_t r = 0; r < ranks; ++r) {
       ByteReader in{all.data() + offsets[r], all.data() + offsets[r + 1]};
       in.array(rank_counts[r]);
-      in.array(rank_synapses[r]);
-      if (rank_counts[r].size() != groups)
-        throw std::runtime_error("distributed run: rank " + std::to_string(r) + " holds " +
-                                 std::to_string(rank_counts[r].size()) + " delay groups of STDP projection '" +
-                                 proj.name() + "', rank 0 " + std::to_string(groups));
+      rank_synapse_count[r] = in.value<std::uint64_t>();
+      in.need(rank_synapse_count[r] * sizeof(StaticSynapse));
+      rank_synapses[r] = in.at;
+      if (rank_counts[r].size() != groups ||
+          std::accumulate(rank_counts[r].begin(), rank_counts[r].end(), std::uint64_t{0}) != rank_synapse_count[r])
+        throw std::runtime_error("distributed run: rank " + std::to_string(r) + " sent another table of STDP projection '" +
+                                 proj.name() + "' (" + std::to_string(rank_counts[r].size()) + " groups) than rank 0 holds (" +
+                                 std::to_string(groups) + " groups)");
     }
-    std::vector<std::byte>().swap(all);
-    std::vector<SynapseSpec> specs;
-    specs.reserve(d.stdp_synapses[j]);
-    std::vector<GroupKey> keys;
-    keys.reserve(groups);
+    auto gathered = std::make_shared<DistributedBuild::GatheredSynapses>();
+    gathered->group_sizes.assign(groups, 0);
+    gathered->synapses.resize(d.stdp_synapses[j]);
+    std::uint64_t at = 0;
     std::vector<std::uint64_t> cursor(ranks, 0);
-    for (std::uint32_t pre = 0; pre + 1 <= proj.pre_size(); ++pre)
-      for (std::uint32_t g = proj.row_begin(pre); g < proj.row_end(pre); ++g) {
-        const double delay_ms = proj.group_delay_ms(g);
-        keys.push_back({pre, delay_ms});
-        for (std::uint32_t r = 0; r < ranks; ++r)
-          for (std::uint32_t i = 0; i < rank_counts[r][g]; ++i) {
-            const StaticSynapse& syn = rank_synapses[r].at(cursor[r]++);
-            specs.push_back({pre, syn.post, syn.weight, delay_ms});
-          }
+    for (std::uint32_t g = 0; g < groups; ++g)
+      for (std::uint32_t r = 0; r < ranks; ++r) {
+        const std::uint32_t n = rank_counts[r][g];
+        if (n == 0) continue;
+        if (at + n > gathered->synapses.size())
+          throw std::runtime_error("distributed run: the ranks hold more synapses of STDP projection '" + proj.name() +
+                                   "' than it has");
+        std::memcpy(gathered->synapses.data() + at, rank_synapses[r] + cursor[r] * sizeof(StaticSynapse),
+                    n * sizeof(StaticSynapse));
+        at += n;
+        cursor[r] += n;
+        gathered->group_sizes[g] += n;
       }
-    d.gathered_stdp[j] = std::make_shared<const StaticProjection>(
-        proj.name(), proj.pre_population(), proj.post_population(), proj.pre_size(), std::move(specs),
-        StaticProjection::Storage::PerSynapseWeights, &keys);
+    if (at != gathered->synapses.size())
+      throw std::runtime_error("distributed run: the ranks hold fewer synapses of STDP projection '" + proj.name() +
+                               "' than it has");
+    d.gathered_stdp[j] = std::move(gathered);
   }
 }
 

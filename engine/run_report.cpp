@@ -155,7 +155,7 @@ void write_eis_conductances(const EisProjection& proj, double t_ms, const SpikeH
 // Dopamine-modulated weights are read out exactly at the current time (weight_at).
 // A projection of a distributed build (one rank's synapses) is written from `gathered`, the
 // whole table rank 0 assembled (DistributedBuild::gathered_stdp).
-void write_stdp_weights(const StdpProjection& proj, const StaticProjection* gathered, WeightUnit unit,
+void write_stdp_weights(const StdpProjection& proj, const DistributedBuild::GatheredSynapses* gathered, WeightUnit unit,
                         const std::filesystem::path& dir, const OutputFormats& formats, const Neuromodulator* da,
                         double t_ms) {
 #pragma pack(push, 1)
@@ -166,11 +166,13 @@ void write_stdp_weights(const StdpProjection& proj, const StaticProjection* gath
 #pragma pack(pop)
   std::vector<Row> rows;
   if (gathered != nullptr) {
-    const std::vector<std::uint32_t> pre = gathered->presynaptic_indices();
-    const std::vector<double> delay = gathered->delays_ms();
-    const std::span<const StaticSynapse> synapses = gathered->stored_synapses();
-    rows.resize(gathered->synapse_count());
-    for (std::uint64_t k = 0; k < rows.size(); ++k) rows[k] = {pre[k], synapses[k].post, delay[k], synapses[k].weight};
+    // Group g of this rank's table names the presynaptic neuron and delay of the whole group.
+    rows.resize(gathered->synapses.size());
+    std::uint64_t k = 0;
+    for (std::uint32_t pre = 0; pre < proj.pre_size(); ++pre)
+      for (std::uint32_t g = proj.row_begin(pre); g < proj.row_end(pre); ++g)
+        for (std::uint32_t i = 0; i < gathered->group_sizes[g]; ++i, ++k)
+          rows[k] = {pre, gathered->synapses[k].post, proj.group_delay_ms(g), gathered->synapses[k].weight};
   } else {
     const std::vector<std::uint32_t> pre = proj.presynaptic_indices();
     const std::vector<double> delay = proj.delays_ms();
@@ -219,7 +221,7 @@ void write_outputs(const Simulator& sim, const std::filesystem::path& dir, RunRe
   }
   for (std::size_t j = 0; j < net.stdp_projections.size(); ++j) {
     const StdpProjection& proj = net.stdp_projections[j];
-    const StaticProjection* gathered = nullptr;
+    const DistributedBuild::GatheredSynapses* gathered = nullptr;
     if (net.distribution && net.distribution->stdp_local[j]) {
       if (j >= net.distribution->gathered_stdp.size() || !net.distribution->gathered_stdp[j])
         throw std::logic_error("write_outputs: STDP projection '" + proj.name() + "' holds one rank's synapses; "

@@ -52,10 +52,15 @@ struct DistributedBuild {
   // projection's synapse count.
   std::vector<bool> static_local, stdp_local;
   std::vector<std::uint64_t> static_synapses, stdp_synapses;
-  // Rank 0, after Simulator::consolidate_plastic_synapses: per local STDP projection, the
-  // whole table with every rank's final weights in the single-process storage order (for the
-  // outputs); empty otherwise.
-  std::vector<std::shared_ptr<const StaticProjection>> gathered_stdp;
+  // Rank 0, after Simulator::consolidate_plastic_synapses: per local STDP projection, every
+  // rank's synapses with their final weights in the single-process storage order, and the
+  // whole size of each delay group (the groups' presynaptic neurons and delays are those of
+  // this rank's table); null otherwise. For the outputs.
+  struct GatheredSynapses {
+    std::vector<std::uint32_t> group_sizes;
+    std::vector<StaticSynapse> synapses;
+  };
+  std::vector<std::shared_ptr<const GatheredSynapses>> gathered_stdp;
   bool any_local() const {
     for (bool b : static_local) if (b) return true;
     for (bool b : stdp_local) if (b) return true;

@@ -365,7 +365,7 @@ Observed observe(Simulator& sim) {
     // table after consolidation (the other ranks observe none).
     if (net.distribution && net.distribution->stdp_local[j]) {
       if (j < net.distribution->gathered_stdp.size() && net.distribution->gathered_stdp[j])
-        for (const StaticSynapse& s : net.distribution->gathered_stdp[j]->stored_synapses())
+        for (const StaticSynapse& s : net.distribution->gathered_stdp[j]->synapses)
           o.stdp_weights.back().push_back(s.weight);
       continue;
     }

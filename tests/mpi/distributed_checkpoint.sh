@@ -59,15 +59,17 @@ same_outputs() {  # DIR_A DIR_B
   [ "$n" -gt 0 ] || { echo "FAIL: no output files in $1"; exit 1; }
 }
 # shellcheck disable=SC2086
-"$mpiexec" -n "$ranks" $flags "$ionspike" run "$net" --t-stop 1000000 --threads "$threads" --out "$work/long" \
-  > "$work/long.log" 2> "$work/long.err" &
+"$mpiexec" -n "$ranks" $flags "$ionspike" --log-level info run "$net" --t-stop 1000000 --threads "$threads" \
+  --out "$work/long" > "$work/long.log" 2> "$work/long.err" &
 launcher=$!
-for _ in $(seq 300); do  # until every rank runs, then into the simulation proper
-  [ "$(pgrep -fc -- "--out $work/long")" -ge "$ranks" ] && break
+# Until every rank runs and rank 0 has built the network (the ranks build alike; a signal
+# during the build ends a rank before it can checkpoint), then into the simulation proper.
+for _ in $(seq 600); do
+  [ "$(pgrep -fc -- "--out $work/long")" -ge "$ranks" ] && grep -q "built .* synapses" "$work/long.err" && break
   sleep 0.1
 done
 sleep 1.5
-one_rank=$(pgrep -f -- "ionspike run .*--out $work/long" | tail -1)
+one_rank=$(pgrep -f -- "ionspike --log-level info run .*--out $work/long" | tail -1)
 kill -TERM "$one_rank"
 set +e; wait "$launcher"; code=$?; set -e
 [ "$code" -ne 0 ] || { echo "FAIL: the long run was not stopped"; exit 1; }
