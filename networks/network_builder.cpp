@@ -281,6 +281,7 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes, con
     d.threads = threads;
     d.local_targets = local_targets;
     net.distribution = std::move(d);
+    net.settings.threads = threads;  // the Simulator's default: the threads the build is for
   }
   for (int j : indices_by_name(msg.projections())) {
     const pb::Projection& pr = msg.projections(j);
