@@ -38,6 +38,9 @@ void save_checkpoint(Simulator& sim, const pb::Network& network, const std::stri
   StateArchive archive;
   sim.checkpoint(archive);
   if (!sim.distributed()) {
+    if (sim.network().distribution && sim.network().distribution->any_local())
+      throw std::logic_error("save_checkpoint: the network holds one rank's synapses; a rank checkpoints in a "
+                             "distributed run (set_rank_exchange)");
     write_checkpoint_file(file, network, network_file, sim.time_ms(), checkpoint_every_ms, archive.fields());
     return;
   }
@@ -45,6 +48,9 @@ void save_checkpoint(Simulator& sim, const pb::Network& network, const std::stri
   // reads the manifest and decides for all: a rank that saw a stale copy, or none, must not
   // pick the generation the manifest names (it would overwrite, then delete, current parts).
   RankExchange& ranks = *sim.rank_exchange();
+  const RuntimeNetwork& net = sim.network();
+  const std::uint32_t build_threads =
+      net.distribution && net.distribution->any_local() ? net.distribution->threads : 0;
   const std::uint32_t rank = ranks.rank(), count = ranks.ranks();
   constexpr double kNone = std::numeric_limits<double>::infinity();
   double previous = kNone;  // the current manifest's generation
@@ -63,7 +69,7 @@ void save_checkpoint(Simulator& sim, const pb::Network& network, const std::stri
   const std::uint32_t generation = has_previous ? 1 - static_cast<std::uint32_t>(previous) : 0;
   on_every_rank(ranks, "checkpoint " + file.string(), [&] {
     write_checkpoint_file(rank_checkpoint_file(file, generation, rank, count), network, network_file, sim.time_ms(),
-                          checkpoint_every_ms, archive.fields(), CheckpointPart{rank, count});
+                          checkpoint_every_ms, archive.fields(), CheckpointPart{rank, count, build_threads});
   });
   on_every_rank(ranks, "checkpoint manifest " + file.string(), [&] {
     if (rank == 0) write_checkpoint_manifest(file, count, generation, sim.time_ms());
@@ -87,8 +93,16 @@ ResumedSimulation resume_checkpoint(CheckpointContents contents, const std::stri
   overrides.t_stop_ms = changes.t_stop_ms;
   overrides.output_dir = changes.output_dir;
   apply_overrides(loaded.message, overrides);
+  // A rank's part of a per-rank build holds that rank's synapses: built the same way again.
+  BuildOptions build;
+  if (contents.part.build_threads > 0) build = {contents.part.ranks, contents.part.rank, contents.part.build_threads};
   ResumedSimulation resumed{loaded.message, contents.network_file, contents.checkpoint_every_ms,
-                            Simulator(build_network(loaded))};
+                            Simulator(build_network(loaded, nullptr, build))};
+  if (contents.part.build_threads > 0 && !(resumed.simulator.network().distribution &&
+                                          resumed.simulator.network().distribution->any_local()))
+    throw CheckpointError(source + ": rank " + std::to_string(contents.part.rank) +
+                          "'s part of a run whose ranks stored only their own synapses, but this build of the "
+                          "network keeps every synapse on every rank");
   StateArchive archive(std::move(contents.fields), source);
   resumed.simulator.checkpoint(archive);
   archive.expect_all_consumed();

@@ -103,6 +103,7 @@ void write_checkpoint_file(const std::filesystem::path& path, const pb::Network&
   if (!part.whole()) {
     header.set_rank(part.rank);
     header.set_ranks(part.ranks);
+    if (part.build_threads > 0) header.set_build_threads(part.build_threads);
   }
 
   AtomicFile file(path);
@@ -160,7 +161,7 @@ CheckpointContents read_checkpoint(std::istream& in, std::uint64_t size_bytes, c
     if (!(header.ranks() >= 2 && header.rank() < header.ranks()))
       reader.fail("the header's part (rank " + std::to_string(header.rank()) + " of " + std::to_string(header.ranks()) +
                   ") is not a rank r < R of R >= 2 ranks");
-    out.part = {header.rank(), header.ranks()};
+    out.part = {header.rank(), header.ranks(), header.build_threads()};
   }
   ck::CheckpointField record;
   for (std::uint64_t r = 0; r < header.field_records(); ++r) {

@@ -36,6 +36,9 @@ inline constexpr std::uint32_t kCheckpointFormatVersion = 3;
 struct CheckpointPart {
   std::uint32_t rank = 0;
   std::uint32_t ranks = 1;
+  // A rank of a per-rank build (RuntimeNetwork::distribution): its threads per rank; 0: the
+  // rank built the whole network.
+  std::uint32_t build_threads = 0;
   bool whole() const { return ranks == 1; }
 };
 

@@ -18,6 +18,10 @@ class MpiRankExchange : public RankExchange {
                  std::vector<std::size_t>& offsets) override {
     world_.allgather(mine, all, offsets);
   }
+  void gather_to_root(std::span<const std::byte> mine, std::vector<std::byte>& all,
+                      std::vector<std::size_t>& offsets) override {
+    all = world_.gather_to_root(mine, offsets);
+  }
   double min_over_ranks(double value) override { return world_.min_over_ranks(value); }
   bool any_rank(bool flag) override { return world_.any_rank(flag); }
   double communication_seconds() const override { return world_.communication_seconds(); }

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 #include <cstring>
+#include <numeric>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -102,11 +104,11 @@ std::string parallel_run_obstacle(const RuntimeNetwork& net) {
   return {};
 }
 
-std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net, std::uint32_t threads,
-                                                       std::uint32_t shards_per_thread, std::uint32_t ranks,
-                                                       std::uint32_t rank) {
-  const std::string obstacle = parallel_run_obstacle(net);
-  if (!obstacle.empty()) throw std::logic_error("make_parallel_plan: " + obstacle);
+std::shared_ptr<ParallelPlan> plan_populations(const std::vector<std::unique_ptr<NeuronPopulation>>& pops,
+                                               const std::vector<CurrentSource>& current_sources,
+                                               const std::vector<std::string>& unsorted_post, std::uint32_t threads,
+                                               std::uint32_t shards_per_thread, std::uint32_t ranks,
+                                               std::uint32_t rank) {
   if (threads < 1 || shards_per_thread < 1 || ranks < 1 || rank >= ranks)
     throw std::invalid_argument("make_parallel_plan: needs at least one thread, one shard per thread, and a rank "
                                 "below the rank count");
@@ -115,9 +117,8 @@ std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net
   plan->threads = threads;
   plan->ranks = ranks;
   plan->rank = rank;
-  const auto populations = static_cast<std::uint32_t>(net.populations.size());
+  const auto populations = static_cast<std::uint32_t>(pops.size());
   plan->shards = shards;
-  plan->lookahead_ms = window_lookahead_ms(net);
   plan->sliced.assign(populations, false);
   plan->ranges.assign(populations, std::vector<ParallelPlan::Range>(shards));
   plan->first_shard.assign(populations, 0);
@@ -125,18 +126,11 @@ std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net
   // Which populations are sliced: those that can be, have at least two blocks, receive no
   // current source, and whose incoming groups are sorted by target.
   std::vector<std::string> whole(populations);  // why a population runs whole ("" if it need not)
-  for (const CurrentSource& src : net.current_sources) whole[src.population] = "it receives a current source";
-  for (const StaticProjection& proj : net.projections)
-    if (!proj.targets_sorted_in_groups())
-      whole[proj.post_population()] = "the connection list of '" + proj.name() + "' is not in target order";
-  for (const StdpProjection& proj : net.stdp_projections)
-    if (!proj.targets_sorted_in_groups())
-      whole[proj.post_population()] = "the connection list of '" + proj.name() + "' is not in target order";
-  for (const EisProjection& proj : net.eis_projections)
-    if (!proj.targets_sorted_in_groups())
-      whole[proj.post_population()] = "the connection list of '" + proj.name() + "' is not in target order";
+  for (const CurrentSource& src : current_sources) whole[src.population] = "it receives a current source";
+  for (std::uint32_t p = 0; p < populations && p < unsorted_post.size(); ++p)
+    if (!unsorted_post[p].empty()) whole[p] = unsorted_post[p];
   for (std::uint32_t p = 0; p < populations; ++p) {
-    const NeuronPopulation& pop = *net.populations[p];
+    const NeuronPopulation& pop = *pops[p];
     if (!whole[p].empty()) continue;
     if (pop.slice_granularity() == 0)
       whole[p] = "its model (" + std::string(pop.model_name()) + ") cannot be split into slices yet";
@@ -146,7 +140,7 @@ std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net
   std::vector<double>& load = plan->load;
   load.assign(shards, 0.0);
   for (std::uint32_t p = 0; p < populations; ++p) {
-    const NeuronPopulation& pop = *net.populations[p];
+    const NeuronPopulation& pop = *pops[p];
     const std::uint32_t granularity = pop.slice_granularity();
     if (!whole[p].empty() || shards == 1) continue;
     plan->sliced[p] = true;
@@ -167,23 +161,61 @@ std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net
   for (std::uint32_t p = 0; p < populations; ++p)
     if (!plan->sliced[p]) order.push_back(p);
   const auto weight = [&](std::uint32_t p) {
-    const NeuronPopulation& pop = *net.populations[p];
+    const NeuronPopulation& pop = *pops[p];
     return pop.weight_unit() == WeightUnit::None ? 0.1 * pop.size() : 1.0 * pop.size();
   };
   std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return weight(a) > weight(b); });
   if (!order.empty()) {
     const std::uint32_t p = order.front();
-    plan->largest_whole = "population '" + net.populations[p]->name() + "' (" +
-                          std::to_string(net.populations[p]->size()) + " neurons) runs whole on one thread: " +
+    plan->largest_whole = "population '" + pops[p]->name() + "' (" +
+                          std::to_string(pops[p]->size()) + " neurons) runs whole on one thread: " +
                           (whole[p].empty() ? "its shard has room for it" : whole[p]);
   }
   for (std::uint32_t p : order) {
     const auto s = static_cast<std::uint32_t>(std::min_element(load.begin(), load.end()) - load.begin());
-    plan->ranges[p][s] = {0, net.populations[p]->size()};
+    plan->ranges[p][s] = {0, pops[p]->size()};
     plan->first_shard[p] = s;
     load[s] += weight(p);
   }
+  return plan;
+}
 
+std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net, std::uint32_t threads,
+                                                       std::uint32_t shards_per_thread, std::uint32_t ranks,
+                                                       std::uint32_t rank) {
+  const std::string obstacle = parallel_run_obstacle(net);
+  if (!obstacle.empty()) throw std::logic_error("make_parallel_plan: " + obstacle);
+  std::vector<std::string> unsorted(net.populations.size());
+  const auto note_unsorted = [&](const auto& proj) {
+    if (!proj.targets_sorted_in_groups())
+      unsorted[proj.post_population()] = "the connection list of '" + proj.name() + "' is not in target order";
+  };
+  for (const StaticProjection& proj : net.projections) note_unsorted(proj);
+  for (const StdpProjection& proj : net.stdp_projections) note_unsorted(proj);
+  for (const EisProjection& proj : net.eis_projections) note_unsorted(proj);
+  std::shared_ptr<ParallelPlan> plan =
+      plan_populations(net.populations, net.current_sources, unsorted, threads, shards_per_thread, ranks, rank);
+  plan->lookahead_ms = window_lookahead_ms(net);
+  // A distributed build holds the synapses onto its rank's targets only: the plan must give
+  // this rank no other targets (it does when made for the ranks and threads of the build).
+  if (net.distribution && net.distribution->any_local()) {
+    const DistributedBuild& d = *net.distribution;
+    if (d.ranks != ranks || d.rank != rank || d.threads != threads || shards_per_thread != 1)
+      throw std::logic_error("make_parallel_plan: the network was built for rank " + std::to_string(d.rank) + " of " +
+                             std::to_string(d.ranks) + " with " + std::to_string(d.threads) +
+                             " threads and holds that rank's synapses only; it cannot run as rank " +
+                             std::to_string(rank) + " of " + std::to_string(ranks) + " with " +
+                             std::to_string(threads) + " threads (" + std::to_string(shards_per_thread) +
+                             " shards per thread)");
+    for (std::uint32_t p = 0; p < net.populations.size(); ++p)
+      for (std::uint32_t s = plan->first_local_shard(); s < plan->end_local_shard(); ++s) {
+        const ParallelPlan::Range r = plan->ranges[p][s];
+        const bool owned = plan->sliced[p] || plan->first_shard[p] == s;
+        if (owned && !r.empty() && (r.begin < d.local_targets[p].first || r.end > d.local_targets[p].second))
+          throw std::logic_error("make_parallel_plan: shard " + std::to_string(s) + " of population '" +
+                                 net.populations[p]->name() + "' has targets whose synapses this rank did not build");
+      }
+  }
   plan->group_split.resize(net.projections.size() + net.eis_projections.size() + net.stdp_projections.size());
   for (std::size_t j = 0; j < net.projections.size(); ++j)
     if (plan->sliced[net.projections[j].post_population()])
@@ -944,6 +976,81 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
 
 namespace ionspike {
 
+namespace {
+
+// A distributed build's STDP projections hold each rank's synapses only (DistributedBuild):
+// rank 0 gathers every rank's {target, weight} synapses and assembles the whole table.
+// Design note: every rank holds every group; a group's synapses are sorted by target (stably)
+// and the ranks own ascending, disjoint target ranges, so the whole group is the ranks' parts
+// of it concatenated in rank order. Each rank sends, per group, its synapse count, then its
+// synapses in storage order; rank 0 walks the groups and takes each rank's next part.
+void gather_local_stdp_projections(RuntimeNetwork& net, RankExchange& world) {
+  DistributedBuild& d = *net.distribution;
+  d.gathered_stdp.assign(net.stdp_projections.size(), nullptr);
+  for (std::uint32_t j = 0; j < net.stdp_projections.size(); ++j) {
+    if (!d.stdp_local[j]) continue;
+    const StdpProjection& proj = net.stdp_projections[j];
+    const std::uint32_t groups = proj.group_count();
+    std::vector<std::byte> mine, all;
+    std::vector<std::size_t> offsets;
+    {
+      std::vector<std::uint32_t> counts(groups);
+      for (std::uint32_t g = 0; g < groups; ++g)
+        counts[g] = static_cast<std::uint32_t>(proj.group_first(g + 1) - proj.group_first(g));
+      ByteWriter out{mine};
+      out.array(counts);
+      const std::span<const StaticSynapse> synapses = proj.synapses();
+      out.value(static_cast<std::uint64_t>(synapses.size()));
+      const auto* p = reinterpret_cast<const std::byte*>(synapses.data());
+      mine.insert(mine.end(), p, p + synapses.size_bytes());
+    }
+    world.gather_to_root(mine, all, offsets);
+    std::vector<std::byte>().swap(mine);
+    if (world.rank() != 0) continue;
+    const std::uint32_t ranks = world.ranks();
+    // Each rank's counts, and where its synapses start in `all` (read in place).
+    std::vector<std::vector<std::uint32_t>> rank_counts(ranks);
+    std::vector<const std::byte*> rank_synapses(ranks);
+    std::vector<std::uint64_t> rank_synapse_count(ranks);
+    for (std::uint32_t r = 0; r < ranks; ++r) {
+      ByteReader in{all.data() + offsets[r], all.data() + offsets[r + 1]};
+      in.array(rank_counts[r]);
+      rank_synapse_count[r] = in.value<std::uint64_t>();
+      in.need(rank_synapse_count[r] * sizeof(StaticSynapse));
+      rank_synapses[r] = in.at;
+      if (rank_counts[r].size() != groups ||
+          std::accumulate(rank_counts[r].begin(), rank_counts[r].end(), std::uint64_t{0}) != rank_synapse_count[r])
+        throw std::runtime_error("distributed run: rank " + std::to_string(r) + " sent another table of STDP projection '" +
+                                 proj.name() + "' (" + std::to_string(rank_counts[r].size()) + " groups) than rank 0 holds (" +
+                                 std::to_string(groups) + " groups)");
+    }
+    auto gathered = std::make_shared<DistributedBuild::GatheredSynapses>();
+    gathered->group_sizes.assign(groups, 0);
+    gathered->synapses.resize(d.stdp_synapses[j]);
+    std::uint64_t at = 0;
+    std::vector<std::uint64_t> cursor(ranks, 0);
+    for (std::uint32_t g = 0; g < groups; ++g)
+      for (std::uint32_t r = 0; r < ranks; ++r) {
+        const std::uint32_t n = rank_counts[r][g];
+        if (n == 0) continue;
+        if (at + n > gathered->synapses.size())
+          throw std::runtime_error("distributed run: the ranks hold more synapses of STDP projection '" + proj.name() +
+                                   "' than it has");
+        std::memcpy(gathered->synapses.data() + at, rank_synapses[r] + cursor[r] * sizeof(StaticSynapse),
+                    n * sizeof(StaticSynapse));
+        at += n;
+        cursor[r] += n;
+        gathered->group_sizes[g] += n;
+      }
+    if (at != gathered->synapses.size())
+      throw std::runtime_error("distributed run: the ranks hold fewer synapses of STDP projection '" + proj.name() +
+                               "' than it has");
+    d.gathered_stdp[j] = std::move(gathered);
+  }
+}
+
+}  // namespace
+
 void consolidate_plastic_synapses(Simulator& sim, const ParallelPlan& plan) {
   RankExchange* const world = plan.ranks > 1 ? sim.exchange_.get() : nullptr;
   if (world == nullptr) return;
@@ -970,6 +1077,8 @@ void consolidate_plastic_synapses(Simulator& sim, const ParallelPlan& plan) {
     const ParallelPlan::Range r = plan.ranges[p][s];
     return (!plan.sliced[p] && plan.first_shard[p] != s) ? ParallelPlan::Range{} : r;
   };
+  // STDP projections of a distributed build hold only this rank's synapses (gathered below).
+  const auto stdp_local = [&](std::uint32_t j) { return net.distribution && net.distribution->stdp_local[j]; };
   std::vector<std::byte> mine, all;
   std::vector<std::size_t> offsets;
   ByteWriter out{mine};
@@ -979,6 +1088,7 @@ void consolidate_plastic_synapses(Simulator& sim, const ParallelPlan& plan) {
         for (std::uint64_t k = first; k < last; ++k) out.value(net.eis_projections[j].stored_state(k));
       });
     for (std::uint32_t j = 0; j < net.stdp_projections.size(); ++j)
+      if (!stdp_local(j))
       for_each_range(net.stdp_projections[j], n_static_eis + j, s, [&](std::uint64_t first, std::uint64_t last) {
         for (std::uint64_t k = first; k < last; ++k) out.value(net.stdp_projections[j].synapses()[k].weight);
       });
@@ -1000,6 +1110,7 @@ void consolidate_plastic_synapses(Simulator& sim, const ParallelPlan& plan) {
             net.eis_projections[j].set_stored_state(k, in.value<EisProjection::StoredState>());
         });
       for (std::uint32_t j = 0; j < net.stdp_projections.size(); ++j)
+        if (!stdp_local(j))
         for_each_range(net.stdp_projections[j], n_static_eis + j, s, [&](std::uint64_t a, std::uint64_t b) {
           for (std::uint64_t k = a; k < b; ++k) net.stdp_projections[j].set_stored_weight(k, in.value<float>());
         });
@@ -1015,6 +1126,7 @@ void consolidate_plastic_synapses(Simulator& sim, const ParallelPlan& plan) {
     }
     if (in.at != in.end) throw std::runtime_error("distributed run: rank " + std::to_string(rank) + " sent more synapse state than it owns");
   }
+  if (net.distribution) gather_local_stdp_projections(net, *world);
 }
 
 }  // namespace ionspike

@@ -61,8 +61,8 @@
 //   (EisProjection::begin_shards), so neither depends on the order of updates. Conductance
 //   recorders sample in the shards of their synapses' targets.
 // - Ranks (a distributed run, engine/rank_exchange.hpp). The shards may be divided among
-//   processes that each built the same network: rank r runs the contiguous shards
-//   [first_local_shard, end_local_shard) on its threads. At each window's end the ranks
+//   processes that each built the same network (or only their synapses of it, below): rank
+//   r runs the contiguous shards [first_local_shard, end_local_shard) on its threads. At each window's end the ranks
 //   exchange their shards' logs, samples and last event keys (one allgather), so that every
 //   rank merges the same logs into the serial order and records every spike; each pushes
 //   the arrivals of its own shards. The next window's start (minimum over the ranks),
@@ -70,6 +70,15 @@
 //   are handled one event key at a time over all ranks (run_until's serial loop sees only one
 //   rank's events). Counters and EIS energy totals are summed over the ranks; the plastic
 //   synapses other ranks own are fetched by consolidate_plastic_synapses (for outputs).
+// - Per-rank synapses (RuntimeNetwork::distribution, networks/network_builder.hpp
+//   BuildOptions). The split of populations into shards depends on population sizes,
+//   current sources and connection lists only (plan_populations), never on synapse counts,
+//   so a rank knows its targets before any synapse is generated, and keeps only the static
+//   and STDP synapses onto them. Group numbers stay global (Delivery events carry them and
+//   the ranks compare events): every rank stores every delay group of the whole projection,
+//   most of them empty locally. A group's synapses are sorted by target and the ranks own
+//   ascending disjoint target ranges, so the single-process storage order of a group is the
+//   ranks' parts in rank order; rank 0 assembles STDP weights so for the outputs.
 // Networks with neuromodulators, dopamine-modulated STDP or dopamine-modulated EIS synapses
 // run serially for now (their releases act on every synapse at once), as do networks whose
 // windows would be shorter than kShortestLookahead_ms or whose work the plan cannot spread
@@ -85,6 +94,8 @@
 namespace ionspike {
 
 struct RuntimeNetwork;
+struct CurrentSource;
+class NeuronPopulation;
 class Simulator;
 
 // The split of a network into shards, computed once per simulator and thread count.
@@ -130,6 +141,18 @@ inline constexpr double kShortestLookahead_ms = 1e-3;
 
 // Why `net` cannot run on several threads, or "" if it can.
 std::string parallel_run_obstacle(const RuntimeNetwork& net);
+
+// The split of the populations alone (a plan without lookahead_ms and group_split), from
+// what exists before any synapse: the populations, the current sources, and which populations
+// receive a connection list out of target order (unsorted_post, per population: why, or ""). Loads are
+// counted in neurons, never synapses, so make_parallel_plan (which uses it) gives the same
+// split before and after the synapses are built: a distributed build (BuildOptions) calls it
+// to learn the targets of its rank before generating synapses.
+std::shared_ptr<ParallelPlan> plan_populations(const std::vector<std::unique_ptr<NeuronPopulation>>& populations,
+                                               const std::vector<CurrentSource>& current_sources,
+                                               const std::vector<std::string>& unsorted_post, std::uint32_t threads,
+                                               std::uint32_t shards_per_thread, std::uint32_t ranks = 1,
+                                               std::uint32_t rank = 0);
 
 // Splits `net` into ranks * threads * shards_per_thread shards (needs parallel_run_obstacle(net)
 // == ""); the plan of rank `rank` (every rank's plan splits the network the same way).

@@ -36,6 +36,14 @@ class RankExchange {
   // bytes are all[offsets[r], offsets[r + 1])).
   virtual void allgather(std::span<const std::byte> mine, std::vector<std::byte>& all,
                          std::vector<std::size_t>& offsets) = 0;
+  // Every rank's bytes in rank order into `all` on rank 0 only (the others get an empty
+  // `all`); offsets as for allgather, on every rank. By default an allgather whose result the
+  // other ranks drop; MpiRankExchange sends to rank 0 alone (nothing else holds the whole).
+  virtual void gather_to_root(std::span<const std::byte> mine, std::vector<std::byte>& all,
+                              std::vector<std::size_t>& offsets) {
+    allgather(mine, all, offsets);
+    if (rank() != 0) std::vector<std::byte>().swap(all);
+  }
   // The smallest value over all ranks (+infinity allowed).
   virtual double min_over_ranks(double value) = 0;
   // Whether `flag` is true on any rank.

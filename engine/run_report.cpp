@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include <fmt/format.h>
 #include <tbb/blocked_range.h>
@@ -152,19 +153,33 @@ void write_eis_conductances(const EisProjection& proj, double t_ms, const SpikeH
 // <name>.weights.csv "pre,post,delay_ms,weight_<unit>" and .npy (pre <u4, post <u4,
 // delay_ms <f8, weight_<unit> <f8); weights are signed (inhibitory negative).
 // Dopamine-modulated weights are read out exactly at the current time (weight_at).
-void write_stdp_weights(const StdpProjection& proj, WeightUnit unit, const std::filesystem::path& dir,
-                        const OutputFormats& formats, const Neuromodulator* da, double t_ms) {
+// A projection of a distributed build (one rank's synapses) is written from `gathered`, the
+// whole table rank 0 assembled (DistributedBuild::gathered_stdp).
+void write_stdp_weights(const StdpProjection& proj, const DistributedBuild::GatheredSynapses* gathered, WeightUnit unit,
+                        const std::filesystem::path& dir, const OutputFormats& formats, const Neuromodulator* da,
+                        double t_ms) {
 #pragma pack(push, 1)
   struct Row {
     std::uint32_t pre, post;
     double delay_ms, weight;
   };
 #pragma pack(pop)
-  const std::vector<std::uint32_t> pre = proj.presynaptic_indices();
-  const std::vector<double> delay = proj.delays_ms();
-  std::vector<Row> rows(proj.synapse_count());
-  for (std::uint64_t k = 0; k < rows.size(); ++k)
-    rows[k] = {pre[k], proj.synapses()[k].post, delay[k], da ? proj.weight_at(k, t_ms, *da) : proj.weight(k)};
+  std::vector<Row> rows;
+  if (gathered != nullptr) {
+    // Group g of this rank's table names the presynaptic neuron and delay of the whole group.
+    rows.resize(gathered->synapses.size());
+    std::uint64_t k = 0;
+    for (std::uint32_t pre = 0; pre < proj.pre_size(); ++pre)
+      for (std::uint32_t g = proj.row_begin(pre); g < proj.row_end(pre); ++g)
+        for (std::uint32_t i = 0; i < gathered->group_sizes[g]; ++i, ++k)
+          rows[k] = {pre, gathered->synapses[k].post, proj.group_delay_ms(g), gathered->synapses[k].weight};
+  } else {
+    const std::vector<std::uint32_t> pre = proj.presynaptic_indices();
+    const std::vector<double> delay = proj.delays_ms();
+    rows.resize(proj.synapse_count());
+    for (std::uint64_t k = 0; k < rows.size(); ++k)
+      rows[k] = {pre[k], proj.synapses()[k].post, delay[k], da ? proj.weight_at(k, t_ms, *da) : proj.weight(k)};
+  }
   const std::string column = std::string("weight_") + (unit == WeightUnit::mV ? "mV" : unit == WeightUnit::pA ? "pA" : "nS");
   const std::string stem = proj.name() + ".weights";
   if (formats.csv) {
@@ -204,8 +219,16 @@ void write_outputs(const Simulator& sim, const std::filesystem::path& dir, RunRe
                            net.post_history(proj.post_population()), dir, f);
     add_files(proj.name() + ".conductance");
   }
-  for (const StdpProjection& proj : net.stdp_projections) {
-    write_stdp_weights(proj, net.populations[proj.post_population()]->weight_unit(), dir, f,
+  for (std::size_t j = 0; j < net.stdp_projections.size(); ++j) {
+    const StdpProjection& proj = net.stdp_projections[j];
+    const DistributedBuild::GatheredSynapses* gathered = nullptr;
+    if (net.distribution && net.distribution->stdp_local[j]) {
+      if (j >= net.distribution->gathered_stdp.size() || !net.distribution->gathered_stdp[j])
+        throw std::logic_error("write_outputs: STDP projection '" + proj.name() + "' holds one rank's synapses; "
+                               "rank 0 writes it after Simulator::consolidate_plastic_synapses()");
+      gathered = net.distribution->gathered_stdp[j].get();
+    }
+    write_stdp_weights(proj, gathered, net.populations[proj.post_population()]->weight_unit(), dir, f,
                        proj.modulated() ? &net.neuromodulators[proj.dopamine()->neuromodulator] : nullptr,
                        sim.time_ms());
     add_files(proj.name() + ".weights");

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -33,6 +35,37 @@ struct SimulationSettings {
   std::filesystem::path output_dir = "ionspike-out";
   double min_delay_ms = 0.1;
   OutputFormats formats;
+};
+
+// A network built for one rank of a distributed run (networks/network_builder.hpp,
+// BuildOptions): the static and STDP projections built from connectors keep only the synapses
+// onto the targets of this rank's shards (the plan of make_parallel_plan for `ranks`, `rank`
+// and `threads`, one shard per thread), but every delay group of the whole projection (so group
+// numbers agree over the ranks; GroupKey). Synapse indices of such a projection are local.
+struct DistributedBuild {
+  std::uint32_t ranks = 1;
+  std::uint32_t rank = 0;
+  std::uint32_t threads = 1;
+  // Per population: the targets [first, second) whose incoming synapses this rank keeps.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> local_targets;
+  // Per static / STDP projection: whether it stores only this rank's synapses, and the whole
+  // projection's synapse count.
+  std::vector<bool> static_local, stdp_local;
+  std::vector<std::uint64_t> static_synapses, stdp_synapses;
+  // Rank 0, after Simulator::consolidate_plastic_synapses: per local STDP projection, every
+  // rank's synapses with their final weights in the single-process storage order, and the
+  // whole size of each delay group (the groups' presynaptic neurons and delays are those of
+  // this rank's table); null otherwise. For the outputs.
+  struct GatheredSynapses {
+    std::vector<std::uint32_t> group_sizes;
+    std::vector<StaticSynapse> synapses;
+  };
+  std::vector<std::shared_ptr<const GatheredSynapses>> gathered_stdp;
+  bool any_local() const {
+    for (bool b : static_local) if (b) return true;
+    for (bool b : stdp_local) if (b) return true;
+    return false;
+  }
 };
 
 struct RuntimeNetwork {
@@ -66,8 +99,14 @@ struct RuntimeNetwork {
   // In Sample events their id is state_recorders.size() + index.
   std::vector<StateRecorder> conductance_recorders;
 
+  // Set when built for one rank of a distributed run with per-rank synapses (else none).
+  std::optional<DistributedBuild> distribution;
+
   std::uint64_t neuron_count() const;
+  // Synapses of the whole network (also on a rank of a distributed build).
   std::uint64_t synapse_count() const;
+  // Synapses stored in this object (a distributed build: this rank's share).
+  std::uint64_t stored_synapse_count() const;
   // Id of the population with this name; throws std::out_of_range if none.
   std::uint32_t population_id(const std::string& name) const;
 };

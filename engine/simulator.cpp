@@ -18,11 +18,22 @@ std::uint64_t RuntimeNetwork::neuron_count() const {
   return n;
 }
 
-std::uint64_t RuntimeNetwork::synapse_count() const {
+std::uint64_t RuntimeNetwork::stored_synapse_count() const {
   std::uint64_t n = 0;
   for (const auto& p : projections) n += p.synapse_count();
   for (const auto& p : eis_projections) n += p.synapse_count();
   for (const auto& p : stdp_projections) n += p.synapse_count();
+  return n;
+}
+
+std::uint64_t RuntimeNetwork::synapse_count() const {
+  if (!distribution) return stored_synapse_count();
+  std::uint64_t n = 0;
+  for (std::size_t j = 0; j < projections.size(); ++j)
+    n += distribution->static_local[j] ? distribution->static_synapses[j] : projections[j].synapse_count();
+  for (const auto& p : eis_projections) n += p.synapse_count();
+  for (std::size_t j = 0; j < stdp_projections.size(); ++j)
+    n += distribution->stdp_local[j] ? distribution->stdp_synapses[j] : stdp_projections[j].synapse_count();
   return n;
 }
 
@@ -364,6 +375,10 @@ void Simulator::modify_eis_projection(const std::string& projection, const EisCh
 bool Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
   if (t_stop_ms < now_ms_)
     throw std::invalid_argument("run_until: t_stop_ms is before the current time");
+  if (net_.distribution && net_.distribution->any_local() && !distributed())
+    throw std::logic_error("run_until: the network was built for rank " + std::to_string(net_.distribution->rank) +
+                           " of " + std::to_string(net_.distribution->ranks) +
+                           " (it holds that rank's synapses only); it runs only with set_rank_exchange of those ranks");
   if (!started_) start();
   for (EisProjection& proj : net_.eis_projections) proj.end_control();
   // One shard per thread (made by parallel_obstacle): more, evened out by the thread team,

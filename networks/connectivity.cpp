@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <stdexcept>
 #include <unordered_set>
 
 #include <tbb/blocked_range.h>
@@ -144,6 +146,69 @@ std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in) {
     out.insert(out.end(), v.begin(), v.end());
     std::vector<SynapseSpec>().swap(v);
   }
+  return out;
+}
+
+std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in, std::uint32_t keep_begin,
+                                           std::uint32_t keep_end, std::vector<GroupKey>& groups,
+                                           std::uint64_t& generated) {
+  const pb::Projection& pr = *in.projection;
+  if (pr.has_from_list())
+    throw std::logic_error("generate_synapses: projection '" + pr.name() + "' is a connection list, kept whole");
+  const SynapseMaker make(in);
+  const std::string stream_name = "connect:" + pr.name();
+  const std::uint32_t blocks = (in.post_size + kConnectBlock - 1) / kConnectBlock;
+  constexpr std::uint32_t kBatch = 64;
+  std::vector<SynapseSpec> out;
+  groups.clear();
+  std::vector<std::vector<SynapseSpec>> kept(kBatch);
+  std::vector<std::vector<GroupKey>> keys(kBatch);
+  std::vector<std::uint64_t> counts(kBatch);
+  generated = 0;
+  for (std::uint32_t batch = 0; batch < blocks; batch += kBatch) {
+    const std::uint32_t end = std::min(blocks, batch + kBatch);
+    // A block's synapses and keys are scratch of its task; only the kept synapses and the
+    // distinct keys stay (in vectors of exactly their size).
+    tbb::parallel_for(tbb::blocked_range<std::uint32_t>(batch, end, 1), [&](const auto& range) {
+      std::vector<SynapseSpec> block;
+      std::vector<GroupKey> block_keys;
+      for (std::uint32_t b = range.begin(); b != range.end(); ++b) {
+        block.clear();
+        RandomStream rng(in.seed, stream_name, b);
+        const std::uint32_t first = b * kConnectBlock;
+        generate_block(in, make, first, std::min(first + kConnectBlock, in.post_size), rng, block);
+        counts[b - batch] = block.size();
+        block_keys.clear();
+        for (const SynapseSpec& syn : block) block_keys.push_back({syn.pre, syn.delay_ms});
+        std::sort(block_keys.begin(), block_keys.end());
+        block_keys.erase(std::unique(block_keys.begin(), block_keys.end()), block_keys.end());
+        keys[b - batch].assign(block_keys.begin(), block_keys.end());
+        const auto local = [&](const SynapseSpec& syn) { return syn.post >= keep_begin && syn.post < keep_end; };
+        std::vector<SynapseSpec>& mine = kept[b - batch];
+        mine.clear();
+        mine.reserve(static_cast<std::size_t>(std::count_if(block.begin(), block.end(), local)));
+        std::copy_if(block.begin(), block.end(), std::back_inserter(mine), local);
+      }
+    });
+    std::size_t batch_kept = 0, batch_keys = 0;
+    for (std::uint32_t b = batch; b < end; ++b) {
+      batch_kept += kept[b - batch].size();
+      batch_keys += keys[b - batch].size();
+    }
+    out.reserve(out.size() + batch_kept);
+    groups.reserve(groups.size() + batch_keys);
+    for (std::uint32_t b = batch; b < end; ++b) {
+      generated += counts[b - batch];
+      out.insert(out.end(), kept[b - batch].begin(), kept[b - batch].end());
+      std::vector<SynapseSpec>().swap(kept[b - batch]);
+      groups.insert(groups.end(), keys[b - batch].begin(), keys[b - batch].end());
+      std::vector<GroupKey>().swap(keys[b - batch]);
+    }
+    std::sort(groups.begin(), groups.end());
+    groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+  }
+  groups.shrink_to_fit();
+  out.shrink_to_fit();
   return out;
 }
 

@@ -29,4 +29,15 @@ struct ConnectivityInput {
 // Synapses in a deterministic order (by target block, then target, then source).
 std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in);
 
+// One rank's part (a distributed build, RuntimeNetwork::distribution): the synapses of
+// generate_synapses(in) onto targets in [keep_begin, keep_end), in the same order, and in
+// `groups` the delay-group keys of all its synapses (sorted, unique), in `generated` their
+// count. Every block is
+// generated (the groups need every synapse) but only the kept synapses stay in memory; the
+// blocks are generated 64 at a time and their keys merged after each batch. Not for
+// connection lists (`from_list`): those are kept whole.
+std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in, std::uint32_t keep_begin,
+                                           std::uint32_t keep_end, std::vector<GroupKey>& groups,
+                                           std::uint64_t& generated);
+
 }  // namespace ionspike

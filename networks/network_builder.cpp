@@ -5,13 +5,16 @@
 #include <map>
 #include <tuple>
 #include <numeric>
+#include <stdexcept>
 
 #include <boost/graph/adjacency_list.hpp>
 #include <fmt/format.h>
 #include <tbb/global_control.h>
 
 #include "networks/checks.hpp"
+#include "engine/parallel_run.hpp"
 #include "engine/random_stream.hpp"
+#include "engine/simulator.hpp"
 #include "networks/connectivity.hpp"
 #include "networks/eis_resolve.hpp"
 #include "networks/model_registry.hpp"
@@ -148,7 +151,7 @@ void apply_overrides(pb::Network& network, const SimulationOverrides& o) {
   if (o.threads) s->set_threads(*o.threads);
 }
 
-RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes) {
+RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes, const BuildOptions& options) {
   validate_network(loaded);
   const pb::Network& msg = loaded.message;
   const pb::Simulation& sim = msg.simulation();
@@ -199,24 +202,138 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes) {
     net.neuromodulators.emplace_back(nm.name(), id_of.at(nm.source()),
                                      NeuromodulatorParameters{nm.release_um(), nm.tau_d_ms(), nm.baseline_um()});
   }
+  for (int k : indices_by_name(msg.current_sources())) {  // name order: declaration order never matters
+    const pb::CurrentSource& cs = msg.current_sources(k);
+    net.current_sources.push_back({cs.name(), id_of.at(cs.target()),
+                                   {cs.neurons().begin(), cs.neurons().end()},
+                                   {cs.times_ms().begin(), cs.times_ms().end()},
+                                   {cs.amplitudes_pa().begin(), cs.amplitudes_pa().end()}});
+  }
+
+  // A distributed build (BuildOptions): which projections keep only this rank's synapses,
+  // and onto which targets. The plan splits populations by their sizes alone
+  // (plan_populations), so it is known before any synapse; connection lists and EIS
+  // projections are built whole first (a list out of target order keeps its target whole).
+  const std::uint32_t ranks = std::max<std::uint32_t>(options.ranks, 1);
+  if (options.rank >= ranks)
+    throw std::invalid_argument("build_network: rank " + std::to_string(options.rank) + " of " +
+                                std::to_string(ranks) + " ranks");
+  const std::uint32_t threads = options.threads.value_or(sim.threads());
+  bool distribute = ranks > 1 && msg.neuromodulators_size() == 0;
+  for (const pb::Projection& pr : msg.projections())
+    if ((pr.has_stdp() && pr.stdp().has_dopamine()) || (pr.has_eis() && pr.eis().has_dopamine())) distribute = false;
+  const auto whole_projection = [&](const pb::Projection& pr) { return !distribute || pr.has_eis() || pr.has_from_list(); };
+  std::map<int, StaticProjection> whole_static;
+  std::map<int, EisProjection> whole_eis;
+  std::map<int, StdpProjection> whole_stdp;
+  const auto input_of = [&](const pb::Projection& pr) {
+    const std::uint32_t pre = id_of.at(pr.pre()), post = id_of.at(pr.post());
+    return ConnectivityInput{&pr, net.populations[pre]->size(), net.populations[post]->size(),
+                             pre == post, sim.min_delay_ms(), sim.seed()};
+  };
+  std::vector<std::string> unsorted(net.populations.size());
+  for (int j : indices_by_name(msg.projections())) {
+    const pb::Projection& pr = msg.projections(j);
+    if (!whole_projection(pr)) continue;
+    const std::uint32_t pre = id_of.at(pr.pre()), post = id_of.at(pr.post());
+    const ConnectivityInput in = input_of(pr);
+    bool sorted = true;
+    if (pr.has_eis()) {
+      sorted = whole_eis.emplace(j, build_eis_projection(pr, in, pre, post, loaded, msg, modulator_of,
+                                                         net.neuromodulators)).first->second.targets_sorted_in_groups();
+    } else if (pr.has_stdp()) {
+      sorted = whole_stdp.emplace(j, StdpProjection(pr.name(), pre, post, in.pre_size, in.post_size,
+                                                    generate_synapses(in), resolve_stdp_rule(pr.stdp()),
+                                                    pr.receptor() == pb::INHIBITORY,
+                                                    pr.stdp().has_dopamine()
+                                                        ? std::optional<DopamineModulation>(DopamineModulation{
+                                                              modulator_of.at(pr.stdp().dopamine().neuromodulator()),
+                                                              pr.stdp().dopamine().tau_c_ms()})
+                                                        : std::nullopt))
+                   .first->second.targets_sorted_in_groups();
+    } else {
+      sorted = whole_static.emplace(j, StaticProjection(pr.name(), pre, post, in.pre_size, generate_synapses(in)))
+                   .first->second.targets_sorted_in_groups();
+    }
+    if (!sorted) unsorted[post] = "the connection list of '" + pr.name() + "' is not in target order";
+  }
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> local_targets;
+  if (distribute) {
+    const std::shared_ptr<ParallelPlan> plan =
+        plan_populations(net.populations, net.current_sources, unsorted, threads, 1, ranks, options.rank);
+    // As Simulator::parallel_obstacle: a network whose work cannot be spread runs serially on
+    // every rank, which needs every synapse.
+    if (plan->expected_speedup() < Simulator::kMinParallelSpeedup) distribute = false;
+    for (std::uint32_t p = 0; p < net.populations.size(); ++p) {
+      const std::uint32_t first = plan->first_local_shard(), last = plan->end_local_shard() - 1;
+      if (plan->sliced[p])
+        local_targets.emplace_back(plan->ranges[p][first].begin, plan->ranges[p][last].end);
+      else if (plan->local(plan->first_shard[p]))
+        local_targets.emplace_back(0, net.populations[p]->size());
+      else
+        local_targets.emplace_back(0, 0);
+    }
+  }
+  if (distribute) {
+    DistributedBuild d;
+    d.ranks = ranks;
+    d.rank = options.rank;
+    d.threads = threads;
+    d.local_targets = local_targets;
+    net.distribution = std::move(d);
+    net.settings.threads = threads;  // the Simulator's default: the threads the build is for
+  }
   for (int j : indices_by_name(msg.projections())) {
     const pb::Projection& pr = msg.projections(j);
     const std::uint32_t pre = id_of.at(pr.pre()), post = id_of.at(pr.post());
-    const ConnectivityInput in{&pr, net.populations[pre]->size(), net.populations[post]->size(),
-                               pre == post, sim.min_delay_ms(), sim.seed()};
-    if (pr.has_eis())
-      net.eis_projections.push_back(
-          build_eis_projection(pr, in, pre, post, loaded, msg, modulator_of, net.neuromodulators));
-    else if (pr.has_stdp())
-      net.stdp_projections.emplace_back(pr.name(), pre, post, in.pre_size, in.post_size, generate_synapses(in),
-                                        resolve_stdp_rule(pr.stdp()), pr.receptor() == pb::INHIBITORY,
-                                        pr.stdp().has_dopamine()
-                                            ? std::optional<DopamineModulation>(DopamineModulation{
-                                                  modulator_of.at(pr.stdp().dopamine().neuromodulator()),
-                                                  pr.stdp().dopamine().tau_c_ms()})
-                                            : std::nullopt);
-    else
-      net.projections.emplace_back(pr.name(), pre, post, net.populations[pre]->size(), generate_synapses(in));
+    const ConnectivityInput in = input_of(pr);
+    if (pr.has_eis()) {
+      net.eis_projections.push_back(std::move(whole_eis.at(j)));
+    } else if (whole_projection(pr) || !distribute) {
+      const bool local = false;
+      if (pr.has_stdp()) {
+        auto it = whole_stdp.find(j);
+        if (it != whole_stdp.end())
+          net.stdp_projections.push_back(std::move(it->second));
+        else
+          net.stdp_projections.emplace_back(pr.name(), pre, post, in.pre_size, in.post_size, generate_synapses(in),
+                                            resolve_stdp_rule(pr.stdp()), pr.receptor() == pb::INHIBITORY,
+                                            std::nullopt);  // (dopamine: never distributed, so prebuilt)
+      } else {
+        auto it = whole_static.find(j);
+        if (it != whole_static.end())
+          net.projections.push_back(std::move(it->second));
+        else
+          net.projections.emplace_back(pr.name(), pre, post, net.populations[pre]->size(), generate_synapses(in));
+      }
+      if (net.distribution) {
+        if (pr.has_stdp()) {
+          net.distribution->stdp_local.push_back(local);
+          net.distribution->stdp_synapses.push_back(net.stdp_projections.back().synapse_count());
+        } else {
+          net.distribution->static_local.push_back(local);
+          net.distribution->static_synapses.push_back(net.projections.back().synapse_count());
+        }
+      }
+    } else {
+      // This rank's synapses, every group of the whole projection.
+      std::vector<GroupKey> groups;
+      std::uint64_t whole_count = 0;  // of the whole projection (for reports)
+      std::vector<SynapseSpec> specs =
+          generate_synapses(in, local_targets[post].first, local_targets[post].second, groups, whole_count);
+      if (pr.has_stdp()) {
+        net.stdp_projections.emplace_back(pr.name(), pre, post, in.pre_size, in.post_size, std::move(specs),
+                                          resolve_stdp_rule(pr.stdp()), pr.receptor() == pb::INHIBITORY,
+                                          std::nullopt, &groups);
+        net.distribution->stdp_local.push_back(true);
+        net.distribution->stdp_synapses.push_back(whole_count);
+      } else {
+        net.projections.emplace_back(pr.name(), pre, post, in.pre_size, std::move(specs),
+                                     StaticProjection::Storage::Auto, &groups);
+        net.distribution->static_local.push_back(true);
+        net.distribution->static_synapses.push_back(whole_count);
+      }
+    }
   }
   // Populations emitting waveforms keep their recent spikes (engine/spike_history.hpp).
   net.spike_histories.resize(net.populations.size());
@@ -237,13 +354,6 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes) {
     }
   }
 
-  for (int k : indices_by_name(msg.current_sources())) {  // name order: declaration order never matters
-    const pb::CurrentSource& cs = msg.current_sources(k);
-    net.current_sources.push_back({cs.name(), id_of.at(cs.target()),
-                                   {cs.neurons().begin(), cs.neurons().end()},
-                                   {cs.times_ms().begin(), cs.times_ms().end()},
-                                   {cs.amplitudes_pa().begin(), cs.amplitudes_pa().end()}});
-  }
 
   for (const pb::SpikeRecorder& r : msg.spike_recorders()) {
     std::vector<std::uint32_t> pops;
@@ -288,6 +398,9 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes) {
     net.conductance_recorders.emplace_back(rec.name(), index, rec.projection(), 0, "g_nS", std::move(synapses),
                                            rec.interval_ms());
   }
+  // A network whose windows would be too short runs serially on every rank (known only now,
+  // from the delays): it needs every synapse.
+  if (net.distribution && !parallel_run_obstacle(net).empty()) return build_network(loaded, nullptr);
   return net;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 
@@ -9,7 +10,8 @@ namespace ionspike {
 
 StaticProjection::StaticProjection(std::string name, std::uint32_t pre_population,
                                    std::uint32_t post_population, std::uint32_t pre_size,
-                                   std::vector<SynapseSpec> specs, Storage storage)
+                                   std::vector<SynapseSpec> specs, Storage storage,
+                                   const std::vector<GroupKey>* groups)
     : name_(std::move(name)), pre_population_(pre_population), post_population_(post_population) {
   // Uniform weights: every weight the same float, bit for bit (so -0 and +0 differ, and NaN
   // never matches: such projections keep per-synapse weights).
@@ -48,6 +50,29 @@ StaticProjection::StaticProjection(std::string name, std::uint32_t pre_populatio
       return specs[x].delay_ms < specs[y].delay_ms;
     });
     row_begin_[pre] = static_cast<std::uint32_t>(groups_.size());
+    if (groups != nullptr) {
+      // The given groups of this row, each with its synapses (none if another rank has them).
+      auto key = std::lower_bound(groups->begin(), groups->end(), GroupKey{pre, -std::numeric_limits<double>::infinity()});
+      auto it = first;
+      for (; key != groups->end() && key->pre == pre; ++key) {
+        groups_.push_back({key->delay_ms, stored});
+        for (; it != last && specs[*it].delay_ms == key->delay_ms; ++it) {
+          const SynapseSpec& s = specs[*it];
+          if (it != first && specs[*(it - 1)].delay_ms == s.delay_ms && s.post < specs[*(it - 1)].post)
+            targets_sorted_ = false;
+          if (uniform_)
+            targets_.push_back(s.post);
+          else
+            synapses_.push_back({s.post, s.weight});
+          ++stored;
+        }
+      }
+      if (it != last)
+        throw std::logic_error("projection '" + name_ + "': a synapse's delay group is not among the given groups");
+      if (groups_.size() >= (1ull << 32) - 1)
+        throw std::length_error("projection '" + name_ + "' has more than 2^32 delay groups");
+      continue;
+    }
     for (auto it = first; it != last; ++it) {
       const SynapseSpec& s = specs[*it];
       if (it == first || s.delay_ms != groups_.back().delay_ms)

@@ -35,6 +35,18 @@ struct SynapseSpec {
   double delay_ms;
 };
 
+// A delay group's key: its presynaptic neuron and delay. A rank of a distributed build keeps
+// only the synapses onto its own neurons but every group of the whole projection (possibly
+// empty here), so that group numbers, which delivery events carry, are the same on every rank.
+struct GroupKey {
+  std::uint32_t pre;
+  double delay_ms;
+  friend bool operator<(const GroupKey& a, const GroupKey& b) {
+    return a.pre != b.pre ? a.pre < b.pre : a.delay_ms < b.delay_ms;
+  }
+  friend bool operator==(const GroupKey& a, const GroupKey& b) { return a.pre == b.pre && a.delay_ms == b.delay_ms; }
+};
+
 // Read-only view of a projection's synapses in storage order, for either storage: element k
 // is {target, weight} by value.
 class SynapseView {
@@ -65,13 +77,17 @@ class StaticProjection {
 
   // Flattens specs (any order) into rows grouped by delay. Within a group, synapses keep
   // their order in `specs`, so the result is a deterministic function of the input order.
+  // With `groups` (sorted, unique; every spec's key among them): exactly these groups, in
+  // this order, some possibly empty (a distributed build's part of a projection, GroupKey).
   StaticProjection(std::string name, std::uint32_t pre_population, std::uint32_t post_population,
-                   std::uint32_t pre_size, std::vector<SynapseSpec> specs, Storage storage = Storage::Auto);
+                   std::uint32_t pre_size, std::vector<SynapseSpec> specs, Storage storage = Storage::Auto,
+                   const std::vector<GroupKey>* groups = nullptr);
 
   const std::string& name() const { return name_; }
   std::uint32_t pre_population() const { return pre_population_; }
   std::uint32_t post_population() const { return post_population_; }
   std::uint64_t synapse_count() const { return groups_.back().first; }
+  std::uint32_t pre_size() const { return static_cast<std::uint32_t>(row_begin_.size() - 1); }
   // True when the weights are stored once (every synapse has weight uniform_weight()).
   bool has_uniform_weight() const { return uniform_; }
   float uniform_weight() const { return uniform_weight_; }

@@ -10,9 +10,10 @@ namespace ionspike {
 
 StdpProjection::StdpProjection(std::string name, std::uint32_t pre_population, std::uint32_t post_population,
                                std::uint32_t pre_size, std::uint32_t post_size, std::vector<SynapseSpec> specs,
-                               StdpRule rule, bool inhibitory, std::optional<DopamineModulation> dopamine)
+                               StdpRule rule, bool inhibitory, std::optional<DopamineModulation> dopamine,
+                               const std::vector<GroupKey>* groups)
     : table_(std::move(name), pre_population, post_population, pre_size, std::move(specs),
-             StaticProjection::Storage::PerSynapseWeights),
+             StaticProjection::Storage::PerSynapseWeights, groups),
       rule_(rule),
       sign_(inhibitory ? -1.0 : 1.0),
       tau_x_ms_(rule.has_triplet_terms() ? rule.tau_x_ms : 0.0),

@@ -56,12 +56,14 @@ class StdpProjection {
   // specs: initial weights signed, magnitudes within [rule.w_min, rule.w_max] (validated).
   StdpProjection(std::string name, std::uint32_t pre_population, std::uint32_t post_population,
                  std::uint32_t pre_size, std::uint32_t post_size, std::vector<SynapseSpec> specs, StdpRule rule,
-                 bool inhibitory, std::optional<DopamineModulation> dopamine = std::nullopt);
+                 bool inhibitory, std::optional<DopamineModulation> dopamine = std::nullopt,
+                 const std::vector<GroupKey>* groups = nullptr);  // as for StaticProjection
 
   const std::string& name() const { return table_.name(); }
   std::uint32_t pre_population() const { return table_.pre_population(); }
   std::uint32_t post_population() const { return table_.post_population(); }
   std::uint64_t synapse_count() const { return table_.synapse_count(); }
+  std::uint32_t pre_size() const { return table_.pre_size(); }
   const StdpRule& rule() const { return rule_; }
   bool inhibitory() const { return sign_ < 0.0; }
 

@@ -361,9 +361,17 @@ Observed observe(Simulator& sim) {
   o.spike_count = sim.counters().spikes;
   o.events = sim.counters().events;
   o.synaptic_events = sim.counters().synaptic_events;
-  for (const StdpProjection& proj : net.stdp_projections) {
+  for (std::size_t j = 0; j < net.stdp_projections.size(); ++j) {
     o.stdp_weights.emplace_back();
-    for (const StaticSynapse& s : proj.synapses()) o.stdp_weights.back().push_back(s.weight);
+    // A distributed build's STDP projection holds one rank's synapses; rank 0 has the whole
+    // table after consolidation (the other ranks observe none).
+    if (net.distribution && net.distribution->stdp_local[j]) {
+      if (j < net.distribution->gathered_stdp.size() && net.distribution->gathered_stdp[j])
+        for (const StaticSynapse& s : net.distribution->gathered_stdp[j]->synapses)
+          o.stdp_weights.back().push_back(s.weight);
+      continue;
+    }
+    for (const StaticSynapse& s : net.stdp_projections[j].synapses()) o.stdp_weights.back().push_back(s.weight);
   }
   for (const EisProjection& proj : net.eis_projections) {
     o.eis_state.emplace_back();
@@ -410,11 +418,23 @@ std::vector<std::string> on_ranks(std::uint32_t ranks,
 
 // Runs `text` as `ranks` ranks (threads of this process, LocalRankGroup), each with
 // `threads` threads, to each of `stops`; returns what every rank observed.
+// per_rank_synapses: each rank builds only its synapses (BuildOptions); `stored` then gets each
+// rank's stored synapse count and `whole` the network's.
 std::vector<Observed> run_distributed(const std::string& text, std::uint32_t ranks, std::uint32_t threads,
-                                      const std::vector<double>& stops) {
+                                      const std::vector<double>& stops, bool per_rank_synapses = false,
+                                      std::vector<std::uint64_t>* stored = nullptr,
+                                      std::vector<std::uint64_t>* whole = nullptr) {
   std::vector<Observed> observed(ranks);
+  if (stored) stored->assign(ranks, 0);
+  if (whole) whole->assign(ranks, 0);
   const std::vector<std::string> errors = on_ranks(ranks, [&](std::uint32_t r, std::shared_ptr<RankExchange> exchange) {
-    Simulator sim = simulator(text, threads);
+    Simulator sim = per_rank_synapses
+                        ? Simulator(build_network(parse_network_text(text, "test.pbtxt"), nullptr,
+                                                  BuildOptions{ranks, r, threads}))
+                        : simulator(text, threads);
+    sim.set_threads(threads);
+    if (stored) (*stored)[r] = sim.network().stored_synapse_count();
+    if (whole) (*whole)[r] = sim.network().synapse_count();
     sim.set_rank_exchange(exchange);
     if (!sim.parallel_obstacle().empty()) throw std::runtime_error(sim.parallel_obstacle());
     for (double t : stops)
@@ -468,6 +488,71 @@ TEST_CASE("distributed run: every rank records the single-process spikes, sample
   }
 }
 
+TEST_CASE("distributed run: each rank builds only the synapses onto its neurons, and every output is the "
+          "single-process one", "[parallel][ranks]") {
+  struct Distributed {
+    std::string label;
+    std::string text;
+    std::vector<double> stops;
+    bool shared;  // whether each rank should hold well below the whole network's synapses
+  };
+  const std::vector<Case> cases = parallel_cases();
+  const std::vector<Distributed> runs = {
+      {cases[0].label, cases[0].text, {60.0}, true},
+      {"mixed populations, in pieces", mixed_text(), {0.0, 33.3, 33.3, 80.0}, true},
+      {cases[2].label, cases[2].text, {40.0}, true},
+      {cases[5].label, cases[5].text, {300.0}, false},
+      {"EIS mixed, in pieces", eis_mixed_text(), {0.3, 21.05, 50.0}, false},
+      // More than 64 blocks of 1024 targets (generated and merged in batches of 64), STDP
+      // with a delay per synapse (nearly every synapse its own group).
+      {"70 000 targets, STDP with continuous delays", R"(
+format_version: 1
+simulation { seed: 5 min_delay_ms: 0.1 }
+populations { name: "src" size: 2000 poisson_source { rate_Hz: 50 } }
+populations { name: "big" size: 70000 lif_exp { tau_m_ms: 20 c_m_pF: 200 e_l_mV: -60 v_th_mV: -50 v_reset_mV: -60
+  t_ref_ms: 2 tau_syn_ex_ms: 5 tau_syn_in_ms: 10 v_init_mV { uniform { low: -60 high: -50 } } } }
+projections { name: "src_big" pre: "src" post: "big" fixed_in_degree { k: 4 } weight_pA { uniform { low: 100 high: 400 } }
+  delay_ms { uniform { low: 1 high: 2 } }
+  stdp { tau_plus_ms: 20 tau_minus_ms: 20 a2_plus: 0.02 a2_minus: 0.021 w_min_pA: 0 w_max_pA: 500
+    pairing: ALL_TO_ALL weight_dependence: ADDITIVE } }
+projections { name: "big_big" pre: "big" post: "big" fixed_in_degree { k: 2 } weight_pA { constant: 150 } delay_ms { constant: 1.5 } }
+spike_recorders { name: "spikes" }
+)", {12.0}, true},
+  };
+  for (const Distributed& d : runs) {
+    INFO(d.label);
+    Simulator serial = simulator(d.text, 1);
+    for (double t : d.stops) REQUIRE(serial.run_until(t));
+    const Observed expected = observe(serial);
+    const std::uint64_t whole = serial.network().synapse_count();
+    REQUIRE(expected.spike_count > 0);
+    for (const auto& [ranks, threads] : {std::pair{2u, 1u}, std::pair{3u, 1u}, std::pair{2u, 2u}}) {
+      INFO(ranks << " ranks of " << threads << " threads");
+      std::vector<std::uint64_t> stored, counted;
+      const std::vector<Observed> observed = run_distributed(d.text, ranks, threads, d.stops, true, &stored, &counted);
+      std::uint64_t stored_sum = 0;
+      for (std::uint32_t r = 0; r < ranks; ++r) {
+        INFO("rank " << r << " stores " << stored[r] << " of " << whole << " synapses");
+        CHECK(counted[r] == whole);
+        stored_sum += stored[r];
+        if (d.shared) CHECK(stored[r] < whole * 3 / 4);
+        CHECK(observed[r].spikes == expected.spikes);
+        CHECK(observed[r].samples == expected.samples);
+        CHECK(observed[r].events == expected.events);
+        CHECK(observed[r].synaptic_events == expected.synaptic_events);
+        CHECK(observed[r].eis_state == expected.eis_state);
+        CHECK(observed[r].eis_energy_fJ == expected.eis_energy_fJ);
+        CHECK(observed[r].eis_readouts == expected.eis_readouts);
+        if (r == 0) CHECK(observed[r].stdp_weights == expected.stdp_weights);
+      }
+      // Each synapse is stored once over the ranks, except those of projections kept whole
+      // (connection lists, EIS), stored by every rank.
+      if (d.shared) CHECK(stored_sum < whole + whole / 100);
+      CHECK(stored_sum >= whole);
+    }
+  }
+}
+
 TEST_CASE("distributed run: a failure on one rank ends the run on every rank", "[parallel][ranks]") {
   // The runaway neuron (it would fire twice at one time) lives in one rank's shard: that rank
   // throws its error, the others learn of it at the window's end and throw too; none waits.
@@ -493,14 +578,39 @@ void must(bool condition) {
 
 }  // namespace
 
+TEST_CASE("distributed run: a per-rank build runs only as the rank and threads it was built for",
+          "[parallel][ranks]") {
+  const LoadedNetwork loaded = parse_network_text(parallel_cases()[0].text, "test.pbtxt");
+  {
+    INFO("one process");
+    Simulator sim(build_network(loaded, nullptr, BuildOptions{2, 0, 1u}));
+    REQUIRE(sim.network().distribution);
+    CHECK(sim.network().stored_synapse_count() < sim.network().synapse_count());
+    CHECK_THROWS_WITH(sim.run_until(1.0), Catch::Contains("built for rank 0 of 2"));
+  }
+  {
+    INFO("other threads, another rank");
+    const auto errors = on_ranks(2, [&](std::uint32_t r, std::shared_ptr<RankExchange> ranks) {
+      Simulator sim(build_network(loaded, nullptr, BuildOptions{2, 1 - r, 1u}));
+      sim.set_rank_exchange(ranks);
+      sim.set_threads(r == 0 ? 2 : 1);
+      sim.run_until(1.0);
+    });
+    for (const std::string& e : errors) CHECK_THAT(e, Catch::Contains("built for rank"));
+  }
+  CHECK_THROWS_AS(build_network(loaded, nullptr, BuildOptions{2, 2, 1u}), std::invalid_argument);
+}
+
 TEST_CASE("distributed run: checkpointed in parts and resumed, every rank ends in the single-process state",
           "[parallel][ranks][checkpoint]") {
   const auto dir = std::filesystem::temp_directory_path() / ("ionspike_test_distributed_ckpt_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::filesystem::path manifest = dir / "my run.ckpt";  // (a space in the name)
-  for (const auto& [label, text] : {std::pair{std::string("mixed populations"), mixed_text()},
-                                    std::pair{std::string("EIS mixed"), eis_mixed_text()}}) {
+  for (const auto& [label, text, per_rank] : {std::tuple{std::string("mixed populations"), mixed_text(), false},
+                                              std::tuple{std::string("EIS mixed"), eis_mixed_text(), false},
+                                              std::tuple{std::string("mixed populations, per-rank synapses"),
+                                                         mixed_text(), true}}) {
     INFO(label);
     const double t_stop = 50.0;
     Simulator serial = simulator(text, 1);
@@ -511,8 +621,10 @@ TEST_CASE("distributed run: checkpointed in parts and resumed, every rank ends i
     loaded.message.mutable_simulation()->set_threads(2);
     // Two checkpoints by 2 ranks of 2 threads: the parts alternate between generations and the
     // older generation's parts are removed once the manifest names the newer.
+    // (per_rank: each rank builds only its synapses, and the resumed ranks again.)
     const std::vector<std::string> saved = on_ranks(2, [&](std::uint32_t r, std::shared_ptr<RankExchange> ranks) {
-      Simulator sim(build_network(loaded));
+      Simulator sim(build_network(loaded, nullptr, per_rank ? BuildOptions{2, r, 2u} : BuildOptions{}));
+      must(!per_rank || sim.network().stored_synapse_count() < sim.network().synapse_count() * 3 / 4);
       sim.set_rank_exchange(ranks);
       must(sim.run_until(12.5));
       save_checkpoint(sim, loaded.message, "test.pbtxt", 0.0, manifest);
@@ -534,6 +646,7 @@ TEST_CASE("distributed run: checkpointed in parts and resumed, every rank ends i
     const std::vector<std::string> resumed = on_ranks(2, [&](std::uint32_t r, std::shared_ptr<RankExchange> ranks) {
       ResumedSimulation run = resume_checkpoint(manifest, {}, {}, ranks);
       must(run.simulator.distributed());
+      must(per_rank == (run.simulator.network().distribution && run.simulator.network().distribution->any_local()));
       must(run.simulator.run_until(t_stop));
       run.simulator.consolidate_plastic_synapses();
       observed[r] = observe(run.simulator);
@@ -543,6 +656,8 @@ TEST_CASE("distributed run: checkpointed in parts and resumed, every rank ends i
       INFO("rank " << r);
       CHECK(observed[r].spikes == expected.spikes);
       CHECK(observed[r].samples == expected.samples);
+      // A per-rank build's STDP weights are whole on rank 0 only (gathered for the outputs).
+      if (per_rank && r > 0) observed[r].stdp_weights = expected.stdp_weights;
       CHECK(observed[r] == expected);
     }
   }

@@ -16,6 +16,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <limits>
 #include <memory>
@@ -175,19 +176,34 @@ int simulate(Simulator& sim, const pb::Network& message, const std::string& netw
   return 128 + signal;
 }
 
+// The process's peak resident memory (VmHWM of /proc/self/status), or "unknown".
+std::string peak_memory() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return line.substr(line.find_first_not_of(" \t", 6));
+  return "unknown";
+}
+
 int cmd_run(const std::string& file, const SimulationOverrides& overrides, const CheckpointOptions& checkpoint,
-            const std::shared_ptr<RankExchange>& ranks) {
+            const std::shared_ptr<RankExchange>& ranks, bool whole_network) {
   const auto t0 = Clock::now();
   LoadedNetwork loaded = load_network_file(file);
   apply_overrides(loaded.message, overrides);
   if (checkpoint.every_ms && !(*checkpoint.every_ms > 0.0 && std::isfinite(*checkpoint.every_ms)))
     throw InputError({"command line"}, "--checkpoint-every", "must be a finite time > 0 ms");
   BuildNotes notes;
-  RuntimeNetwork network = build_network(loaded, &notes);
+  // Across MPI ranks each rank builds only the synapses onto its own neurons (BuildOptions).
+  BuildOptions build;
+  if (ranks && ranks->ranks() > 1 && !whole_network) build = {ranks->ranks(), ranks->rank(), std::nullopt};
+  RuntimeNetwork network = build_network(loaded, &notes, build);
   for (const std::string& w : notes.warnings) spdlog::warn("{}", w);
   const double build_s = seconds_since(t0);
   spdlog::info("built {} neurons, {} synapses in {:.3f} s", network.neuron_count(), network.synapse_count(),
                build_s);
+  if (network.distribution && network.distribution->any_local())
+    spdlog::info("rank {} of {} stores {} of the {} synapses (peak memory so far {})", network.distribution->rank,
+                 network.distribution->ranks, network.stored_synapse_count(), network.synapse_count(),
+                 peak_memory());
   refuse_output_dir(network.settings.output_dir, overrides.output_dir ? "command line" : file,
                     overrides.output_dir ? "--out" : "simulation.output_dir");
   Simulator sim(std::move(network));
@@ -241,6 +257,9 @@ int main(int argc, char** argv) {
   run->add_option("--checkpoint-every", checkpoint.every_ms,
                   "write a checkpoint every MS of simulated time (and at the end; SIGINT/SIGTERM always write one)");
   run->add_option("--checkpoint", checkpoint.file, "checkpoint file (default: <output dir>/checkpoint.ckpt)");
+  bool whole_network = false;
+  run->add_flag("--whole-network", whole_network,
+                "under mpiexec: every rank builds every synapse (default: each rank only those onto its neurons)");
 
   std::string checkpoint_path;
   ResumeChanges resume_changes;
@@ -307,7 +326,7 @@ int main(int argc, char** argv) {
     return code;
   };
   try {
-    if (run->parsed()) return cmd_run(network_file, overrides, checkpoint, ranks);
+    if (run->parsed()) return cmd_run(network_file, overrides, checkpoint, ranks, whole_network);
     if (resume->parsed()) return cmd_resume(checkpoint_path, resume_changes, checkpoint, ranks);
     if (presets->parsed()) return cmd_presets();
     if (demo->parsed()) return cmd_demo(demo_out);
