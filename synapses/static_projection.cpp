@@ -42,6 +42,17 @@ StaticProjection::StaticProjection(std::string name, std::uint32_t pre_populatio
   else
     synapses_.reserve(specs.size());
   std::uint64_t stored = 0;
+  const auto store = [&](const SynapseSpec& s) {
+    if (uniform_)
+      targets_.push_back(s.post);
+    else
+      synapses_.push_back({s.post, s.weight});
+    ++stored;
+  };
+  const auto check_group_count = [&] {
+    if (groups_.size() >= (1ull << 32) - 1)
+      throw std::length_error("projection '" + name_ + "' has more than 2^32 delay groups");
+  };
   row_begin_.assign(static_cast<std::size_t>(pre_size) + 1, 0);
   for (std::uint32_t pre = 0; pre < pre_size; ++pre) {
     const auto first = order.begin() + static_cast<std::ptrdiff_t>(row_count[pre]);
@@ -60,17 +71,12 @@ StaticProjection::StaticProjection(std::string name, std::uint32_t pre_populatio
           const SynapseSpec& s = specs[*it];
           if (it != first && specs[*(it - 1)].delay_ms == s.delay_ms && s.post < specs[*(it - 1)].post)
             targets_sorted_ = false;
-          if (uniform_)
-            targets_.push_back(s.post);
-          else
-            synapses_.push_back({s.post, s.weight});
-          ++stored;
+          store(s);
         }
       }
       if (it != last)
         throw std::logic_error("projection '" + name_ + "': a synapse's delay group is not among the given groups");
-      if (groups_.size() >= (1ull << 32) - 1)
-        throw std::length_error("projection '" + name_ + "' has more than 2^32 delay groups");
+      check_group_count();
       continue;
     }
     for (auto it = first; it != last; ++it) {
@@ -79,14 +85,9 @@ StaticProjection::StaticProjection(std::string name, std::uint32_t pre_populatio
         groups_.push_back({s.delay_ms, stored});
       else if (s.post < specs[*(it - 1)].post)
         targets_sorted_ = false;
-      if (uniform_)
-        targets_.push_back(s.post);
-      else
-        synapses_.push_back({s.post, s.weight});
-      ++stored;
+      store(s);
     }
-    if (groups_.size() >= (1ull << 32) - 1)
-      throw std::length_error("projection '" + name_ + "' has more than 2^32 delay groups");
+    check_group_count();
   }
   row_begin_[pre_size] = static_cast<std::uint32_t>(groups_.size());
   groups_.push_back({0.0, stored});  // sentinel
