@@ -10,6 +10,7 @@
 
 #include "engine/atomic_file.hpp"
 #include "networks/checkpoint.pb.h"
+#include "networks/network_validator.hpp"
 
 namespace ionspike {
 namespace {
@@ -161,6 +162,12 @@ CheckpointContents read_checkpoint(std::istream& in, std::uint64_t size_bytes, c
     if (!(header.ranks() >= 2 && header.rank() < header.ranks()))
       reader.fail("the header's part (rank " + std::to_string(header.rank()) + " of " + std::to_string(header.ranks()) +
                   ") is not a rank r < R of R >= 2 ranks");
+    // A run's shards (ranks x threads) number at most 2^20 (engine/parallel_run.cpp).
+    if (header.build_threads() > kMaxThreads ||
+        std::uint64_t{header.ranks()} * std::max(1u, header.build_threads()) > (1u << 20))
+      reader.fail("the header's part (" + std::to_string(header.ranks()) + " ranks of " +
+                  std::to_string(header.build_threads()) + " build threads) is above " + std::to_string(kMaxThreads) +
+                  " threads or 2^20 shards");
     out.part = {header.rank(), header.ranks(), header.build_threads()};
   }
   ck::CheckpointField record;

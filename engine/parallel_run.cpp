@@ -112,7 +112,14 @@ std::shared_ptr<ParallelPlan> plan_populations(const std::vector<std::unique_ptr
   if (threads < 1 || shards_per_thread < 1 || ranks < 1 || rank >= ranks)
     throw std::invalid_argument("make_parallel_plan: needs at least one thread, one shard per thread, and a rank "
                                 "below the rank count");
-  const std::uint32_t shards = ranks * threads * shards_per_thread;
+  // Shards are numbered in 32 bits; a product beyond that (a corrupt checkpoint's thread
+  // count, say) is refused, not wrapped.
+  const std::uint64_t shard_count = std::uint64_t{ranks} * threads * shards_per_thread;
+  if (shard_count > (1u << 20))
+    throw std::invalid_argument("make_parallel_plan: " + std::to_string(ranks) + " ranks x " + std::to_string(threads) +
+                                " threads x " + std::to_string(shards_per_thread) +
+                                " shards per thread is above 2^20 shards");
+  const auto shards = static_cast<std::uint32_t>(shard_count);
   auto plan = std::make_shared<ParallelPlan>();
   plan->threads = threads;
   plan->ranks = ranks;

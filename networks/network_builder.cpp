@@ -219,6 +219,10 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes, con
     throw std::invalid_argument("build_network: rank " + std::to_string(options.rank) + " of " +
                                 std::to_string(ranks) + " ranks");
   const std::uint32_t threads = options.threads.value_or(sim.threads());
+  if (ranks > (1u << 20) || threads < 1 || threads > kMaxThreads)
+    throw std::invalid_argument("build_network: BuildOptions needs rank < ranks <= 2^20 and threads in [1, " +
+                                std::to_string(kMaxThreads) + "], got rank " + std::to_string(options.rank) + " of " +
+                                std::to_string(ranks) + ", " + std::to_string(threads) + " threads");
   bool distribute = ranks > 1 && msg.neuromodulators_size() == 0;
   for (const pb::Projection& pr : msg.projections())
     if ((pr.has_stdp() && pr.stdp().has_dopamine()) || (pr.has_eis() && pr.eis().has_dopamine())) distribute = false;

@@ -302,6 +302,21 @@ TEST_CASE("corrupt or foreign checkpoint files are refused with the reason", "[c
     other = header;
     other.set_field_records(1u << 30);
     CHECK_THROWS_WITH(read_bytes(magic + record(other.SerializeAsString())), Catch::Contains("more field records"));
+    // A part of a run across ranks: rank below ranks, and no more shards than a plan allows
+    // (a thread count that would wrap the shard count must not reach the builder).
+    other = header;
+    other.set_rank(0);
+    other.set_ranks(2);
+    other.set_build_threads(2);
+    CHECK_NOTHROW(read_bytes(magic + record(other.SerializeAsString())));
+    other.set_rank(2);
+    CHECK_THROWS_WITH(read_bytes(magic + record(other.SerializeAsString())), Catch::Contains("rank 2 of 2"));
+    other.set_rank(0);
+    other.set_build_threads(1u << 31);
+    CHECK_THROWS_WITH(read_bytes(magic + record(other.SerializeAsString())), Catch::Contains("build threads"));
+    other.set_build_threads(1024);
+    other.set_ranks(4096);
+    CHECK_THROWS_WITH(read_bytes(magic + record(other.SerializeAsString())), Catch::Contains("2^20 shards"));
   }
   SECTION("a missing file") {
     CHECK_THROWS_WITH(resume_checkpoint(temp_file("none.ckpt")), Catch::Contains("cannot open"));
