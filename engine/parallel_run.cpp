@@ -857,6 +857,10 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
     }
     exchange();
     arrivals_pending = record();
+    // The tail's spikes come after every window; they arrive after t_stop (t_spike > t_stop -
+    // step, delays longer than the step), but possibly before the last window's end, which
+    // may lie up to L beyond t_stop: the routing's check starts from t_stop.
+    last_window_end_ms = std::min(last_window_end_ms, t_stop_ms);
   };
 
   // Gather: the window's spikes, counters, the last event, slices, pending events, trace copies.

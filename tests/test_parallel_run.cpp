@@ -777,3 +777,21 @@ TEST_CASE("distributed run: a network run whole on every rank stops at one event
   CHECK(stopped_ms[0] == stopped_ms[1]);
   for (std::uint32_t r = 0; r < 2; ++r) CHECK(first_difference(ended[r], expected).empty());
 }
+
+TEST_CASE("distributed run: spikes of the steps in the rounding slack of t_stop are routed at the run's end",
+          "[ranks]") {
+  // At t_stop = 2553.2 ms the plastic Brunel network's step k * dt = 2553.2000000000003 ms
+  // belongs to the run (rounding slack) and emits a spike at 2553.194 ms; across ranks that
+  // step is handled after the last window (run_tail), whose end lay beyond the spike's
+  // arrival (found by the CI's SIGTERM test, which stopped at 2053.2 ms and resumed 500 ms).
+  const std::string text = example("brunel_plastic_stdp.pbtxt");
+  Simulator serial = simulator(text, 1);
+  REQUIRE(serial.run_until(2553.2));
+  const Observed expected = observe(serial);
+  const std::vector<Observed> observed = run_distributed(text, 2, 1, {2553.2});
+  for (std::uint32_t r = 0; r < 2; ++r) {
+    INFO("rank " << r);
+    check_same_run(observed[r], expected);
+    CHECK(observed[r] == expected);
+  }
+}
