@@ -14,21 +14,10 @@ namespace ionspike {
 
 namespace {
 
-// Runs `work` on this rank and agrees with the other ranks whether any failed: then every
-// rank throws (its own error, or one naming `what` for the ranks that did not fail), so that
-// no rank goes on to wait in a collective the others never reach.
+// Runs `work` on every rank; a failure on any rank throws on every rank.
 template <class Work>
 void on_every_rank(RankExchange& ranks, const std::string& what, const Work& work) {
-  std::exception_ptr failure;
-  try {
-    work();
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  if (ranks.any_rank(failure != nullptr)) {
-    if (failure) std::rethrow_exception(failure);
-    throw FailedOnAnotherRank(what + ": failed on another rank (see its message)");
-  }
+  run_on_every_rank(ranks, work, what + ": failed on another rank (see its message)");
 }
 
 }  // namespace

@@ -743,16 +743,7 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
   // together and none waits in a collective the others never reach.
   const auto agreed = [&](const auto& work, const std::string& where) {
     if (world == nullptr) return work();
-    std::exception_ptr failure;
-    try {
-      work();
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    if (world->any_rank(failure != nullptr)) {
-      if (failure) std::rethrow_exception(failure);
-      throw FailedOnAnotherRank("distributed run: another rank failed " + where);
-    }
+    run_on_every_rank(*world, work, "distributed run: another rank failed " + where);
   };
   const auto run_windows = [&] {
     for (;;) {

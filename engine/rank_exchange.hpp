@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -51,5 +52,22 @@ class RankExchange {
   // Wall seconds spent inside the collectives so far (waiting for other ranks included).
   virtual double communication_seconds() const = 0;
 };
+
+// Runs `work` on this rank, then agrees with the other ranks whether it failed on any: if so,
+// every rank throws (the failing ones their own error, the others FailedOnAnotherRank with
+// `failed_elsewhere`), so that no rank goes on to wait in a collective the others never reach.
+template <class Work>
+void run_on_every_rank(RankExchange& ranks, const Work& work, const std::string& failed_elsewhere) {
+  std::exception_ptr failure;
+  try {
+    work();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (ranks.any_rank(failure != nullptr)) {
+    if (failure) std::rethrow_exception(failure);
+    throw FailedOnAnotherRank(failed_elsewhere);
+  }
+}
 
 }  // namespace ionspike
