@@ -11,6 +11,9 @@
 #include <string>
 #include <type_traits>
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include "engine/rank_exchange.hpp"
 #include "engine/simulator.hpp"
 #include "engine/thread_team.hpp"
@@ -389,21 +392,59 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
   };
   // Samplers of sliced populations: which of a sampler's neurons (synapses) each shard samples
   // (positions in its row, and their numbers).
+  // A conductance recorder names synapses by their index in the whole projection; an EIS part
+  // (a distributed build) stores only this rank's, so the rank places those (sampled by their
+  // storage index) and learns from the other ranks which positions of each row their shards
+  // fill (one allgather).
   std::vector<std::vector<std::vector<std::uint32_t>>> sample_positions(samplers), sample_neurons(samplers);
+  bool parts_sampled = false;
   for (std::uint32_t r = 0; r < samplers; ++r) {
     // Every sampler's rows are assembled after each window (those of whole populations
     // too: in a distributed run the population's shard may be on another rank).
     const StateRecorder& rec = sampler(r);
     const std::uint32_t population = sampler_population(r);
+    const EisProjection* eis = r < n_state ? nullptr : &net.eis_projections[rec.population()];
     sample_positions[r].resize(shards);
     sample_neurons[r].resize(shards);
     for (std::uint32_t i = 0; i < rec.neurons().size(); ++i) {
-      const std::uint32_t item = rec.neurons()[i];
-      const std::uint32_t neuron =
-          r < n_state ? item : net.eis_projections[rec.population()].post_of(item);  // a synapse's target
+      std::uint32_t item = rec.neurons()[i];
+      if (eis != nullptr && eis->is_part()) {
+        parts_sampled = true;
+        const std::optional<std::uint64_t> k = eis->stored_index(item);
+        if (!k) continue;  // another rank's
+        item = static_cast<std::uint32_t>(*k);
+      }
+      const std::uint32_t neuron = eis != nullptr ? eis->post_of(item) : item;  // a synapse's target
       const std::uint32_t s = plan.shard_of(population, neuron);
       sample_positions[r][s].push_back(i);
       sample_neurons[r][s].push_back(item);
+    }
+  }
+  if (parts_sampled && world != nullptr) {
+    std::vector<std::byte> mine, all;
+    std::vector<std::size_t> offsets;
+    ByteWriter out{mine};
+    for (std::uint32_t r = n_state; r < samplers; ++r)
+      for (std::uint32_t s = first_local; s < end_local; ++s) out.array(sample_positions[r][s]);
+    world->allgather(mine, all, offsets);
+    for (std::uint32_t rank = 0; rank < plan.ranks; ++rank) {
+      if (rank == plan.rank) continue;
+      ByteReader in{all.data() + offsets[rank], all.data() + offsets[rank + 1]};
+      const std::uint32_t first = rank * (shards / plan.ranks), end = (rank + 1) * (shards / plan.ranks);
+      for (std::uint32_t r = n_state; r < samplers; ++r)
+        for (std::uint32_t s = first; s < end; ++s) {
+          std::vector<std::uint32_t>& positions = sample_positions[r][s];
+          if (net.eis_projections[sampler(r).population()].is_part()) {
+            in.array(positions);
+          } else {  // a whole projection: placed alike on every rank
+            std::vector<std::uint32_t> theirs;
+            in.array(theirs);
+            if (theirs != positions)
+              throw std::runtime_error("distributed run: rank " + std::to_string(rank) +
+                                       " samples other synapses (ranks with different networks)");
+          }
+        }
+      if (in.at != in.end) throw std::runtime_error("distributed run: rank " + std::to_string(rank) + " sent more sampled synapses than expected");
     }
   }
 
@@ -1051,6 +1092,87 @@ void gather_local_stdp_projections(RuntimeNetwork& net, RankExchange& world) {
   }
 }
 
+// A distributed build's EIS projections are parts (EisPart): rank 0 gathers every synapse's
+// read-out at t_ms, as the writer of the conductance files needs them. Each rank reads out its
+// own synapses (their targets are its neurons, whose histories it holds; every presynaptic spike
+// has been routed to it) and sends, per group, its count, then {target, G, energy} in storage
+// order, and the energy its synapses would spend after their last touches (exact sums, so the
+// total is the single-process one). Rank 0 concatenates each group's parts in rank order (the
+// design note of gather_local_stdp_projections).
+void gather_eis_parts(RuntimeNetwork& net, RankExchange& world, double t_ms) {
+  DistributedBuild& d = *net.distribution;
+  d.gathered_eis.assign(net.eis_projections.size(), nullptr);
+#pragma pack(push, 1)
+  struct ReadOut {
+    std::uint32_t post;
+    double g_nS, energy_fJ;
+  };
+#pragma pack(pop)
+  for (std::uint32_t j = 0; j < net.eis_projections.size(); ++j) {
+    const EisProjection& proj = net.eis_projections[j];
+    if (!proj.is_part()) continue;
+    const SpikeHistory& pre_spikes = net.pre_history(proj.pre_population());
+    const SpikeHistory& post_spikes = net.post_history(proj.post_population());
+    const std::uint32_t groups = proj.group_count();
+    std::vector<std::byte> mine, all;
+    std::vector<std::size_t> offsets;
+    {
+      std::vector<std::uint32_t> counts(groups);
+      for (std::uint32_t g = 0; g < groups; ++g)
+        counts[g] = static_cast<std::uint32_t>(proj.group_first(g + 1) - proj.group_first(g));
+      std::vector<ReadOut> read(proj.synapse_count());
+      tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, proj.pre_size()), [&](const auto& range) {
+        for (std::uint32_t pre = range.begin(); pre < range.end(); ++pre)
+          for (std::uint32_t g = proj.row_begin(pre); g < proj.row_end(pre); ++g)
+            for (std::uint64_t k = proj.group_first(g); k < proj.group_first(g + 1); ++k) {
+              const EisProjection::Readout now =
+                  proj.readout(k, pre, proj.group_delay_ms(g), t_ms, pre_spikes, post_spikes);
+              read[k] = {proj.post_of(k), now.g_nS, now.energy_fJ};
+            }
+      });
+      ByteWriter out{mine};
+      out.value(proj.energy_after_touches(t_ms, pre_spikes, post_spikes));
+      out.array(counts);
+      out.array(read);
+    }
+    world.gather_to_root(mine, all, offsets);
+    std::vector<std::byte>().swap(mine);
+    if (world.rank() != 0) continue;
+    const std::uint32_t ranks = world.ranks();
+    std::vector<std::vector<std::uint32_t>> rank_counts(ranks);
+    std::vector<std::vector<ReadOut>> rank_rows(ranks);
+    ExactEnergySum energy = proj.energy_sum();
+    for (std::uint32_t r = 0; r < ranks; ++r) {
+      ByteReader in{all.data() + offsets[r], all.data() + offsets[r + 1]};
+      energy.add(in.value<ExactEnergySum>());
+      in.array(rank_counts[r]);
+      in.array(rank_rows[r]);
+      if (rank_counts[r].size() != groups ||
+          std::accumulate(rank_counts[r].begin(), rank_counts[r].end(), std::uint64_t{0}) != rank_rows[r].size())
+        throw std::runtime_error("distributed run: rank " + std::to_string(r) + " sent another table of EIS projection '" +
+                                 proj.name() + "' than rank 0 holds");
+    }
+    std::vector<std::byte>().swap(all);
+    auto gathered = std::make_shared<DistributedBuild::GatheredEis>();
+    gathered->t_ms = t_ms;
+    gathered->energy = energy.value();
+    gathered->rows.reserve(proj.whole_synapse_count());
+    std::vector<std::uint64_t> cursor(ranks, 0);
+    for (std::uint32_t pre = 0; pre < proj.pre_size(); ++pre)
+      for (std::uint32_t g = proj.row_begin(pre); g < proj.row_end(pre); ++g)
+        for (std::uint32_t r = 0; r < ranks; ++r)
+          for (std::uint32_t i = 0; i < rank_counts[r][g]; ++i) {
+            const ReadOut& x = rank_rows[r][cursor[r]++];
+            gathered->rows.push_back({pre, x.post, proj.group_delay_ms(g), x.g_nS, x.energy_fJ});
+          }
+    if (gathered->rows.size() != proj.whole_synapse_count())
+      throw std::runtime_error("distributed run: the ranks hold " + std::to_string(gathered->rows.size()) +
+                               " synapses of EIS projection '" + proj.name() + "', which has " +
+                               std::to_string(proj.whole_synapse_count()));
+    d.gathered_eis[j] = std::move(gathered);
+  }
+}
+
 }  // namespace
 
 void consolidate_plastic_synapses(Simulator& sim, const ParallelPlan& plan) {
@@ -1086,6 +1208,7 @@ void consolidate_plastic_synapses(Simulator& sim, const ParallelPlan& plan) {
   ByteWriter out{mine};
   for (std::uint32_t s = plan.first_local_shard(); s < plan.end_local_shard(); ++s) {
     for (std::uint32_t j = 0; j < net.eis_projections.size(); ++j)
+      if (!net.eis_projections[j].is_part())
       for_each_range(net.eis_projections[j], n_static + j, s, [&](std::uint64_t first, std::uint64_t last) {
         for (std::uint64_t k = first; k < last; ++k) out.value(net.eis_projections[j].stored_state(k));
       });
@@ -1107,6 +1230,7 @@ void consolidate_plastic_synapses(Simulator& sim, const ParallelPlan& plan) {
     const std::uint32_t first = rank * (shards / plan.ranks), end = (rank + 1) * (shards / plan.ranks);
     for (std::uint32_t s = first; s < end; ++s) {
       for (std::uint32_t j = 0; j < net.eis_projections.size(); ++j)
+        if (!net.eis_projections[j].is_part())
         for_each_range(net.eis_projections[j], n_static + j, s, [&](std::uint64_t a, std::uint64_t b) {
           for (std::uint64_t k = a; k < b; ++k)
             net.eis_projections[j].set_stored_state(k, in.value<EisProjection::StoredState>());
@@ -1128,7 +1252,10 @@ void consolidate_plastic_synapses(Simulator& sim, const ParallelPlan& plan) {
     }
     if (in.at != in.end) throw std::runtime_error("distributed run: rank " + std::to_string(rank) + " sent more synapse state than it owns");
   }
-  if (net.distribution) gather_local_stdp_projections(net, *world);
+  if (net.distribution) {
+    gather_local_stdp_projections(net, *world);
+    gather_eis_parts(net, *world, sim.time_ms());
+  }
 }
 
 }  // namespace ionspike

@@ -32,6 +32,16 @@ std::string json_escape(const std::string& in) {
   return out;
 }
 
+// The read-outs rank 0 gathered for EIS projection j if it is a part of a distributed build
+// (null for a whole projection); throws std::logic_error if they are missing.
+const DistributedBuild::GatheredEis* gathered_eis(const RuntimeNetwork& net, std::size_t j) {
+  if (!net.eis_projections[j].is_part()) return nullptr;
+  if (!net.distribution || j >= net.distribution->gathered_eis.size() || !net.distribution->gathered_eis[j])
+    throw std::logic_error("EIS projection '" + net.eis_projections[j].name() + "' holds one rank's synapses; "
+                           "rank 0 reports and writes it after Simulator::consolidate_plastic_synapses()");
+  return net.distribution->gathered_eis[j].get();
+}
+
 }  // namespace
 
 RunReport make_report(const Simulator& sim, std::string network_file, double build_s, double run_s) {
@@ -68,11 +78,17 @@ RunReport make_report(const Simulator& sim, std::string network_file, double bui
     }
   }
   r.mean_rate_Hz = seconds > 0 && neuron_count > 0 ? neuron_spikes / (neuron_count * seconds) : 0.0;
-  for (const EisProjection& proj : net.eis_projections)
-    r.eis.push_back({proj.name(), proj.synapse_count(),
-                     proj.energy_until(sim.time_ms(), net.pre_history(proj.pre_population()),
-                                       net.post_history(proj.post_population())),
+  for (std::size_t j = 0; j < net.eis_projections.size(); ++j) {
+    const EisProjection& proj = net.eis_projections[j];
+    const DistributedBuild::GatheredEis* gathered = gathered_eis(net, j);
+    if (gathered != nullptr && gathered->t_ms != sim.time_ms())
+      throw std::logic_error("make_report: EIS projection '" + proj.name() + "' was gathered at another time than now");
+    r.eis.push_back({proj.name(), proj.whole_synapse_count(),
+                     gathered != nullptr ? gathered->energy
+                                         : proj.energy_until(sim.time_ms(), net.pre_history(proj.pre_population()),
+                                                             net.post_history(proj.post_population())),
                      proj.parameters().account_energy});
+  }
   return r;
 }
 
@@ -113,33 +129,37 @@ std::string report_json(const RunReport& r) {
 // Conductance of every synapse of an EIS projection at t_ms, in storage order:
 // <name>.conductance.csv "pre,post,delay_ms,g_nS,energy_fJ" and .npy (pre <u4, post <u4,
 // delay_ms <f8, g_nS <f8, energy_fJ <f8); energy_fJ is the device energy of the run so far.
-void write_eis_conductances(const EisProjection& proj, double t_ms, const SpikeHistory& pre_spikes,
-                            const SpikeHistory& post_spikes, const std::filesystem::path& dir,
-                            const OutputFormats& formats) {
-#pragma pack(push, 1)
-  struct Row {
-    std::uint32_t pre, post;
-    double delay_ms, g_nS, energy_fJ;
-  };
-#pragma pack(pop)
-  // Every synapse integrated to t_ms (read-only): in parallel over rows, up to tbb's allowed
-  // parallelism (write_outputs: the run's thread count).
-  std::vector<Row> rows(proj.synapse_count());
-  tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, proj.pre_size()), [&](const auto& range) {
-    for (std::uint32_t pre = range.begin(); pre < range.end(); ++pre)
-      for (std::uint32_t g = proj.row_begin(pre); g < proj.row_end(pre); ++g) {
-        const double delay_ms = proj.group_delay_ms(g);
-        for (std::uint64_t k = proj.group_first(g); k < proj.group_first(g + 1); ++k) {
-          const EisProjection::Readout now = proj.readout(k, pre, delay_ms, t_ms, pre_spikes, post_spikes);
-          rows[k] = {pre, proj.post_of(k), delay_ms, now.g_nS, now.energy_fJ};
+// A part of a distributed build (one rank's synapses) is written from `gathered`, the read-outs
+// rank 0 assembled (DistributedBuild::gathered_eis).
+using EisRow = DistributedBuild::GatheredEis::Row;
+static_assert(sizeof(EisRow) == 32, "the .npy records are packed: pre, post, delay_ms, g_nS, energy_fJ");
+void write_eis_conductances(const EisProjection& proj, const DistributedBuild::GatheredEis* gathered, double t_ms,
+                            const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
+                            const std::filesystem::path& dir, const OutputFormats& formats) {
+  std::vector<EisRow> computed;
+  if (gathered == nullptr) {
+    // Every synapse integrated to t_ms (read-only): in parallel over rows, up to tbb's allowed
+    // parallelism (write_outputs: the run's thread count).
+    computed.resize(proj.synapse_count());
+    tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, proj.pre_size()), [&](const auto& range) {
+      for (std::uint32_t pre = range.begin(); pre < range.end(); ++pre)
+        for (std::uint32_t g = proj.row_begin(pre); g < proj.row_end(pre); ++g) {
+          const double delay_ms = proj.group_delay_ms(g);
+          for (std::uint64_t k = proj.group_first(g); k < proj.group_first(g + 1); ++k) {
+            const EisProjection::Readout now = proj.readout(k, pre, delay_ms, t_ms, pre_spikes, post_spikes);
+            computed[k] = {pre, proj.post_of(k), delay_ms, now.g_nS, now.energy_fJ};
+          }
         }
-      }
-  });
+    });
+  } else if (gathered->t_ms != t_ms) {
+    throw std::logic_error("write_outputs: EIS projection '" + proj.name() + "' was gathered at another time than now");
+  }
+  const std::vector<EisRow>& rows = gathered != nullptr ? gathered->rows : computed;
   const std::string stem = proj.name() + ".conductance";
   if (formats.csv) {
     AtomicFile file(dir / (stem + ".csv"));
     file.stream() << "pre,post,delay_ms,g_nS,energy_fJ\n";
-    for (const Row& r : rows)
+    for (const EisRow& r : rows)
       file.stream() << fmt::format("{},{},{:.17g},{:.17g},{:.17g}\n", r.pre, r.post, r.delay_ms, r.g_nS, r.energy_fJ);
     file.commit();
   }
@@ -214,8 +234,9 @@ void write_outputs(const Simulator& sim, const std::filesystem::path& dir, RunRe
       rec.write(dir, f);
       add_files(rec.name());
     }
-  for (const EisProjection& proj : net.eis_projections) {
-    write_eis_conductances(proj, sim.time_ms(), net.pre_history(proj.pre_population()),
+  for (std::size_t j = 0; j < net.eis_projections.size(); ++j) {
+    const EisProjection& proj = net.eis_projections[j];
+    write_eis_conductances(proj, gathered_eis(net, j), sim.time_ms(), net.pre_history(proj.pre_population()),
                            net.post_history(proj.post_population()), dir, f);
     add_files(proj.name() + ".conductance");
   }

@@ -38,10 +38,11 @@ struct SimulationSettings {
 };
 
 // A network built for one rank of a distributed run (networks/network_builder.hpp,
-// BuildOptions): the static and STDP projections built from connectors keep only the synapses
-// onto the targets of this rank's shards (the plan of make_parallel_plan for `ranks`, `rank`
-// and `threads`, one shard per thread), but every delay group of the whole projection (so group
-// numbers agree over the ranks; GroupKey). Synapse indices of such a projection are local.
+// BuildOptions): the static, STDP and EIS projections built from connectors keep only the
+// synapses onto the targets of this rank's shards (the plan of make_parallel_plan for `ranks`,
+// `rank` and `threads`, one shard per thread), but every delay group of the whole projection
+// (so group numbers agree over the ranks; GroupKey). Storage indices of such a projection are
+// local (an EIS part also knows each synapse's index in the whole projection: EisPart).
 struct DistributedBuild {
   std::uint32_t ranks = 1;
   std::uint32_t rank = 0;
@@ -52,6 +53,8 @@ struct DistributedBuild {
   // projection's synapse count.
   std::vector<bool> static_local, stdp_local;
   std::vector<std::uint64_t> static_synapses, stdp_synapses;
+  // Per EIS projection: whether it is a part (EisProjection::is_part; it knows its whole size).
+  std::vector<bool> eis_local;
   // Rank 0, after Simulator::consolidate_plastic_synapses: per local STDP projection, every
   // rank's synapses with their final weights in the single-process storage order, and the
   // whole size of each delay group (the groups' presynaptic neurons and delays are those of
@@ -61,9 +64,23 @@ struct DistributedBuild {
     std::vector<StaticSynapse> synapses;
   };
   std::vector<std::shared_ptr<const GatheredSynapses>> gathered_stdp;
+  // Rank 0, after consolidation: per EIS part, every synapse of the whole projection read out
+  // at `t_ms` (G and the device energy of the run so far) in the single-process storage order,
+  // and the projection's energy until then; null otherwise. For the outputs.
+  struct GatheredEis {
+    struct Row {
+      std::uint32_t pre, post;
+      double delay_ms, g_nS, energy_fJ;
+    };
+    double t_ms = 0.0;
+    std::vector<Row> rows;
+    EisEnergy energy;
+  };
+  std::vector<std::shared_ptr<const GatheredEis>> gathered_eis;
   bool any_local() const {
     for (bool b : static_local) if (b) return true;
     for (bool b : stdp_local) if (b) return true;
+    for (bool b : eis_local) if (b) return true;
     return false;
   }
 };

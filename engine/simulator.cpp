@@ -31,7 +31,7 @@ std::uint64_t RuntimeNetwork::synapse_count() const {
   std::uint64_t n = 0;
   for (std::size_t j = 0; j < projections.size(); ++j)
     n += distribution->static_local[j] ? distribution->static_synapses[j] : projections[j].synapse_count();
-  for (const auto& p : eis_projections) n += p.synapse_count();
+  for (const auto& p : eis_projections) n += p.whole_synapse_count();
   for (std::size_t j = 0; j < stdp_projections.size(); ++j)
     n += distribution->stdp_local[j] ? distribution->stdp_synapses[j] : stdp_projections[j].synapse_count();
   return n;

@@ -149,9 +149,44 @@ std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in) {
   return out;
 }
 
-std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in, std::uint32_t keep_begin,
-                                           std::uint32_t keep_end, std::vector<GroupKey>& groups,
-                                           std::uint64_t& generated) {
+namespace {
+
+// A delay group's key with the number of its synapses generated in all and onto targets below
+// the kept range (KeptSynapsePositions); plain GroupKey when those are not asked for.
+struct KeyCount {
+  GroupKey key;
+  std::uint64_t total;
+  std::uint64_t below;
+};
+const GroupKey& key_of(const GroupKey& k) { return k; }
+const GroupKey& key_of(const KeyCount& k) { return k.key; }
+void combine(GroupKey&, const GroupKey&) {}
+void combine(KeyCount& into, const KeyCount& k) {
+  into.total += k.total;
+  into.below += k.below;
+}
+GroupKey entry_of(const SynapseSpec& s, std::uint32_t, GroupKey*) { return {s.pre, s.delay_ms}; }
+KeyCount entry_of(const SynapseSpec& s, std::uint32_t keep_begin, KeyCount*) {
+  return {{s.pre, s.delay_ms}, 1, s.post < keep_begin ? 1u : 0u};
+}
+
+// Sorts by key and merges the entries of equal keys.
+template <class Entry>
+void sort_and_merge(std::vector<Entry>& entries) {
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return key_of(a) < key_of(b); });
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < entries.size(); ++i)
+    if (kept > 0 && key_of(entries[kept - 1]) == key_of(entries[i]))
+      combine(entries[kept - 1], entries[i]);
+    else
+      entries[kept++] = entries[i];
+  entries.resize(kept);
+}
+
+template <class Entry>
+std::vector<SynapseSpec> generate_part(const ConnectivityInput& in, std::uint32_t keep_begin, std::uint32_t keep_end,
+                                       std::vector<Entry>& keys_out, std::uint64_t& generated,
+                                       std::vector<std::uint64_t>* generation_index) {
   const pb::Projection& pr = *in.projection;
   if (pr.has_from_list())
     throw std::logic_error("generate_synapses: projection '" + pr.name() + "' is a connection list, kept whole");
@@ -160,18 +195,20 @@ std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in, std::uin
   const std::uint32_t blocks = (in.post_size + kConnectBlock - 1) / kConnectBlock;
   constexpr std::uint32_t kBatch = 64;
   std::vector<SynapseSpec> out;
-  groups.clear();
+  keys_out.clear();
   std::vector<std::vector<SynapseSpec>> kept(kBatch);
-  std::vector<std::vector<GroupKey>> keys(kBatch);
+  std::vector<std::vector<std::uint32_t>> kept_at(kBatch);  // positions of the kept in their block
+  std::vector<std::vector<Entry>> keys(kBatch);
   std::vector<std::uint64_t> counts(kBatch);
   generated = 0;
+  if (generation_index) generation_index->clear();
   for (std::uint32_t batch = 0; batch < blocks; batch += kBatch) {
     const std::uint32_t end = std::min(blocks, batch + kBatch);
     // A block's synapses and keys are scratch of its task; only the kept synapses and the
     // distinct keys stay (in vectors of exactly their size).
     tbb::parallel_for(tbb::blocked_range<std::uint32_t>(batch, end, 1), [&](const auto& range) {
       std::vector<SynapseSpec> block;
-      std::vector<GroupKey> block_keys;
+      std::vector<Entry> block_keys;
       for (std::uint32_t b = range.begin(); b != range.end(); ++b) {
         block.clear();
         RandomStream rng(in.seed, stream_name, b);
@@ -179,15 +216,21 @@ std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in, std::uin
         generate_block(in, make, first, std::min(first + kConnectBlock, in.post_size), rng, block);
         counts[b - batch] = block.size();
         block_keys.clear();
-        for (const SynapseSpec& syn : block) block_keys.push_back({syn.pre, syn.delay_ms});
-        std::sort(block_keys.begin(), block_keys.end());
-        block_keys.erase(std::unique(block_keys.begin(), block_keys.end()), block_keys.end());
+        for (const SynapseSpec& syn : block) block_keys.push_back(entry_of(syn, keep_begin, static_cast<Entry*>(nullptr)));
+        sort_and_merge(block_keys);
         keys[b - batch].assign(block_keys.begin(), block_keys.end());
         const auto local = [&](const SynapseSpec& syn) { return syn.post >= keep_begin && syn.post < keep_end; };
         std::vector<SynapseSpec>& mine = kept[b - batch];
         mine.clear();
         mine.reserve(static_cast<std::size_t>(std::count_if(block.begin(), block.end(), local)));
         std::copy_if(block.begin(), block.end(), std::back_inserter(mine), local);
+        if (generation_index) {
+          std::vector<std::uint32_t>& at = kept_at[b - batch];
+          at.clear();
+          at.reserve(mine.size());
+          for (std::uint32_t i = 0; i < block.size(); ++i)
+            if (local(block[i])) at.push_back(i);
+        }
       }
     });
     std::size_t batch_kept = 0, batch_keys = 0;
@@ -196,19 +239,44 @@ std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in, std::uin
       batch_keys += keys[b - batch].size();
     }
     out.reserve(out.size() + batch_kept);
-    groups.reserve(groups.size() + batch_keys);
+    keys_out.reserve(keys_out.size() + batch_keys);
+    if (generation_index) generation_index->reserve(generation_index->size() + batch_kept);
     for (std::uint32_t b = batch; b < end; ++b) {
+      if (generation_index)
+        for (std::uint32_t i : kept_at[b - batch]) generation_index->push_back(generated + i);
       generated += counts[b - batch];
       out.insert(out.end(), kept[b - batch].begin(), kept[b - batch].end());
       std::vector<SynapseSpec>().swap(kept[b - batch]);
-      groups.insert(groups.end(), keys[b - batch].begin(), keys[b - batch].end());
-      std::vector<GroupKey>().swap(keys[b - batch]);
+      std::vector<std::uint32_t>().swap(kept_at[b - batch]);
+      keys_out.insert(keys_out.end(), keys[b - batch].begin(), keys[b - batch].end());
+      std::vector<Entry>().swap(keys[b - batch]);
     }
-    std::sort(groups.begin(), groups.end());
-    groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+    sort_and_merge(keys_out);
   }
-  groups.shrink_to_fit();
+  keys_out.shrink_to_fit();
   out.shrink_to_fit();
+  return out;
+}
+
+}  // namespace
+
+std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in, std::uint32_t keep_begin,
+                                           std::uint32_t keep_end, std::vector<GroupKey>& groups,
+                                           std::uint64_t& generated, KeptSynapsePositions* positions) {
+  if (positions == nullptr) return generate_part(in, keep_begin, keep_end, groups, generated, nullptr);
+  std::vector<KeyCount> counted;
+  std::vector<SynapseSpec> out =
+      generate_part(in, keep_begin, keep_end, counted, generated, &positions->generation_index);
+  groups.clear();
+  groups.reserve(counted.size());
+  positions->part_first.clear();
+  positions->part_first.reserve(counted.size());
+  std::uint64_t whole_first = 0;  // of the group in the whole projection
+  for (const KeyCount& k : counted) {
+    groups.push_back(k.key);
+    positions->part_first.push_back(whole_first + k.below);
+    whole_first += k.total;
+  }
   return out;
 }
 

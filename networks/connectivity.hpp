@@ -32,12 +32,23 @@ std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in);
 // One rank's part (a distributed build, RuntimeNetwork::distribution): the synapses of
 // generate_synapses(in) onto targets in [keep_begin, keep_end), in the same order, and in
 // `groups` the delay-group keys of all its synapses (sorted, unique), in `generated` their
-// count. Every block is
-// generated (the groups need every synapse) but only the kept synapses stay in memory; the
-// blocks are generated 64 at a time and their keys merged after each batch. Not for
-// connection lists (`from_list`): those are kept whole.
+// count. Every block is generated (the groups need every synapse) but only the kept synapses
+// stay in memory; the blocks are generated 64 at a time and their keys merged after each
+// batch. Not for connection lists (`from_list`): those are kept whole.
+//
+// With `positions` (EIS projections, whose per-synapse values are drawn in generation order
+// and whose synapses are named by their index in the whole projection), also where the kept
+// synapses lie in the whole projection:
+struct KeptSynapsePositions {
+  // Per kept synapse: its index in generate_synapses(in)'s order.
+  std::vector<std::uint64_t> generation_index;
+  // Per group (in `groups` order): the storage index, in the whole projection (CSR by group,
+  // a group's synapses in generation order), of the group's first kept synapse: the whole
+  // size of every earlier group plus the group's synapses onto targets below keep_begin.
+  std::vector<std::uint64_t> part_first;
+};
 std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in, std::uint32_t keep_begin,
                                            std::uint32_t keep_end, std::vector<GroupKey>& groups,
-                                           std::uint64_t& generated);
+                                           std::uint64_t& generated, KeptSynapsePositions* positions = nullptr);
 
 }  // namespace ionspike

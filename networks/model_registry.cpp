@@ -1,6 +1,8 @@
 #include "networks/model_registry.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 
@@ -22,6 +24,15 @@
 
 namespace ionspike {
 
+namespace {
+
+double draw_value(const pb::Value& v, RandomStream& stream) {
+  if (v.kind_case() == pb::Value::kUniform) return stream.uniform(v.uniform().low(), v.uniform().high());
+  return stream.truncated_normal(v.normal().mean(), v.normal().stddev(), v.normal().low(), v.normal().high());
+}
+
+}  // namespace
+
 std::vector<double> draw_values(const pb::Value& v, std::size_t count, std::uint64_t seed,
                                 const std::string& stream_name) {
   std::vector<double> out(count);
@@ -30,12 +41,24 @@ std::vector<double> draw_values(const pb::Value& v, std::size_t count, std::uint
     return out;
   }
   RandomStream stream(seed, stream_name);
-  for (double& x : out) {
-    if (v.kind_case() == pb::Value::kUniform)
-      x = stream.uniform(v.uniform().low(), v.uniform().high());
-    else
-      x = stream.truncated_normal(v.normal().mean(), v.normal().stddev(), v.normal().low(),
-                                  v.normal().high());
+  for (double& x : out) x = draw_value(v, stream);
+  return out;
+}
+
+std::vector<double> draw_values_at(const pb::Value& v, std::span<const std::uint64_t> at, std::uint64_t count,
+                                   std::uint64_t seed, const std::string& stream_name) {
+  if (std::adjacent_find(at.begin(), at.end(), std::greater_equal<>()) != at.end() ||
+      (!at.empty() && at.back() >= count))
+    throw std::logic_error("draw_values_at: the indices must be strictly ascending and below the count");
+  std::vector<double> out(at.size());
+  if (v.kind_case() == pb::Value::kConstant) {
+    std::fill(out.begin(), out.end(), v.constant());
+    return out;
+  }
+  RandomStream stream(seed, stream_name);
+  for (std::uint64_t i = 0, next = 0; next < at.size(); ++i) {
+    const double x = draw_value(v, stream);
+    if (i == at[next]) out[next++] = x;
   }
   return out;
 }

@@ -54,5 +54,10 @@ bool clocked(const pb::Population& population);
 // Draws `count` values from v (a constant, or a distribution sampled from `stream_name`).
 std::vector<double> draw_values(const pb::Value& v, std::size_t count, std::uint64_t seed,
                                 const std::string& stream_name);
+// The values draw_values(v, count, seed, stream_name) gives at the strictly ascending indices `at`
+// (each below count): every value up to the last index is drawn, only those are kept (a rank
+// of a distributed build keeps its synapses' values).
+std::vector<double> draw_values_at(const pb::Value& v, std::span<const std::uint64_t> at, std::uint64_t count,
+                                   std::uint64_t seed, const std::string& stream_name);
 
 }  // namespace ionspike

@@ -89,22 +89,43 @@ std::vector<std::string> silent_populations(const PopulationGraph& g, const pb::
 
 // EIS synapses: connectivity as for static ones, then per synapse an initial conductance
 // (stream "g_init:" + name) and a device prefactor (stream "eis_device:" + name), both in
-// the order the connector produced the synapses.
+// the order the connector produced the synapses. With `keep` (a rank of a distributed build):
+// only the synapses onto targets [keep->first, keep->second), with the values the whole
+// projection gives them (every value is drawn, those of the kept synapses kept).
 EisProjection build_eis_projection(const pb::Projection& pr, const ConnectivityInput& in, std::uint32_t pre,
                                    std::uint32_t post, const LoadedNetwork& loaded, const pb::Network& msg,
                                    const std::map<std::string, std::uint32_t>& modulator_of,
-                                   const std::vector<Neuromodulator>& modulators) {
+                                   const std::vector<Neuromodulator>& modulators,
+                                   const std::pair<std::uint32_t, std::uint32_t>* keep = nullptr) {
   const pb::EisSynapses& eis = pr.eis();
   EisDevice device(resolve_device(eis), std::filesystem::path(loaded.file).parent_path());
-  const std::vector<SynapseSpec> synapses = generate_synapses(in);
   const std::uint64_t seed = msg.simulation().seed();
-  const std::vector<double> g_init = draw_values(eis.g_init_ns(), synapses.size(), seed, "g_init:" + pr.name());
+  std::optional<EisPart> part;
+  std::vector<SynapseSpec> synapses;
+  std::vector<double> g_init;
+  std::vector<float> prefactors;
   RandomStream spread(seed, "eis_device:" + pr.name());
+  if (keep == nullptr) {
+    synapses = generate_synapses(in);
+    g_init = draw_values(eis.g_init_ns(), synapses.size(), seed, "g_init:" + pr.name());
+    for (std::size_t k = 0; k < synapses.size(); ++k) prefactors.push_back(static_cast<float>(device.draw_prefactor(spread)));
+  } else {
+    part.emplace();
+    KeptSynapsePositions at;
+    synapses = generate_synapses(in, keep->first, keep->second, part->groups, part->whole_synapses, &at);
+    part->part_first = std::move(at.part_first);
+    g_init = draw_values_at(eis.g_init_ns(), at.generation_index, part->whole_synapses, seed, "g_init:" + pr.name());
+    prefactors.resize(synapses.size());
+    for (std::uint64_t i = 0, next = 0; next < synapses.size(); ++i) {
+      const auto factor = static_cast<float>(device.draw_prefactor(spread));
+      if (i == at.generation_index[next]) prefactors[next++] = factor;
+    }
+  }
   std::vector<EisSynapseSpec> specs;
   specs.reserve(synapses.size());
   for (std::size_t k = 0; k < synapses.size(); ++k)
-    specs.push_back({synapses[k].pre, synapses[k].post, synapses[k].delay_ms, g_init[k],
-                     static_cast<float>(device.draw_prefactor(spread))});
+    specs.push_back({synapses[k].pre, synapses[k].post, synapses[k].delay_ms, g_init[k], prefactors[k]});
+  std::vector<SynapseSpec>().swap(synapses);
   const pb::Population& pre_pop = *std::find_if(msg.populations().begin(), msg.populations().end(),
                                                 [&](const auto& p) { return p.name() == pr.pre(); });
   const pb::Population& post_pop = *std::find_if(msg.populations().begin(), msg.populations().end(),
@@ -130,7 +151,8 @@ EisProjection build_eis_projection(const pb::Projection& pr, const ConnectivityI
                                   da.factor_min(),
                                   da.factor_max()};
   }
-  return EisProjection(pr.name(), pre, post, in.pre_size, in.post_size, std::move(specs), std::move(params));
+  return EisProjection(pr.name(), pre, post, in.pre_size, in.post_size, std::move(specs), std::move(params),
+                       part ? &*part : nullptr);
 }
 
 }  // namespace
@@ -212,8 +234,8 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes, con
 
   // A distributed build (BuildOptions): which projections keep only this rank's synapses,
   // and onto which targets. The plan splits populations by their sizes alone
-  // (plan_populations), so it is known before any synapse; connection lists and EIS
-  // projections are built whole first (a list out of target order keeps its target whole).
+  // (plan_populations), so it is known before any synapse; connection lists are built whole
+  // first (a list out of target order keeps its target whole).
   const std::uint32_t ranks = std::max<std::uint32_t>(options.ranks, 1);
   if (options.rank >= ranks)
     throw std::invalid_argument("build_network: rank " + std::to_string(options.rank) + " of " +
@@ -226,7 +248,7 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes, con
   bool distribute = ranks > 1 && msg.neuromodulators_size() == 0;
   for (const pb::Projection& pr : msg.projections())
     if ((pr.has_stdp() && pr.stdp().has_dopamine()) || (pr.has_eis() && pr.eis().has_dopamine())) distribute = false;
-  const auto whole_projection = [&](const pb::Projection& pr) { return !distribute || pr.has_eis() || pr.has_from_list(); };
+  const auto whole_projection = [&](const pb::Projection& pr) { return !distribute || pr.has_from_list(); };
   std::map<int, StaticProjection> whole_static;
   std::map<int, EisProjection> whole_eis;
   std::map<int, StdpProjection> whole_stdp;
@@ -292,7 +314,17 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes, con
     const std::uint32_t pre = id_of.at(pr.pre()), post = id_of.at(pr.post());
     const ConnectivityInput in = input_of(pr);
     if (pr.has_eis()) {
-      net.eis_projections.push_back(std::move(whole_eis.at(j)));
+      // Whole (built above) or, distributed, this rank's synapses with every group.
+      auto it = whole_eis.find(j);
+      if (it != whole_eis.end())
+        net.eis_projections.push_back(std::move(it->second));
+      else if (!distribute)
+        net.eis_projections.push_back(
+            build_eis_projection(pr, in, pre, post, loaded, msg, modulator_of, net.neuromodulators));
+      else
+        net.eis_projections.push_back(build_eis_projection(pr, in, pre, post, loaded, msg, modulator_of,
+                                                           net.neuromodulators, &local_targets[post]));
+      if (net.distribution) net.distribution->eis_local.push_back(net.eis_projections.back().is_part());
     } else if (whole_projection(pr) || !distribute) {
       const bool local = false;
       if (pr.has_stdp()) {
@@ -385,7 +417,7 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes, con
     const pb::ConductanceRecorder& rec = msg.conductance_recorders(r);
     std::uint32_t index = 0;
     while (net.eis_projections[index].name() != rec.projection()) ++index;
-    const std::uint64_t count = net.eis_projections[index].synapse_count();
+    const std::uint64_t count = net.eis_projections[index].whole_synapse_count();  // (a part: of the whole)
     std::vector<std::uint32_t> synapses;
     for (int i = 0; i < rec.synapses_size(); ++i) {
       if (rec.synapses(i) >= count)

@@ -16,7 +16,7 @@ namespace ionspike {
 EisProjection::EisProjection(std::string name, std::uint32_t pre_population,
                              std::uint32_t post_population, std::uint32_t pre_size,
                              std::uint32_t post_size, std::vector<EisSynapseSpec> specs,
-                             EisProjectionParameters params)
+                             EisProjectionParameters params, const EisPart* part)
     : name_(std::move(name)),
       pre_population_(pre_population),
       post_population_(post_population),
@@ -29,22 +29,53 @@ EisProjection::EisProjection(std::string name, std::uint32_t pre_population,
     return specs[x].pre != specs[y].pre ? specs[x].pre < specs[y].pre
                                         : specs[x].delay_ms < specs[y].delay_ms;
   });
-  if (specs.size() >= std::numeric_limits<std::uint32_t>::max())
+  if (specs.size() >= std::numeric_limits<std::uint32_t>::max() ||
+      (part != nullptr && part->whole_synapses >= std::numeric_limits<std::uint32_t>::max()))
     throw std::length_error("EIS projection '" + name_ + "' has 2^32 synapses or more");
+  if (part != nullptr && (part->part_first.size() != part->groups.size() || part->whole_synapses < specs.size()))
+    throw std::invalid_argument("EIS projection '" + name_ + "': a part needs one first index per group and at most "
+                                "the whole projection's synapses");
   row_begin_.assign(static_cast<std::size_t>(pre_size) + 1, 0);
   synapses_.reserve(specs.size());
   std::size_t next = 0;
+  const auto store = [&](const EisSynapseSpec& s, bool first_in_group) {
+    if (!first_in_group && s.post < synapses_.back().post) targets_sorted_ = false;
+    synapses_.push_back({s.g_init_nS, s.post, s.prefactor});
+    max_delay_ms_ = std::max(max_delay_ms_, s.delay_ms);
+  };
+  auto key = part != nullptr ? part->groups.begin() : std::vector<GroupKey>::const_iterator{};
   for (std::uint32_t pre = 0; pre < pre_size; ++pre) {
     row_begin_[pre] = static_cast<std::uint32_t>(groups_.size());
+    if (part != nullptr) {
+      // The given groups of this row, each with the synapses stored here (maybe none).
+      for (; key != part->groups.end() && key->pre == pre; ++key) {
+        groups_.push_back({key->delay_ms, synapses_.size()});
+        max_delay_ms_ = std::max(max_delay_ms_, key->delay_ms);
+        for (bool first = true; next < order.size() && specs[order[next]].pre == pre &&
+                                specs[order[next]].delay_ms == key->delay_ms;
+             ++next, first = false)
+          store(specs[order[next]], first);
+      }
+      if (next < order.size() && specs[order[next]].pre == pre)
+        throw std::logic_error("EIS projection '" + name_ + "': a synapse's delay group is not among the given groups");
+      continue;
+    }
     for (bool first = true; next < order.size() && specs[order[next]].pre == pre; ++next, first = false) {
       const EisSynapseSpec& s = specs[order[next]];
-      if (first || s.delay_ms != groups_.back().delay_ms)
-        groups_.push_back({s.delay_ms, synapses_.size()});
-      else if (s.post < synapses_.back().post)
-        targets_sorted_ = false;
-      synapses_.push_back({s.g_init_nS, s.post, s.prefactor});
-      max_delay_ms_ = std::max(max_delay_ms_, s.delay_ms);
+      const bool new_group = first || s.delay_ms != groups_.back().delay_ms;
+      if (new_group) groups_.push_back({s.delay_ms, synapses_.size()});
+      store(s, new_group);
     }
+  }
+  if (next != order.size() || (part != nullptr && key != part->groups.end()))
+    throw std::logic_error("EIS projection '" + name_ + "': a synapse or group names a presynaptic neuron beyond " +
+                           std::to_string(pre_size));
+  if (part != nullptr) {
+    part_ = true;
+    part_first_ = part->part_first;
+    whole_synapses_ = part->whole_synapses;
+  } else {
+    whole_synapses_ = synapses_.size();
   }
   row_begin_[pre_size] = static_cast<std::uint32_t>(groups_.size());
   groups_.push_back({0.0, synapses_.size()});
@@ -73,6 +104,18 @@ std::uint32_t EisProjection::group_of(std::uint64_t k) const {
   const auto it = std::upper_bound(groups_.begin(), groups_.end() - 1, k,
                                    [](std::uint64_t x, const DelayGroup& g) { return x < g.first; });
   return static_cast<std::uint32_t>(it - groups_.begin() - 1);
+}
+
+std::optional<std::uint64_t> EisProjection::stored_index(std::uint64_t whole) const {
+  if (!part_) return whole < synapses_.size() ? std::optional<std::uint64_t>(whole) : std::nullopt;
+  // part_first_ ascends (ties only before empty groups' successors): the last group starting
+  // at or before `whole` is the only one that can hold it.
+  const auto it = std::upper_bound(part_first_.begin(), part_first_.end(), whole);
+  if (it == part_first_.begin()) return std::nullopt;
+  const auto g = static_cast<std::size_t>(it - part_first_.begin() - 1);
+  const std::uint64_t offset = whole - part_first_[g];
+  if (offset >= groups_[g + 1].first - groups_[g].first) return std::nullopt;
+  return groups_[g].first + offset;
 }
 
 std::uint32_t EisProjection::pre_of(std::uint64_t k) const {
@@ -134,7 +177,8 @@ void EisProjection::store_integrated(std::uint64_t k, std::uint32_t pre, double 
   }
   // Counter-based draws: a synapse is updated at most once with a change at any time t (a
   // second touch at t integrates an empty interval), so (k, t) names the update.
-  RandomStream noise = RandomStream::keyed(derive_key(derive_key(noise_key_, k), std::bit_cast<std::uint64_t>(t_ms)));
+  RandomStream noise =
+      RandomStream::keyed(derive_key(derive_key(noise_key_, whole_index(k)), std::bit_cast<std::uint64_t>(t_ms)));
   s.g_nS = p_.device.apply_cycle_noise(g0, g1, noise);
 }
 
@@ -200,8 +244,16 @@ EisProjection::Readout EisProjection::readout(std::uint64_t k, std::uint32_t pre
 EisEnergy EisProjection::energy_until(double t_ms, const SpikeHistory& pre_spikes,
                                       const SpikeHistory& post_spikes) const {
   if (!p_.account_energy) return energy_.value();
+  ExactEnergySum total = energy_;
+  total.add(energy_after_touches(t_ms, pre_spikes, post_spikes));
+  return total.value();
+}
+
+ExactEnergySum EisProjection::energy_after_touches(double t_ms, const SpikeHistory& pre_spikes,
+                                                   const SpikeHistory& post_spikes) const {
+  if (!p_.account_energy) return {};
   // Tails summed exactly, so the parallel reduction gives the same total in any grouping.
-  const ExactEnergySum tails = tbb::parallel_reduce(
+  return tbb::parallel_reduce(
       tbb::blocked_range<std::uint32_t>(0, pre_size()), ExactEnergySum{},
       [&](const tbb::blocked_range<std::uint32_t>& rows, ExactEnergySum sum) {
         for (std::uint32_t pre = rows.begin(); pre < rows.end(); ++pre)
@@ -217,9 +269,6 @@ EisEnergy EisProjection::energy_until(double t_ms, const SpikeHistory& pre_spike
         a.add(b);
         return a;
       });
-  ExactEnergySum total = energy_;
-  total.add(tails);
-  return total.value();
 }
 
 void EisProjection::require_control(const char* what) const {

@@ -57,6 +57,7 @@
 #include "learning/neuromodulator.hpp"
 #include "synapses/eis_device.hpp"
 #include "synapses/exact_energy_sum.hpp"
+#include "synapses/static_projection.hpp"
 #include "synapses/static_synapse.hpp"
 #include "synapses/waveform.hpp"
 
@@ -113,16 +114,42 @@ struct EisProjectionParameters {
   std::optional<EisDopamine> dopamine;  // absent: constant gate factors
 };
 
+// One rank's part of a projection (a distributed build; networks/connectivity.hpp,
+// KeptSynapsePositions): every delay group of the whole projection (sorted, unique; some
+// empty here), so that group numbers agree over the ranks, and per group the index in the
+// whole projection of its first synapse stored here, so that the part names its synapses
+// (cycle noise, conductance recorders) as the whole projection does.
+struct EisPart {
+  std::vector<GroupKey> groups;
+  std::vector<std::uint64_t> part_first;
+  std::uint64_t whole_synapses = 0;
+};
+
 class EisProjection {
  public:
+  // part: null for a whole projection; else `specs` are the part's synapses (each one's group
+  // among part->groups).
   EisProjection(std::string name, std::uint32_t pre_population, std::uint32_t post_population,
                 std::uint32_t pre_size, std::uint32_t post_size, std::vector<EisSynapseSpec> specs,
-                EisProjectionParameters params);
+                EisProjectionParameters params, const EisPart* part = nullptr);
 
   const std::string& name() const { return name_; }
   std::uint32_t pre_population() const { return pre_population_; }
   std::uint32_t post_population() const { return post_population_; }
+  // Synapses stored here (a part: this rank's); storage indices k are in [0, synapse_count()).
   std::uint64_t synapse_count() const { return synapses_.size(); }
+  // ---- A part of a distributed build (EisPart) ----
+  bool is_part() const { return part_; }
+  // Synapses of the whole projection (= synapse_count() unless a part).
+  std::uint64_t whole_synapse_count() const { return whole_synapses_; }
+  // Index in the whole projection of stored synapse k (k itself unless a part).
+  std::uint64_t whole_index(std::uint64_t k) const {
+    if (!part_) return k;
+    const std::uint32_t g = group_of(k);
+    return part_first_[g] + (k - groups_[g].first);
+  }
+  // Storage index of the synapse with index `whole` in the whole projection, if stored here.
+  std::optional<std::uint64_t> stored_index(std::uint64_t whole) const;
   const EisProjectionParameters& parameters() const { return p_; }
   double max_delay_ms() const { return max_delay_ms_; }
 
@@ -269,6 +296,7 @@ class EisProjection {
   }
   // Device energy of every update so far (until each synapse's last touch).
   EisEnergy energy() const { return energy_.value(); }
+  const ExactEnergySum& energy_sum() const { return energy_; }
   // Device energy spent by synapse k so far (fJ; 0 when energy is not accounted).
   double synapse_energy_fJ(std::uint64_t k) const {
     return synapse_energy_fJ_.empty() ? 0.0 : synapse_energy_fJ_[k];
@@ -276,6 +304,10 @@ class EisProjection {
   // The same, including the part after the last touch up to t_ms (read-only; for reports;
   // the synapses are read in parallel, up to tbb's allowed parallelism, and summed exactly).
   EisEnergy energy_until(double t_ms, const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes) const;
+  // The energy the stored synapses would spend from their last touches to t_ms (exact, so the
+  // parts of a distributed build add up to the whole projection's).
+  ExactEnergySum energy_after_touches(double t_ms, const SpikeHistory& pre_spikes,
+                                      const SpikeHistory& post_spikes) const;
   struct Readout {
     double g_nS;       // conductance_at(k, t_ms)
     double energy_fJ;  // device energy of the synapse over the run up to t_ms (0 if not accounted)
@@ -359,6 +391,9 @@ class EisProjection {
   std::vector<Incoming> incoming_;
   double max_delay_ms_ = 0.0;
   bool targets_sorted_ = true;
+  bool part_ = false;                       // EisPart
+  std::vector<std::uint64_t> part_first_;   // a part: per group, the whole index of its first synapse
+  std::uint64_t whole_synapses_ = 0;
   ExactEnergySum energy_;
   std::vector<double> synapse_energy_fJ_;  // per synapse, when account_energy
   std::uint64_t noise_key_;                // cycle-to-cycle noise (counter-based, see the parameters)

@@ -345,6 +345,7 @@ struct Observed {
   std::vector<std::vector<double>> eis_state;
   std::vector<double> eis_energy_fJ;
   std::vector<std::vector<double>> eis_readouts;  // G and energy of every synapse read out now
+  std::vector<double> eis_energy_until_fJ;        // the report's: energy_until(now)
   bool operator==(const Observed&) const = default;
 };
 
@@ -373,22 +374,35 @@ Observed observe(Simulator& sim) {
     }
     for (const StaticSynapse& s : net.stdp_projections[j].synapses()) o.stdp_weights.back().push_back(s.weight);
   }
-  for (const EisProjection& proj : net.eis_projections) {
+  for (std::size_t j = 0; j < net.eis_projections.size(); ++j) {
+    const EisProjection& proj = net.eis_projections[j];
     o.eis_state.emplace_back();
+    o.eis_readouts.emplace_back();
+    o.eis_energy_fJ.push_back(proj.energy().total_fJ());
+    if (proj.is_part()) {
+      // A distributed build's part holds one rank's synapses; rank 0 has every read-out after
+      // consolidation (the other ranks none); the stored state of a part is its own.
+      const auto& gathered = net.distribution->gathered_eis;
+      if (j < gathered.size() && gathered[j]) {
+        for (const DistributedBuild::GatheredEis::Row& r : gathered[j]->rows)
+          o.eis_readouts.back().insert(o.eis_readouts.back().end(), {r.g_nS, r.energy_fJ});
+        o.eis_energy_until_fJ.push_back(gathered[j]->energy.total_fJ());
+      }
+      continue;
+    }
     for (std::uint64_t k = 0; k < proj.synapse_count(); ++k) {
       const EisProjection::StoredState s = proj.stored_state(k);
       o.eis_state.back().insert(o.eis_state.back().end(), {s.g_nS, s.energy_fJ, double(s.prefactor)});
     }
-    o.eis_energy_fJ.push_back(proj.energy().total_fJ());
     // Read-outs integrate each synapse to now from both neurons' histories (V_post starts of
     // time-driven targets included: consolidated from the rank that owns the target).
-    o.eis_readouts.emplace_back();
     const SpikeHistory& pre = net.pre_history(proj.pre_population());
     const SpikeHistory& post = net.post_history(proj.post_population());
     for (std::uint64_t k = 0; k < proj.synapse_count(); ++k) {
       const EisProjection::Readout r = proj.readout(k, sim.time_ms(), pre, post);
       o.eis_readouts.back().insert(o.eis_readouts.back().end(), {r.g_nS, r.energy_fJ});
     }
+    o.eis_energy_until_fJ.push_back(proj.energy_until(sim.time_ms(), pre, post).total_fJ());
   }
   return o;
 }
@@ -446,16 +460,27 @@ std::vector<Observed> run_distributed(const std::string& text, std::uint32_t ran
   return observed;
 }
 
-// Every part of a distributed run's observation but the STDP weights (which a per-rank build
-// holds whole on rank 0 only), checked one by one for readable failures.
-void check_same_run(const Observed& got, const Observed& expected) {
+// What a rank observes of the plastic synapses: everything (a whole build); a per-rank
+// build's rank 0 the tables it gathered (STDP weights, EIS read-outs and energy until now, but
+// not the stored state of EIS parts); its other ranks none of those.
+enum class PlasticView { Whole, Gathered, None };
+
+// A distributed run's observation against the single-process one, part by part for readable
+// failures.
+void check_same_run(const Observed& got, const Observed& expected, PlasticView view = PlasticView::Whole) {
   CHECK(got.spikes == expected.spikes);
   CHECK(got.samples == expected.samples);
   CHECK(got.events == expected.events);
   CHECK(got.synaptic_events == expected.synaptic_events);
-  CHECK(got.eis_state == expected.eis_state);
   CHECK(got.eis_energy_fJ == expected.eis_energy_fJ);
+  if (view == PlasticView::None) return;
+  CHECK(got.stdp_weights == expected.stdp_weights);
   CHECK(got.eis_readouts == expected.eis_readouts);
+  CHECK(got.eis_energy_until_fJ == expected.eis_energy_until_fJ);
+  if (view == PlasticView::Whole) {
+    CHECK(got.eis_state == expected.eis_state);
+    CHECK(got == expected);
+  }
 }
 
 }  // namespace
@@ -487,8 +512,6 @@ TEST_CASE("distributed run: every rank records the single-process spikes, sample
       for (std::uint32_t r = 0; r < ranks; ++r) {
         INFO("rank " << r);
         check_same_run(observed[r], expected);
-        CHECK(observed[r].stdp_weights == expected.stdp_weights);
-        CHECK(observed[r] == expected);
       }
     }
   }
@@ -507,8 +530,8 @@ TEST_CASE("distributed run: each rank builds only the synapses onto its neurons,
       {cases[0].label, cases[0].text, {60.0}, true},
       {"mixed populations, in pieces", mixed_text(), {0.0, 33.3, 33.3, 80.0}, true},
       {cases[2].label, cases[2].text, {40.0}, true},
-      {cases[5].label, cases[5].text, {300.0}, false},
-      {"EIS mixed, in pieces", eis_mixed_text(), {0.3, 21.05, 50.0}, false},
+      {cases[5].label, cases[5].text, {300.0}, false},  // (10 targets: one shard holds them)
+      {"EIS mixed, in pieces", eis_mixed_text(), {0.3, 21.05, 50.0}, true},
       // More than 64 blocks of 1024 targets (generated and merged in batches of 64), STDP
       // with a delay per synapse (nearly every synapse its own group).
       {"70 000 targets, STDP with continuous delays", R"(
@@ -542,13 +565,51 @@ spike_recorders { name: "spikes" }
         CHECK(counted[r] == whole);
         stored_sum += stored[r];
         if (d.shared) CHECK(stored[r] < whole * 3 / 4);
-        check_same_run(observed[r], expected);
-        if (r == 0) CHECK(observed[r].stdp_weights == expected.stdp_weights);
+        check_same_run(observed[r], expected, r == 0 ? PlasticView::Gathered : PlasticView::None);
       }
       // Each synapse is stored once over the ranks, except those of projections kept whole
-      // (connection lists, EIS), stored by every rank.
+      // (connection lists), stored by every rank.
       if (d.shared) CHECK(stored_sum < whole + whole / 100);
       CHECK(stored_sum >= whole);
+    }
+  }
+}
+
+TEST_CASE("distributed build: each rank's EIS part holds exactly the whole projection's synapses onto its targets, "
+          "with their values and whole indices", "[parallel][ranks]") {
+  const LoadedNetwork loaded = parse_network_text(eis_mixed_text(), "test.pbtxt");
+  const RuntimeNetwork whole = build_network(loaded);
+  for (std::uint32_t ranks : {2u, 3u}) {
+    INFO(ranks << " ranks");
+    std::vector<RuntimeNetwork> parts;
+    for (std::uint32_t r = 0; r < ranks; ++r) parts.push_back(build_network(loaded, nullptr, BuildOptions{ranks, r, 1u}));
+    for (std::size_t j = 0; j < whole.eis_projections.size(); ++j) {
+      const EisProjection& all = whole.eis_projections[j];
+      INFO(all.name());
+      std::vector<int> held(all.synapse_count(), 0);
+      for (std::uint32_t r = 0; r < ranks; ++r) {
+        const EisProjection& part = parts[r].eis_projections[j];
+        REQUIRE(part.is_part());
+        CHECK(part.whole_synapse_count() == all.synapse_count());
+        CHECK(part.group_count() == all.group_count());
+        for (std::uint64_t k = 0; k < part.synapse_count(); ++k) {
+          const std::uint64_t w = part.whole_index(k);
+          REQUIRE(w < all.synapse_count());
+          ++held[w];
+          CHECK(part.stored_index(w) == std::optional<std::uint64_t>(k));
+          const EisProjection::StoredState a = part.stored_state(k), b = all.stored_state(w);
+          CHECK((part.pre_of(k) == all.pre_of(w) && part.post_of(k) == all.post_of(w) &&
+                 part.delay_of(k) == all.delay_of(w) && a.g_nS == b.g_nS && a.prefactor == b.prefactor));
+        }
+      }
+      CHECK(std::count(held.begin(), held.end(), 1) == static_cast<std::ptrdiff_t>(held.size()));
+      // An index held by another rank is not stored here.
+      for (std::uint32_t r = 0; r < ranks; ++r) {
+        const EisProjection& part = parts[r].eis_projections[j];
+        std::uint64_t found = 0;
+        for (std::uint64_t w = 0; w < all.synapse_count(); ++w) found += part.stored_index(w).has_value();
+        CHECK(found == part.synapse_count());
+      }
     }
   }
 }
@@ -610,7 +671,9 @@ TEST_CASE("distributed run: checkpointed in parts and resumed, every rank ends i
   for (const auto& [label, text, per_rank] : {std::tuple{std::string("mixed populations"), mixed_text(), false},
                                               std::tuple{std::string("EIS mixed"), eis_mixed_text(), false},
                                               std::tuple{std::string("mixed populations, per-rank synapses"),
-                                                         mixed_text(), true}}) {
+                                                         mixed_text(), true},
+                                              std::tuple{std::string("EIS mixed, per-rank synapses"),
+                                                         eis_mixed_text(), true}}) {
     INFO(label);
     const double t_stop = 50.0;
     Simulator serial = simulator(text, 1);
@@ -654,11 +717,8 @@ TEST_CASE("distributed run: checkpointed in parts and resumed, every rank ends i
     for (const std::string& e : resumed) REQUIRE(e.empty());
     for (std::uint32_t r = 0; r < 2; ++r) {
       INFO("rank " << r);
-      CHECK(observed[r].spikes == expected.spikes);
-      CHECK(observed[r].samples == expected.samples);
-      // A per-rank build's STDP weights are whole on rank 0 only (gathered for the outputs).
-      if (per_rank && r > 0) observed[r].stdp_weights = expected.stdp_weights;
-      CHECK(observed[r] == expected);
+      check_same_run(observed[r], expected,
+                     !per_rank ? PlasticView::Whole : r == 0 ? PlasticView::Gathered : PlasticView::None);
     }
   }
 
