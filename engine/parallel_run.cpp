@@ -41,31 +41,36 @@ std::uint32_t target_at(const StaticProjection& proj, std::uint64_t k) { return 
 std::uint32_t target_at(const StdpProjection& proj, std::uint64_t k) { return proj.stored_synapses()[k].post; }
 std::uint32_t target_at(const EisProjection& proj, std::uint64_t k) { return proj.post_of(k); }
 
-// Storage positions where each shard's part of each group begins (targets sorted in groups).
+// Storage position where shard s's part of group g begins (s = shards: the group's end);
+// the targets of a group are sorted and the shards' ranges contiguous and ascending, so it is
+// the first synapse whose target lies at or beyond the end of shard s - 1's range.
 template <class Projection>
-std::vector<std::uint64_t> split_groups(const Projection& proj, const std::vector<ParallelPlan::Range>& ranges) {
-  const auto shards = static_cast<std::uint32_t>(ranges.size());
-  const std::uint32_t groups = proj.group_count();
-  std::vector<std::uint64_t> split(static_cast<std::size_t>(groups) * (shards + 1));
-  for (std::uint32_t g = 0; g < groups; ++g) {
-    std::uint64_t k = proj.group_first(g);
-    const std::uint64_t last = proj.group_first(g + 1);
-    std::uint64_t* out = split.data() + static_cast<std::size_t>(g) * (shards + 1);
-    for (std::uint32_t s = 0; s < shards; ++s) {
-      out[s] = k;
-      // The shard's part ends at the first target at or beyond its range's end.
-      std::uint64_t lo = k, hi = last;
-      while (lo < hi) {
-        const std::uint64_t mid = lo + (hi - lo) / 2;
-        if (target_at(proj, mid) < ranges[s].end)
-          lo = mid + 1;
-        else
-          hi = mid;
-      }
-      k = lo;
-    }
-    out[shards] = last;
+std::uint64_t part_begin(const Projection& proj, std::uint32_t g, const std::vector<ParallelPlan::Range>& ranges,
+                         std::uint32_t s) {
+  std::uint64_t lo = proj.group_first(g), hi = proj.group_first(g + 1);
+  if (s == 0) return lo;
+  const std::uint32_t bound = ranges[s - 1].end;
+  while (lo < hi) {
+    const std::uint64_t mid = lo + (hi - lo) / 2;
+    if (target_at(proj, mid) < bound)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
+  return lo;
+}
+
+// ParallelPlan::group_split of one projection: where each of the shards [first, end)'s part
+// of each group begins, and where the last one's ends.
+template <class Projection>
+std::vector<std::uint64_t> split_groups(const Projection& proj, const std::vector<ParallelPlan::Range>& ranges,
+                                        std::uint32_t first, std::uint32_t end) {
+  const std::uint32_t groups = proj.group_count();
+  const std::uint32_t width = end - first + 1;
+  std::vector<std::uint64_t> split(static_cast<std::size_t>(groups) * width);
+  for (std::uint32_t g = 0; g < groups; ++g)
+    for (std::uint32_t s = first; s <= end; ++s)
+      split[static_cast<std::size_t>(g) * width + (s - first)] = part_begin(proj, g, ranges, s);
   return split;
 }
 
@@ -227,20 +232,16 @@ std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net
       }
   }
   plan->group_split.resize(net.projections.size() + net.eis_projections.size() + net.stdp_projections.size());
-  for (std::size_t j = 0; j < net.projections.size(); ++j)
-    if (plan->sliced[net.projections[j].post_population()])
-      plan->group_split[j] = split_groups(net.projections[j], plan->ranges[net.projections[j].post_population()]);
-  for (std::size_t j = 0; j < net.eis_projections.size(); ++j) {
-    const EisProjection& proj = net.eis_projections[j];
+  std::size_t j = 0;
+  const auto split = [&](const auto& proj) {
     if (plan->sliced[proj.post_population()])
-      plan->group_split[net.projections.size() + j] = split_groups(proj, plan->ranges[proj.post_population()]);
-  }
-  const std::size_t n_static_eis = net.projections.size() + net.eis_projections.size();
-  for (std::size_t j = 0; j < net.stdp_projections.size(); ++j) {
-    const StdpProjection& proj = net.stdp_projections[j];
-    if (plan->sliced[proj.post_population()])
-      plan->group_split[n_static_eis + j] = split_groups(proj, plan->ranges[proj.post_population()]);
-  }
+      plan->group_split[j] = split_groups(proj, plan->ranges[proj.post_population()], plan->first_local_shard(),
+                                          plan->end_local_shard());
+    ++j;
+  };
+  for (const StaticProjection& proj : net.projections) split(proj);
+  for (const EisProjection& proj : net.eis_projections) split(proj);
+  for (const StdpProjection& proj : net.stdp_projections) split(proj);
   return plan;
 }
 
@@ -512,10 +513,8 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
     const std::vector<std::uint64_t>& split = plan.group_split[j];
     NeuronPopulation& target = *sh.population[post];
     const auto part = [&](auto& proj) {
-      const std::uint64_t first = proj.group_first(e.b);
-      if (split.empty()) return std::pair{first, proj.group_first(e.b + 1)};
-      const std::uint64_t* at = split.data() + static_cast<std::size_t>(e.b) * (shards + 1) + s;
-      return std::pair{at[0], at[1]};
+      if (split.empty()) return std::pair{proj.group_first(e.b), proj.group_first(e.b + 1)};
+      return plan.group_part(j, e.b, s);
     };
     if (j < n_static) {
       const StaticProjection& proj = net.projections[j];
@@ -965,14 +964,14 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
       const std::uint32_t groups = proj.group_count();
       std::vector<std::uint32_t> source(groups, plan.first_shard[proj.post_population()]);
       if (!split.empty())
-        for (std::uint32_t g = 0; g < groups; ++g) {
-          const std::uint64_t* at = split.data() + static_cast<std::size_t>(g) * (shards + 1);
-          for (std::uint32_t s = first_local; s < end_local; ++s)  // (copies of other ranks: not run here)
-            if (at[s] < at[s + 1]) {
+        for (std::uint32_t g = 0; g < groups; ++g)
+          for (std::uint32_t s = first_local; s < end_local; ++s) {  // (copies of other ranks: not run here)
+            const auto [first, last] = plan.group_part(n_static_eis + j, g, s);
+            if (first < last) {
               source[g] = s;
               break;
             }
-        }
+          }
       proj.merge_pre_trace_copies(source);
     }
     // Each neuron's histories are those of its own shard, or, for another rank's neuron, this
@@ -1184,16 +1183,18 @@ void consolidate_plastic_synapses(Simulator& sim, const ParallelPlan& plan) {
   const auto n_static_eis = static_cast<std::uint32_t>(n_static + net.eis_projections.size());
   // The storage ranges of shard s in a projection (id j): its part of every group, or every
   // synapse if it holds the whole target population.
+  // (The plan holds this rank's parts; another rank's are found by bisection, once per run.)
   const auto for_each_range = [&](const auto& proj, std::uint32_t j, std::uint32_t s, const auto& visit) {
     const std::uint32_t post = proj.post_population();
-    const std::vector<std::uint64_t>& split = plan.group_split[j];
-    if (split.empty()) {
+    if (plan.group_split[j].empty()) {
       if (plan.first_shard[post] == s) visit(proj.group_first(0), proj.group_first(proj.group_count()));
       return;
     }
     for (std::uint32_t g = 0; g < proj.group_count(); ++g) {
-      const std::uint64_t* at = split.data() + static_cast<std::size_t>(g) * (shards + 1) + s;
-      if (at[0] < at[1]) visit(at[0], at[1]);
+      const auto [first, last] = plan.local(s) ? plan.group_part(j, g, s)
+                                               : std::pair{part_begin(proj, g, plan.ranges[post], s),
+                                                           part_begin(proj, g, plan.ranges[post], s + 1)};
+      if (first < last) visit(first, last);
     }
   };
   // Neurons of shard s in population p (whole populations: their owner only).

@@ -119,10 +119,21 @@ struct ParallelPlan {
   std::vector<bool> sliced;                        // per population
   std::vector<std::vector<Range>> ranges;          // [population][shard]: neurons of the shard
   std::vector<std::uint32_t> first_shard;          // per population: first shard with neurons
-  // Per projection (event object id: static, then STDP): for projections into sliced
-  // populations, storage positions [g * (shards + 1) + s] where shard s's part of group g
-  // begins (s = shards: the group's end); empty for projections into whole populations.
+  // Per projection (event object id: static, EIS, then STDP): for projections into sliced
+  // populations, where each of this rank's shards' part of each group begins, at
+  // [g * (local_shards() + 1) + s - first_local_shard()] (s = end_local_shard(): where the last
+  // local shard's part ends); empty for projections into whole populations. Only this rank's
+  // shards: with many ranks and many groups, a table of every shard would outgrow a rank's
+  // synapses.
   std::vector<std::vector<std::uint64_t>> group_split;
+  std::uint32_t local_shards() const { return shards / ranks; }
+  // Storage positions [first, second) of local shard s's part of group g of projection j
+  // (whose group_split is not empty).
+  std::pair<std::uint64_t, std::uint64_t> group_part(std::uint32_t j, std::uint32_t g, std::uint32_t s) const {
+    const std::uint64_t* at =
+        group_split[j].data() + static_cast<std::size_t>(g) * (local_shards() + 1) + (s - first_local_shard());
+    return {at[0], at[1]};
+  }
 
   // Estimated work per shard (neurons; a spike source counts a tenth) and why the largest
   // population kept whole could not be sliced.
