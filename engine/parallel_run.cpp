@@ -208,6 +208,9 @@ std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net
   for (const StaticProjection& proj : net.projections) note_unsorted(proj);
   for (const StdpProjection& proj : net.stdp_projections) note_unsorted(proj);
   for (const EisProjection& proj : net.eis_projections) note_unsorted(proj);
+  if (net.distribution && net.distribution->unsorted_post.size() == unsorted.size())
+    for (std::size_t p = 0; p < unsorted.size(); ++p)
+      if (unsorted[p].empty()) unsorted[p] = net.distribution->unsorted_post[p];
   std::shared_ptr<ParallelPlan> plan =
       plan_populations(net.populations, net.current_sources, unsorted, threads, shards_per_thread, ranks, rank);
   plan->lookahead_ms = window_lookahead_ms(net);

@@ -49,6 +49,10 @@ struct DistributedBuild {
   std::uint32_t threads = 1;
   // Per population: the targets [first, second) whose incoming synapses this rank keeps.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> local_targets;
+  // Per population: why it is kept whole (a connection list into it out of target order), or
+  // "": the plan's input (plan_populations), which a rank's part of such a list (possibly
+  // empty, so in order) no longer shows.
+  std::vector<std::string> unsorted_post;
   // Per static / STDP projection: whether it stores only this rank's synapses, and the whole
   // projection's synapse count.
   std::vector<bool> static_local, stdp_local;

@@ -113,6 +113,16 @@ void generate_block(const ConnectivityInput& in, const SynapseMaker& make, std::
   }
 }
 
+// A connection list's synapses, in list order (one stream for the values it leaves unset).
+void generate_list(const ConnectivityInput& in, const SynapseMaker& make, RandomStream& rng,
+                   std::vector<SynapseSpec>& out) {
+  for (const auto& c : in.projection->from_list().connections()) {
+    const double w = c.weight(), d = c.delay_ms();
+    make.add(out, rng, static_cast<std::uint32_t>(c.pre()), static_cast<std::uint32_t>(c.post()),
+             c.has_weight() ? &w : nullptr, c.has_delay_ms() ? &d : nullptr);
+  }
+}
+
 }  // namespace
 
 std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in) {
@@ -122,11 +132,7 @@ std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in) {
   if (pr.has_from_list()) {
     std::vector<SynapseSpec> out;
     RandomStream rng(in.seed, stream_name, 0);
-    for (const auto& c : pr.from_list().connections()) {
-      const double w = c.weight(), d = c.delay_ms();
-      make.add(out, rng, static_cast<std::uint32_t>(c.pre()), static_cast<std::uint32_t>(c.post()),
-               c.has_weight() ? &w : nullptr, c.has_delay_ms() ? &d : nullptr);
-    }
+    generate_list(in, make, rng, out);
     return out;
   }
   const std::uint32_t blocks = (in.post_size + kConnectBlock - 1) / kConnectBlock;
@@ -188,11 +194,10 @@ std::vector<SynapseSpec> generate_part(const ConnectivityInput& in, std::uint32_
                                        std::vector<Entry>& keys_out, std::uint64_t& generated,
                                        std::vector<std::uint64_t>* generation_index) {
   const pb::Projection& pr = *in.projection;
-  if (pr.has_from_list())
-    throw std::logic_error("generate_synapses: projection '" + pr.name() + "' is a connection list, kept whole");
   const SynapseMaker make(in);
   const std::string stream_name = "connect:" + pr.name();
-  const std::uint32_t blocks = (in.post_size + kConnectBlock - 1) / kConnectBlock;
+  // (A connection list is one block: its list, from stream 0.)
+  const std::uint32_t blocks = pr.has_from_list() ? 1 : (in.post_size + kConnectBlock - 1) / kConnectBlock;
   constexpr std::uint32_t kBatch = 64;
   std::vector<SynapseSpec> out;
   keys_out.clear();
@@ -213,7 +218,10 @@ std::vector<SynapseSpec> generate_part(const ConnectivityInput& in, std::uint32_
         block.clear();
         RandomStream rng(in.seed, stream_name, b);
         const std::uint32_t first = b * kConnectBlock;
-        generate_block(in, make, first, std::min(first + kConnectBlock, in.post_size), rng, block);
+        if (pr.has_from_list())
+          generate_list(in, make, rng, block);
+        else
+          generate_block(in, make, first, std::min(first + kConnectBlock, in.post_size), rng, block);
         counts[b - batch] = block.size();
         block_keys.clear();
         for (const SynapseSpec& syn : block) block_keys.push_back(entry_of(syn, keep_begin, static_cast<Entry*>(nullptr)));

@@ -34,7 +34,7 @@ std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in);
 // `groups` the delay-group keys of all its synapses (sorted, unique), in `generated` their
 // count. Every block is generated (the groups need every synapse) but only the kept synapses
 // stay in memory; the blocks are generated 64 at a time and their keys merged after each
-// batch. Not for connection lists (`from_list`): those are kept whole.
+// batch. A connection list (`from_list`) is one block.
 //
 // With `positions` (EIS projections, whose per-synapse values are drawn in generation order
 // and whose synapses are named by their index in the whole projection), also where the kept

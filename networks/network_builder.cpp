@@ -232,10 +232,11 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes, con
                                    {cs.amplitudes_pa().begin(), cs.amplitudes_pa().end()}});
   }
 
-  // A distributed build (BuildOptions): which projections keep only this rank's synapses,
-  // and onto which targets. The plan splits populations by their sizes alone
-  // (plan_populations), so it is known before any synapse; connection lists are built whole
-  // first (a list out of target order keeps its target whole).
+  // A distributed build (BuildOptions): every projection keeps only this rank's synapses, onto
+  // the targets the plan gives it. The plan splits populations by their sizes alone
+  // (plan_populations), so it is known before any synapse, except that a connection list out
+  // of target order keeps its target population whole: lists are generated first to learn
+  // that (and dropped: they are built again, per rank, below).
   const std::uint32_t ranks = std::max<std::uint32_t>(options.ranks, 1);
   if (options.rank >= ranks)
     throw std::invalid_argument("build_network: rank " + std::to_string(options.rank) + " of " +
@@ -248,7 +249,6 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes, con
   bool distribute = ranks > 1 && msg.neuromodulators_size() == 0;
   for (const pb::Projection& pr : msg.projections())
     if ((pr.has_stdp() && pr.stdp().has_dopamine()) || (pr.has_eis() && pr.eis().has_dopamine())) distribute = false;
-  const auto whole_projection = [&](const pb::Projection& pr) { return !distribute || pr.has_from_list(); };
   std::map<int, StaticProjection> whole_static;
   std::map<int, EisProjection> whole_eis;
   std::map<int, StdpProjection> whole_stdp;
@@ -260,11 +260,13 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes, con
   std::vector<std::string> unsorted(net.populations.size());
   for (int j : indices_by_name(msg.projections())) {
     const pb::Projection& pr = msg.projections(j);
-    if (!whole_projection(pr)) continue;
+    if (distribute && !pr.has_from_list()) continue;  // (per rank, below)
     const std::uint32_t pre = id_of.at(pr.pre()), post = id_of.at(pr.post());
     const ConnectivityInput in = input_of(pr);
     bool sorted = true;
-    if (pr.has_eis()) {
+    if (distribute) {  // a connection list: only whether it is in target order
+      sorted = StaticProjection(pr.name(), pre, post, in.pre_size, generate_synapses(in)).targets_sorted_in_groups();
+    } else if (pr.has_eis()) {
       sorted = whole_eis.emplace(j, build_eis_projection(pr, in, pre, post, loaded, msg, modulator_of,
                                                          net.neuromodulators)).first->second.targets_sorted_in_groups();
     } else if (pr.has_stdp()) {
@@ -306,6 +308,7 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes, con
     d.rank = options.rank;
     d.threads = threads;
     d.local_targets = local_targets;
+    d.unsorted_post = unsorted;
     net.distribution = std::move(d);
     net.settings.threads = threads;  // the Simulator's default: the threads the build is for
   }
@@ -325,7 +328,7 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes, con
         net.eis_projections.push_back(build_eis_projection(pr, in, pre, post, loaded, msg, modulator_of,
                                                            net.neuromodulators, &local_targets[post]));
       if (net.distribution) net.distribution->eis_local.push_back(net.eis_projections.back().is_part());
-    } else if (whole_projection(pr) || !distribute) {
+    } else if (!distribute) {
       const bool local = false;
       if (pr.has_stdp()) {
         auto it = whole_stdp.find(j);
