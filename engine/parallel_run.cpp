@@ -1029,6 +1029,20 @@ namespace {
 // and the ranks own ascending, disjoint target ranges, so the whole group is the ranks' parts
 // of it concatenated in rank order. Each rank sends, per group, its synapse count, then its
 // synapses in storage order; rank 0 walks the groups and takes each rank's next part.
+// One gather of a per-rank projection to rank 0: every rank encodes its part (`encode`), rank 0
+// decodes them all (`assemble`). A failure in either, on any rank, is agreed over the ranks, so
+// that no rank waits in the next gather for one that threw.
+template <class Encode, class Assemble>
+void gather_part(RankExchange& world, const std::string& what, const Encode& encode, const Assemble& assemble) {
+  std::vector<std::byte> mine, all;
+  std::vector<std::size_t> offsets;
+  run_on_every_rank(world, [&] { encode(mine); }, "another rank failed to send its part of " + what);
+  world.gather_to_root(mine, all, offsets);
+  std::vector<std::byte>().swap(mine);
+  run_on_every_rank(
+      world, [&] { if (world.rank() == 0) assemble(all, offsets); }, "rank 0 failed to assemble " + what);
+}
+
 void gather_local_stdp_projections(RuntimeNetwork& net, RankExchange& world) {
   DistributedBuild& d = *net.distribution;
   d.gathered_stdp.assign(net.stdp_projections.size(), nullptr);
@@ -1036,9 +1050,7 @@ void gather_local_stdp_projections(RuntimeNetwork& net, RankExchange& world) {
     if (!d.stdp_local[j]) continue;
     const StdpProjection& proj = net.stdp_projections[j];
     const std::uint32_t groups = proj.group_count();
-    std::vector<std::byte> mine, all;
-    std::vector<std::size_t> offsets;
-    {
+    const auto encode = [&](std::vector<std::byte>& mine) {
       std::vector<std::uint32_t> counts(groups);
       for (std::uint32_t g = 0; g < groups; ++g)
         counts[g] = static_cast<std::uint32_t>(proj.group_first(g + 1) - proj.group_first(g));
@@ -1048,49 +1060,49 @@ void gather_local_stdp_projections(RuntimeNetwork& net, RankExchange& world) {
       out.value(static_cast<std::uint64_t>(synapses.size()));
       const auto* p = reinterpret_cast<const std::byte*>(synapses.data());
       mine.insert(mine.end(), p, p + synapses.size_bytes());
-    }
-    world.gather_to_root(mine, all, offsets);
-    std::vector<std::byte>().swap(mine);
-    if (world.rank() != 0) continue;
-    const std::uint32_t ranks = world.ranks();
-    // Each rank's counts, and where its synapses start in `all` (read in place).
-    std::vector<std::vector<std::uint32_t>> rank_counts(ranks);
-    std::vector<const std::byte*> rank_synapses(ranks);
-    std::vector<std::uint64_t> rank_synapse_count(ranks);
-    for (std::uint32_t r = 0; r < ranks; ++r) {
-      ByteReader in{all.data() + offsets[r], all.data() + offsets[r + 1]};
-      in.array(rank_counts[r]);
-      rank_synapse_count[r] = in.value<std::uint64_t>();
-      in.need(rank_synapse_count[r] * sizeof(StaticSynapse));
-      rank_synapses[r] = in.at;
-      if (rank_counts[r].size() != groups ||
-          std::accumulate(rank_counts[r].begin(), rank_counts[r].end(), std::uint64_t{0}) != rank_synapse_count[r])
-        throw std::runtime_error("distributed run: rank " + std::to_string(r) + " sent another table of STDP projection '" +
-                                 proj.name() + "' (" + std::to_string(rank_counts[r].size()) + " groups) than rank 0 holds (" +
-                                 std::to_string(groups) + " groups)");
-    }
-    auto gathered = std::make_shared<DistributedBuild::GatheredSynapses>();
-    gathered->group_sizes.assign(groups, 0);
-    gathered->synapses.resize(d.stdp_synapses[j]);
-    std::uint64_t at = 0;
-    std::vector<std::uint64_t> cursor(ranks, 0);
-    for (std::uint32_t g = 0; g < groups; ++g)
+    };
+    const auto assemble = [&](const std::vector<std::byte>& all, const std::vector<std::size_t>& offsets) {
+      const std::uint32_t ranks = world.ranks();
+      // Each rank's counts, and where its synapses start in `all` (read in place).
+      std::vector<std::vector<std::uint32_t>> rank_counts(ranks);
+      std::vector<const std::byte*> rank_synapses(ranks);
+      std::vector<std::uint64_t> rank_synapse_count(ranks);
       for (std::uint32_t r = 0; r < ranks; ++r) {
-        const std::uint32_t n = rank_counts[r][g];
-        if (n == 0) continue;
-        if (at + n > gathered->synapses.size())
-          throw std::runtime_error("distributed run: the ranks hold more synapses of STDP projection '" + proj.name() +
-                                   "' than it has");
-        std::memcpy(gathered->synapses.data() + at, rank_synapses[r] + cursor[r] * sizeof(StaticSynapse),
-                    n * sizeof(StaticSynapse));
-        at += n;
-        cursor[r] += n;
-        gathered->group_sizes[g] += n;
+        ByteReader in{all.data() + offsets[r], all.data() + offsets[r + 1]};
+        in.array(rank_counts[r]);
+        rank_synapse_count[r] = in.value<std::uint64_t>();
+        in.need(rank_synapse_count[r] * sizeof(StaticSynapse));
+        rank_synapses[r] = in.at;
+        if (rank_counts[r].size() != groups ||
+            std::accumulate(rank_counts[r].begin(), rank_counts[r].end(), std::uint64_t{0}) != rank_synapse_count[r])
+          throw std::runtime_error("distributed run: rank " + std::to_string(r) + " sent another table of STDP projection '" +
+                                   proj.name() + "' (" + std::to_string(rank_counts[r].size()) + " groups) than rank 0 holds (" +
+                                   std::to_string(groups) + " groups)");
       }
-    if (at != gathered->synapses.size())
-      throw std::runtime_error("distributed run: the ranks hold fewer synapses of STDP projection '" + proj.name() +
-                               "' than it has");
-    d.gathered_stdp[j] = std::move(gathered);
+      auto gathered = std::make_shared<DistributedBuild::GatheredSynapses>();
+      gathered->group_sizes.assign(groups, 0);
+      gathered->synapses.resize(d.stdp_synapses[j]);
+      std::uint64_t at = 0;
+      std::vector<std::uint64_t> cursor(ranks, 0);
+      for (std::uint32_t g = 0; g < groups; ++g)
+        for (std::uint32_t r = 0; r < ranks; ++r) {
+          const std::uint32_t n = rank_counts[r][g];
+          if (n == 0) continue;
+          if (at + n > gathered->synapses.size())
+            throw std::runtime_error("distributed run: the ranks hold more synapses of STDP projection '" + proj.name() +
+                                     "' than it has");
+          std::memcpy(gathered->synapses.data() + at, rank_synapses[r] + cursor[r] * sizeof(StaticSynapse),
+                      n * sizeof(StaticSynapse));
+          at += n;
+          cursor[r] += n;
+          gathered->group_sizes[g] += n;
+        }
+      if (at != gathered->synapses.size())
+        throw std::runtime_error("distributed run: the ranks hold fewer synapses of STDP projection '" + proj.name() +
+                                 "' than it has");
+      d.gathered_stdp[j] = std::move(gathered);
+    };
+    gather_part(world, "STDP projection '" + proj.name() + "'", encode, assemble);
   }
 }
 
@@ -1116,62 +1128,66 @@ void gather_eis_parts(RuntimeNetwork& net, RankExchange& world, double t_ms) {
     const SpikeHistory& pre_spikes = net.pre_history(proj.pre_population());
     const SpikeHistory& post_spikes = net.post_history(proj.post_population());
     const std::uint32_t groups = proj.group_count();
-    std::vector<std::byte> mine, all;
-    std::vector<std::size_t> offsets;
-    {
+    const auto encode = [&](std::vector<std::byte>& mine) {
       std::vector<std::uint32_t> counts(groups);
       for (std::uint32_t g = 0; g < groups; ++g)
         counts[g] = static_cast<std::uint32_t>(proj.group_first(g + 1) - proj.group_first(g));
-      std::vector<ReadOut> read(proj.synapse_count());
+      ByteWriter out{mine};
+      out.value(proj.energy_after_touches(t_ms, pre_spikes, post_spikes));
+      out.array(counts);
+      out.value(static_cast<std::uint64_t>(proj.synapse_count()));
+      const std::size_t first = mine.size();
+      mine.resize(first + proj.synapse_count() * sizeof(ReadOut));
+      std::byte* const rows = mine.data() + first;
       tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, proj.pre_size()), [&](const auto& range) {
         for (std::uint32_t pre = range.begin(); pre < range.end(); ++pre)
           for (std::uint32_t g = proj.row_begin(pre); g < proj.row_end(pre); ++g)
             for (std::uint64_t k = proj.group_first(g); k < proj.group_first(g + 1); ++k) {
               const EisProjection::Readout now =
                   proj.readout(k, pre, proj.group_delay_ms(g), t_ms, pre_spikes, post_spikes);
-              read[k] = {proj.post_of(k), now.g_nS, now.energy_fJ};
+              const ReadOut x{proj.post_of(k), now.g_nS, now.energy_fJ};
+              std::memcpy(rows + k * sizeof(ReadOut), &x, sizeof x);
             }
       });
-      ByteWriter out{mine};
-      out.value(proj.energy_after_touches(t_ms, pre_spikes, post_spikes));
-      out.array(counts);
-      out.array(read);
-    }
-    world.gather_to_root(mine, all, offsets);
-    std::vector<std::byte>().swap(mine);
-    if (world.rank() != 0) continue;
-    const std::uint32_t ranks = world.ranks();
-    std::vector<std::vector<std::uint32_t>> rank_counts(ranks);
-    std::vector<std::vector<ReadOut>> rank_rows(ranks);
-    ExactEnergySum energy = proj.energy_sum();
-    for (std::uint32_t r = 0; r < ranks; ++r) {
-      ByteReader in{all.data() + offsets[r], all.data() + offsets[r + 1]};
-      energy.add(in.value<ExactEnergySum>());
-      in.array(rank_counts[r]);
-      in.array(rank_rows[r]);
-      if (rank_counts[r].size() != groups ||
-          std::accumulate(rank_counts[r].begin(), rank_counts[r].end(), std::uint64_t{0}) != rank_rows[r].size())
-        throw std::runtime_error("distributed run: rank " + std::to_string(r) + " sent another table of EIS projection '" +
-                                 proj.name() + "' than rank 0 holds");
-    }
-    std::vector<std::byte>().swap(all);
-    auto gathered = std::make_shared<DistributedBuild::GatheredEis>();
-    gathered->t_ms = t_ms;
-    gathered->energy = energy.value();
-    gathered->rows.reserve(proj.whole_synapse_count());
-    std::vector<std::uint64_t> cursor(ranks, 0);
-    for (std::uint32_t pre = 0; pre < proj.pre_size(); ++pre)
-      for (std::uint32_t g = proj.row_begin(pre); g < proj.row_end(pre); ++g)
-        for (std::uint32_t r = 0; r < ranks; ++r)
-          for (std::uint32_t i = 0; i < rank_counts[r][g]; ++i) {
-            const ReadOut& x = rank_rows[r][cursor[r]++];
-            gathered->rows.push_back({pre, x.post, proj.group_delay_ms(g), x.g_nS, x.energy_fJ});
-          }
-    if (gathered->rows.size() != proj.whole_synapse_count())
-      throw std::runtime_error("distributed run: the ranks hold " + std::to_string(gathered->rows.size()) +
-                               " synapses of EIS projection '" + proj.name() + "', which has " +
-                               std::to_string(proj.whole_synapse_count()));
-    d.gathered_eis[j] = std::move(gathered);
+    };
+    const auto assemble = [&](const std::vector<std::byte>& all, const std::vector<std::size_t>& offsets) {
+      const std::uint32_t ranks = world.ranks();
+      // Each rank's counts, and where its read-outs start in `all` (read in place).
+      std::vector<std::vector<std::uint32_t>> rank_counts(ranks);
+      std::vector<const std::byte*> rank_rows(ranks);
+      ExactEnergySum energy = proj.energy_sum();
+      for (std::uint32_t r = 0; r < ranks; ++r) {
+        ByteReader in{all.data() + offsets[r], all.data() + offsets[r + 1]};
+        energy.add(in.value<ExactEnergySum>());
+        in.array(rank_counts[r]);
+        const auto n = in.value<std::uint64_t>();
+        in.need(n * sizeof(ReadOut));
+        rank_rows[r] = in.at;
+        if (rank_counts[r].size() != groups ||
+            std::accumulate(rank_counts[r].begin(), rank_counts[r].end(), std::uint64_t{0}) != n)
+          throw std::runtime_error("distributed run: rank " + std::to_string(r) +
+                                   " sent another table of EIS projection '" + proj.name() + "' than rank 0 holds");
+      }
+      auto gathered = std::make_shared<DistributedBuild::GatheredEis>();
+      gathered->t_ms = t_ms;
+      gathered->energy = energy.value();
+      gathered->rows.reserve(proj.whole_synapse_count());
+      for (std::uint32_t pre = 0; pre < proj.pre_size(); ++pre)
+        for (std::uint32_t g = proj.row_begin(pre); g < proj.row_end(pre); ++g)
+          for (std::uint32_t r = 0; r < ranks; ++r)
+            for (std::uint32_t i = 0; i < rank_counts[r][g]; ++i) {
+              ReadOut x;
+              std::memcpy(&x, rank_rows[r], sizeof x);
+              rank_rows[r] += sizeof x;
+              gathered->rows.push_back({pre, x.post, proj.group_delay_ms(g), x.g_nS, x.energy_fJ});
+            }
+      if (gathered->rows.size() != proj.whole_synapse_count())
+        throw std::runtime_error("distributed run: the ranks hold " + std::to_string(gathered->rows.size()) +
+                                 " synapses of EIS projection '" + proj.name() + "', which has " +
+                                 std::to_string(proj.whole_synapse_count()));
+      d.gathered_eis[j] = std::move(gathered);
+    };
+    gather_part(world, "EIS projection '" + proj.name() + "'", encode, assemble);
   }
 }
 

@@ -73,12 +73,15 @@
 // - Per-rank synapses (RuntimeNetwork::distribution, networks/network_builder.hpp
 //   BuildOptions). The split of populations into shards depends on population sizes,
 //   current sources and connection lists only (plan_populations), never on synapse counts,
-//   so a rank knows its targets before any synapse is generated, and keeps only the static
-//   and STDP synapses onto them. Group numbers stay global (Delivery events carry them and
-//   the ranks compare events): every rank stores every delay group of the whole projection,
-//   most of them empty locally. A group's synapses are sorted by target and the ranks own
-//   ascending disjoint target ranges, so the single-process storage order of a group is the
-//   ranks' parts in rank order; rank 0 assembles STDP weights so for the outputs.
+//   so a rank knows its targets before any synapse is generated, and keeps only the
+//   synapses onto them (static, STDP and EIS; connection lists too). Group numbers stay
+//   global (Delivery events carry them and the ranks compare events): every rank stores every
+//   delay group of the whole projection, most of them empty locally. A group's synapses are
+//   sorted by target and the ranks own ascending disjoint target ranges (a list out of target
+//   order keeps its target population whole, on one rank), so the single-process storage
+//   order of a group is the ranks' parts in rank order: rank 0 assembles so the STDP weights
+//   and the EIS read-outs for the outputs. An EIS part knows the whole index of each of its
+//   synapses (EisPart), which keys its cycle noise and names it in conductance recorders.
 // Networks with neuromodulators, dopamine-modulated STDP or dopamine-modulated EIS synapses
 // run serially for now (their releases act on every synapse at once), as do networks whose
 // windows would be shorter than kShortestLookahead_ms or whose work the plan cannot spread
@@ -181,9 +184,11 @@ std::shared_ptr<const ParallelPlan> make_parallel_plan(const RuntimeNetwork& net
 bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
                   const std::function<void(double, double)>& progress);
 
-// After a distributed run (plan.ranks > 1): every rank sends the stored state of the plastic
-// synapses its shards own (EIS: G, device factor, energy; STDP: weight) and the V_post start
-// histories of its neurons, and takes the other ranks' (Simulator::consolidate_plastic_synapses).
+// After a distributed run (plan.ranks > 1; Simulator::consolidate_plastic_synapses, a
+// collective): every rank sends the V_post start histories of its neurons and, of projections
+// kept whole, the stored state of the plastic synapses its shards own (EIS: G, device factor,
+// energy; STDP: weight), and takes the other ranks'. Of per-rank projections rank 0 gathers
+// every rank's STDP weights and EIS read-outs (DistributedBuild::gathered_stdp, gathered_eis).
 void consolidate_plastic_synapses(Simulator& sim, const ParallelPlan& plan);
 
 }  // namespace ionspike

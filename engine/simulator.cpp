@@ -1,5 +1,7 @@
 #include "engine/simulator.hpp"
 
+#include <tbb/global_control.h>
+
 #include "engine/parallel_run.hpp"
 #include "engine/rank_exchange.hpp"
 #include "engine/thread_team.hpp"  // the complete type, for team_
@@ -142,7 +144,10 @@ void Simulator::set_rank_exchange(std::shared_ptr<RankExchange> exchange) {
 bool Simulator::distributed() const { return exchange_ && exchange_->ranks() > 1; }
 
 void Simulator::consolidate_plastic_synapses() {
-  if (distributed() && parallel_obstacle().empty()) ionspike::consolidate_plastic_synapses(*this, *plan_);
+  if (!distributed() || !parallel_obstacle().empty()) return;
+  // (The read-outs of EIS parts run in parallel: on the run's threads, not every core.)
+  tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism, threads_);
+  ionspike::consolidate_plastic_synapses(*this, *plan_);
 }
 
 std::string Simulator::parallel_obstacle() const {

@@ -236,8 +236,8 @@ std::vector<SynapseSpec> generate_part(const ConnectivityInput& in, std::uint32_
           std::vector<std::uint32_t>& at = kept_at[b - batch];
           at.clear();
           at.reserve(mine.size());
-          for (std::uint32_t i = 0; i < block.size(); ++i)
-            if (local(block[i])) at.push_back(i);
+          for (std::size_t i = 0; i < block.size(); ++i)
+            if (local(block[i])) at.push_back(static_cast<std::uint32_t>(i));
         }
       }
     });
