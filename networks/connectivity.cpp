@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <iterator>
+#include <numeric>
+#include <span>
 #include <stdexcept>
 #include <unordered_set>
 
@@ -10,6 +13,7 @@
 #include <tbb/parallel_for.h>
 
 #include "engine/random_stream.hpp"
+#include "engine/rank_exchange.hpp"
 #include "networks/model_registry.hpp"
 
 namespace ionspike {
@@ -189,26 +193,34 @@ void sort_and_merge(std::vector<Entry>& entries) {
   entries.resize(kept);
 }
 
+// What generate_part saw besides the kept synapses.
+struct PartScan {
+  std::vector<std::uint64_t> block_counts;  // synapses of each generated block
+  // If asked for: per kept synapse, (its block - the first block) << 32 | its position in the block.
+  std::vector<std::uint64_t> kept_at;
+};
+
+// The synapses onto targets [keep_begin, keep_end) of the blocks [block_first, block_end), and
+// in keys_out the merged group keys of every synapse of those blocks, or, with
+// keys_of_kept_only, of the kept synapses only (each counted in `total`).
 template <class Entry>
 std::vector<SynapseSpec> generate_part(const ConnectivityInput& in, std::uint32_t keep_begin, std::uint32_t keep_end,
-                                       std::vector<Entry>& keys_out, std::uint64_t& generated,
-                                       std::vector<std::uint64_t>* generation_index) {
+                                       std::uint32_t block_first, std::uint32_t block_end, bool keys_of_kept_only,
+                                       std::vector<Entry>& keys_out, PartScan& scan, bool want_positions) {
   const pb::Projection& pr = *in.projection;
   const SynapseMaker make(in);
   const std::string stream_name = "connect:" + pr.name();
-  // (A connection list is one block: its list, from stream 0.)
-  const std::uint32_t blocks = pr.has_from_list() ? 1 : (in.post_size + kConnectBlock - 1) / kConnectBlock;
   constexpr std::uint32_t kBatch = 64;
   std::vector<SynapseSpec> out;
   keys_out.clear();
+  scan.block_counts.assign(block_end - block_first, 0);
+  scan.kept_at.clear();
   std::vector<std::vector<SynapseSpec>> kept(kBatch);
   std::vector<std::vector<std::uint32_t>> kept_at(kBatch);  // positions of the kept in their block
   std::vector<std::vector<Entry>> keys(kBatch);
-  std::vector<std::uint64_t> counts(kBatch);
-  generated = 0;
-  if (generation_index) generation_index->clear();
-  for (std::uint32_t batch = 0; batch < blocks; batch += kBatch) {
-    const std::uint32_t end = std::min(blocks, batch + kBatch);
+  const auto local = [&](const SynapseSpec& syn) { return syn.post >= keep_begin && syn.post < keep_end; };
+  for (std::uint32_t batch = block_first; batch < block_end; batch += kBatch) {
+    const std::uint32_t end = std::min(block_end, batch + kBatch);
     // A block's synapses and keys are scratch of its task; only the kept synapses and the
     // distinct keys stay (in vectors of exactly their size).
     tbb::parallel_for(tbb::blocked_range<std::uint32_t>(batch, end, 1), [&](const auto& range) {
@@ -218,21 +230,22 @@ std::vector<SynapseSpec> generate_part(const ConnectivityInput& in, std::uint32_
         block.clear();
         RandomStream rng(in.seed, stream_name, b);
         const std::uint32_t first = b * kConnectBlock;
-        if (pr.has_from_list())
+        if (pr.has_from_list())  // (a connection list is one block: its list, from stream 0)
           generate_list(in, make, rng, block);
         else
           generate_block(in, make, first, std::min(first + kConnectBlock, in.post_size), rng, block);
-        counts[b - batch] = block.size();
+        scan.block_counts[b - block_first] = block.size();
         block_keys.clear();
-        for (const SynapseSpec& syn : block) block_keys.push_back(entry_of(syn, keep_begin, static_cast<Entry*>(nullptr)));
+        for (const SynapseSpec& syn : block)
+          if (!keys_of_kept_only || local(syn))
+            block_keys.push_back(entry_of(syn, keep_begin, static_cast<Entry*>(nullptr)));
         sort_and_merge(block_keys);
         keys[b - batch].assign(block_keys.begin(), block_keys.end());
-        const auto local = [&](const SynapseSpec& syn) { return syn.post >= keep_begin && syn.post < keep_end; };
         std::vector<SynapseSpec>& mine = kept[b - batch];
         mine.clear();
         mine.reserve(static_cast<std::size_t>(std::count_if(block.begin(), block.end(), local)));
         std::copy_if(block.begin(), block.end(), std::back_inserter(mine), local);
-        if (generation_index) {
+        if (want_positions) {
           std::vector<std::uint32_t>& at = kept_at[b - batch];
           at.clear();
           at.reserve(mine.size());
@@ -248,11 +261,11 @@ std::vector<SynapseSpec> generate_part(const ConnectivityInput& in, std::uint32_
     }
     out.reserve(out.size() + batch_kept);
     keys_out.reserve(keys_out.size() + batch_keys);
-    if (generation_index) generation_index->reserve(generation_index->size() + batch_kept);
+    if (want_positions) scan.kept_at.reserve(scan.kept_at.size() + batch_kept);
     for (std::uint32_t b = batch; b < end; ++b) {
-      if (generation_index)
-        for (std::uint32_t i : kept_at[b - batch]) generation_index->push_back(generated + i);
-      generated += counts[b - batch];
+      if (want_positions)
+        for (std::uint32_t i : kept_at[b - batch])
+          scan.kept_at.push_back(static_cast<std::uint64_t>(b - block_first) << 32 | i);
       out.insert(out.end(), kept[b - batch].begin(), kept[b - batch].end());
       std::vector<SynapseSpec>().swap(kept[b - batch]);
       std::vector<std::uint32_t>().swap(kept_at[b - batch]);
@@ -266,24 +279,164 @@ std::vector<SynapseSpec> generate_part(const ConnectivityInput& in, std::uint32_
   return out;
 }
 
+std::uint32_t block_count(const ConnectivityInput& in) {
+  return in.projection->has_from_list() ? 1 : (in.post_size + kConnectBlock - 1) / kConnectBlock;
+}
+
+// The groups and part_first of KeptSynapsePositions from counted keys (sorted, unique), and
+// the kept synapses' generation indices from where they lie in their blocks, the scanned
+// blocks starting at block_first, and the first generation index of every block.
+void positions_from(const std::vector<KeyCount>& counted, const PartScan& scan, std::uint32_t block_first,
+                    const std::vector<std::uint64_t>& block_offset, std::vector<GroupKey>& groups,
+                    KeptSynapsePositions& positions) {
+  groups.clear();
+  groups.reserve(counted.size());
+  positions.part_first.clear();
+  positions.part_first.reserve(counted.size());
+  std::uint64_t whole_first = 0;  // of the group in the whole projection
+  for (const KeyCount& k : counted) {
+    groups.push_back(k.key);
+    positions.part_first.push_back(whole_first + k.below);
+    whole_first += k.total;
+  }
+  positions.generation_index.clear();
+  positions.generation_index.reserve(scan.kept_at.size());
+  for (std::uint64_t at : scan.kept_at)
+    positions.generation_index.push_back(block_offset[block_first + (at >> 32)] + (at & 0xffffffffu));
+}
+
 }  // namespace
 
 std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in, std::uint32_t keep_begin,
                                            std::uint32_t keep_end, std::vector<GroupKey>& groups,
                                            std::uint64_t& generated, KeptSynapsePositions* positions) {
-  if (positions == nullptr) return generate_part(in, keep_begin, keep_end, groups, generated, nullptr);
+  const std::uint32_t blocks = block_count(in);
+  PartScan scan;
+  const auto total = [&] { return std::accumulate(scan.block_counts.begin(), scan.block_counts.end(), std::uint64_t{0}); };
+  if (positions == nullptr) {
+    std::vector<SynapseSpec> out = generate_part(in, keep_begin, keep_end, 0, blocks, false, groups, scan, false);
+    generated = total();
+    return out;
+  }
   std::vector<KeyCount> counted;
+  std::vector<SynapseSpec> out = generate_part(in, keep_begin, keep_end, 0, blocks, false, counted, scan, true);
+  generated = total();
+  std::vector<std::uint64_t> block_offset(blocks + 1, 0);
+  std::partial_sum(scan.block_counts.begin(), scan.block_counts.end(), block_offset.begin() + 1);
+  positions_from(counted, scan, 0, block_offset, groups, *positions);
+  return out;
+}
+
+std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in, std::uint32_t keep_begin,
+                                           std::uint32_t keep_end, RankExchange& ranks, std::vector<GroupKey>& groups,
+                                           std::uint64_t& generated, KeptSynapsePositions* positions) {
+  // A connection list is small: every rank reads all of it (no exchange).
+  if (in.projection->has_from_list()) return generate_synapses(in, keep_begin, keep_end, groups, generated, positions);
+  const std::uint32_t blocks = block_count(in);
+  // The blocks holding this rank's targets (the first and last may be shared with its
+  // neighbours); it counts for all the blocks whose first target is its own.
+  const bool any = keep_begin < keep_end;
+  const std::uint32_t block_first = any ? keep_begin / kConnectBlock : 0;
+  const std::uint32_t block_end = any ? (keep_end + kConnectBlock - 1) / kConnectBlock : 0;
+  const std::uint32_t owned_first = any ? (keep_begin + kConnectBlock - 1) / kConnectBlock : 0;
+  const std::uint32_t owned_end = any ? (keep_end + kConnectBlock - 1) / kConnectBlock : 0;
+  PartScan scan;
+  std::vector<KeyCount> mine;  // keys of the kept synapses, each with their count
   std::vector<SynapseSpec> out =
-      generate_part(in, keep_begin, keep_end, counted, generated, &positions->generation_index);
-  groups.clear();
-  groups.reserve(counted.size());
-  positions->part_first.clear();
-  positions->part_first.reserve(counted.size());
-  std::uint64_t whole_first = 0;  // of the group in the whole projection
-  for (const KeyCount& k : counted) {
-    groups.push_back(k.key);
-    positions->part_first.push_back(whole_first + k.below);
-    whole_first += k.total;
+      generate_part(in, keep_begin, keep_end, block_first, block_end, true, mine, scan, positions != nullptr);
+  const std::string what = "generate_synapses: projection '" + in.projection->name() + "'";
+
+  // Every block's count, from the rank that owns it.
+  std::vector<std::uint64_t> block_counts(blocks, 0);
+  {
+    std::vector<std::byte> sent, all;
+    std::vector<std::size_t> offsets;
+    const auto put = [&](const auto& x) {
+      const auto* p = reinterpret_cast<const std::byte*>(&x);
+      sent.insert(sent.end(), p, p + sizeof x);
+    };
+    put(owned_first);
+    for (std::uint32_t b = owned_first; b < owned_end; ++b) put(scan.block_counts[b - block_first]);
+    ranks.allgather(sent, all, offsets);
+    std::vector<char> counted(blocks, 0);
+    for (std::uint32_t r = 0; r < ranks.ranks(); ++r) {
+      const std::size_t bytes = offsets[r + 1] - offsets[r];
+      if (bytes < sizeof(std::uint32_t) || (bytes - sizeof(std::uint32_t)) % sizeof(std::uint64_t) != 0)
+        throw std::logic_error(what + ": rank " + std::to_string(r) + " sent a malformed block count message");
+      std::uint32_t first;
+      std::memcpy(&first, all.data() + offsets[r], sizeof first);
+      const std::size_t n = (bytes - sizeof first) / sizeof(std::uint64_t);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (first + i >= blocks || counted[first + i])
+          throw std::logic_error(what + ": block " + std::to_string(first + i) + " counted twice or beyond the last");
+        std::memcpy(&block_counts[first + i], all.data() + offsets[r] + sizeof first + i * sizeof(std::uint64_t),
+                    sizeof(std::uint64_t));
+        counted[first + i] = 1;
+      }
+    }
+    if (std::find(counted.begin(), counted.end(), 0) != counted.end())
+      throw std::logic_error(what + ": a block of targets belongs to no rank");
+  }
+  std::vector<std::uint64_t> block_offset(blocks + 1, 0);
+  std::partial_sum(block_counts.begin(), block_counts.end(), block_offset.begin() + 1);
+  generated = block_offset[blocks];
+
+  // Every rank's keys with their counts, one range of presynaptic neurons at a time (so that no
+  // rank holds every rank's keys at once): the union is the whole projection's groups; a
+  // group's synapses on the ranks before this one precede its own in the whole projection.
+#pragma pack(push, 1)
+  struct Sent {
+    std::uint32_t pre;
+    double delay_ms;
+    std::uint64_t count;
+  };
+#pragma pack(pop)
+  std::vector<KeyCount> counted;
+  const std::uint32_t chunks = ranks.ranks();
+  const std::uint64_t step = (static_cast<std::uint64_t>(in.pre_size) + chunks - 1) / chunks;
+  std::size_t next = 0;
+  for (std::uint32_t c = 0; c < chunks; ++c) {
+    const std::uint64_t pre_end = std::min<std::uint64_t>(in.pre_size, (c + 1) * step);
+    std::vector<Sent> slice;
+    for (; next < mine.size() && mine[next].key.pre < pre_end; ++next)
+      slice.push_back({mine[next].key.pre, mine[next].key.delay_ms, mine[next].total});
+    std::vector<std::byte> all;
+    std::vector<std::size_t> offsets;
+    ranks.allgather(std::as_bytes(std::span(slice)), all, offsets);
+    struct Tagged {
+      GroupKey key;
+      std::uint32_t rank;
+      std::uint64_t count;
+    };
+    std::vector<Tagged> received;
+    received.reserve((all.size()) / sizeof(Sent));
+    for (std::uint32_t r = 0; r < ranks.ranks(); ++r) {
+      if ((offsets[r + 1] - offsets[r]) % sizeof(Sent) != 0)
+        throw std::logic_error(what + ": rank " + std::to_string(r) + " sent a malformed key message");
+      for (std::size_t at = offsets[r]; at < offsets[r + 1]; at += sizeof(Sent)) {
+        Sent x;
+        std::memcpy(&x, all.data() + at, sizeof x);
+        received.push_back({{x.pre, x.delay_ms}, r, x.count});
+      }
+    }
+    std::vector<std::byte>().swap(all);
+    std::sort(received.begin(), received.end(), [](const Tagged& a, const Tagged& b) {
+      return a.key < b.key || (a.key == b.key && a.rank < b.rank);
+    });
+    for (const Tagged& t : received) {
+      if (counted.empty() || !(counted.back().key == t.key)) counted.push_back({t.key, 0, 0});
+      counted.back().total += t.count;
+      if (t.rank < ranks.rank()) counted.back().below += t.count;
+    }
+  }
+  if (next != mine.size()) throw std::logic_error(what + ": a key's presynaptic neuron lies beyond the population");
+  std::vector<KeyCount>().swap(mine);
+  if (positions == nullptr) {
+    groups.clear();
+    groups.reserve(counted.size());
+    for (const KeyCount& k : counted) groups.push_back(k.key);
+  } else {
+    positions_from(counted, scan, block_first, block_offset, groups, *positions);
   }
   return out;
 }

@@ -15,6 +15,8 @@
 
 namespace ionspike {
 
+class RankExchange;
+
 inline constexpr std::uint32_t kConnectBlock = 1024;
 
 struct ConnectivityInput {
@@ -49,6 +51,18 @@ struct KeptSynapsePositions {
 };
 std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in, std::uint32_t keep_begin,
                                            std::uint32_t keep_end, std::vector<GroupKey>& groups,
+                                           std::uint64_t& generated, KeptSynapsePositions* positions = nullptr);
+
+// The same, with the construction distributed: a collective of every rank of `ranks` (each
+// with its own targets, in ascending rank order, together covering the population, or one
+// rank holding all). Each rank generates only the blocks holding its targets; the ranks then
+// exchange the synapse count of each block (every block counted by the rank that holds its
+// first target) and the group keys of their synapses with their counts (one allgather per
+// range of 1/R of the presynaptic neurons, so a rank never holds every rank's keys at once),
+// from which each rank learns every group and where its part lies. The result is identical to
+// the other overload's. A connection list is read whole by every rank (no exchange).
+std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in, std::uint32_t keep_begin,
+                                           std::uint32_t keep_end, RankExchange& ranks, std::vector<GroupKey>& groups,
                                            std::uint64_t& generated, KeptSynapsePositions* positions = nullptr);
 
 }  // namespace ionspike

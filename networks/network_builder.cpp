@@ -14,6 +14,7 @@
 #include "networks/checks.hpp"
 #include "engine/parallel_run.hpp"
 #include "engine/random_stream.hpp"
+#include "engine/rank_exchange.hpp"
 #include "engine/simulator.hpp"
 #include "networks/connectivity.hpp"
 #include "networks/eis_resolve.hpp"
@@ -96,7 +97,8 @@ EisProjection build_eis_projection(const pb::Projection& pr, const ConnectivityI
                                    std::uint32_t post, const LoadedNetwork& loaded, const pb::Network& msg,
                                    const std::map<std::string, std::uint32_t>& modulator_of,
                                    const std::vector<Neuromodulator>& modulators,
-                                   const std::pair<std::uint32_t, std::uint32_t>* keep = nullptr) {
+                                   const std::pair<std::uint32_t, std::uint32_t>* keep = nullptr,
+                                   RankExchange* exchange = nullptr) {
   const pb::EisSynapses& eis = pr.eis();
   EisDevice device(resolve_device(eis), std::filesystem::path(loaded.file).parent_path());
   const std::uint64_t seed = msg.simulation().seed();
@@ -112,7 +114,9 @@ EisProjection build_eis_projection(const pb::Projection& pr, const ConnectivityI
   } else {
     part.emplace();
     KeptSynapsePositions at;
-    synapses = generate_synapses(in, keep->first, keep->second, part->groups, part->whole_synapses, &at);
+    synapses = exchange != nullptr
+                   ? generate_synapses(in, keep->first, keep->second, *exchange, part->groups, part->whole_synapses, &at)
+                   : generate_synapses(in, keep->first, keep->second, part->groups, part->whole_synapses, &at);
     part->part_first = std::move(at.part_first);
     g_init = draw_values_at(eis.g_init_ns(), at.generation_index, part->whole_synapses, seed, "g_init:" + pr.name());
     prefactors.resize(synapses.size());
@@ -242,6 +246,12 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes, con
     throw std::invalid_argument("build_network: rank " + std::to_string(options.rank) + " of " +
                                 std::to_string(ranks) + " ranks");
   const std::uint32_t threads = options.threads.value_or(sim.threads());
+  if (options.exchange != nullptr && (options.exchange->ranks() != std::max<std::uint32_t>(options.ranks, 1) ||
+                                      options.exchange->rank() != options.rank))
+    throw std::invalid_argument("build_network: BuildOptions' exchange is rank " +
+                                std::to_string(options.exchange->rank()) + " of " +
+                                std::to_string(options.exchange->ranks()) + ", not rank " +
+                                std::to_string(options.rank) + " of " + std::to_string(options.ranks));
   if (ranks > (1u << 20) || threads < 1 || threads > kMaxThreads)
     throw std::invalid_argument("build_network: BuildOptions needs rank < ranks <= 2^20 and threads in [1, " +
                                 std::to_string(kMaxThreads) + "], got rank " + std::to_string(options.rank) + " of " +
@@ -326,7 +336,7 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes, con
             build_eis_projection(pr, in, pre, post, loaded, msg, modulator_of, net.neuromodulators));
       else
         net.eis_projections.push_back(build_eis_projection(pr, in, pre, post, loaded, msg, modulator_of,
-                                                           net.neuromodulators, &local_targets[post]));
+                                                           net.neuromodulators, &local_targets[post], options.exchange));
       if (net.distribution) net.distribution->eis_local.push_back(net.eis_projections.back().is_part());
     } else if (!distribute) {
       const bool local = false;
@@ -358,8 +368,11 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes, con
       // This rank's synapses, every group of the whole projection.
       std::vector<GroupKey> groups;
       std::uint64_t whole_count = 0;  // of the whole projection (for reports)
+      const auto [keep_begin, keep_end] = local_targets[post];
       std::vector<SynapseSpec> specs =
-          generate_synapses(in, local_targets[post].first, local_targets[post].second, groups, whole_count);
+          options.exchange != nullptr
+              ? generate_synapses(in, keep_begin, keep_end, *options.exchange, groups, whole_count)
+              : generate_synapses(in, keep_begin, keep_end, groups, whole_count);
       if (pr.has_stdp()) {
         net.stdp_projections.emplace_back(pr.name(), pre, post, in.pre_size, in.post_size, std::move(specs),
                                           resolve_stdp_rule(pr.stdp()), pr.receptor() == pb::INHIBITORY,

@@ -452,9 +452,10 @@ std::vector<Observed> run_distributed(const std::string& text, std::uint32_t ran
   if (stored) stored->assign(ranks, 0);
   if (whole) whole->assign(ranks, 0);
   const std::vector<std::string> errors = on_ranks(ranks, [&](std::uint32_t r, std::shared_ptr<RankExchange> exchange) {
+    // (A per-rank build with the construction distributed: a collective of the ranks.)
     Simulator sim = per_rank_synapses
                         ? Simulator(build_network(parse_network_text(text, "test.pbtxt"), nullptr,
-                                                  BuildOptions{ranks, r, threads}))
+                                                  BuildOptions{ranks, r, threads, exchange.get()}))
                         : simulator(text, threads);
     sim.set_threads(threads);
     if (stored) (*stored)[r] = sim.network().stored_synapse_count();
@@ -617,6 +618,71 @@ TEST_CASE("distributed build: each rank's EIS part holds exactly the whole proje
         std::uint64_t found = 0;
         for (std::uint64_t w = 0; w < all.synapse_count(); ++w) found += part.stored_index(w).has_value();
         CHECK(found == part.synapse_count());
+      }
+    }
+  }
+}
+
+namespace {
+
+// Two builds of one rank's part hold the same synapses in the same order, groups and values.
+void check_same_part(const RuntimeNetwork& a, const RuntimeNetwork& b) {
+  REQUIRE(a.projections.size() == b.projections.size());
+  REQUIRE(a.stdp_projections.size() == b.stdp_projections.size());
+  REQUIRE(a.eis_projections.size() == b.eis_projections.size());
+  CHECK(a.synapse_count() == b.synapse_count());
+  const auto same_groups = [](const auto& x, const auto& y) {
+    INFO(x.name());
+    REQUIRE(x.group_count() == y.group_count());
+    for (std::uint32_t g = 0; g <= x.group_count(); ++g) REQUIRE(x.group_first(g) == y.group_first(g));
+    for (std::uint32_t g = 0; g < x.group_count(); ++g) REQUIRE(x.group_delay_ms(g) == y.group_delay_ms(g));
+    for (std::uint32_t pre = 0; pre <= x.pre_size(); ++pre) REQUIRE(x.row_begin(pre) == y.row_begin(pre));
+  };
+  for (std::size_t j = 0; j < a.projections.size(); ++j) {
+    same_groups(a.projections[j], b.projections[j]);
+    for (std::uint64_t k = 0; k < a.projections[j].synapse_count(); ++k)
+      REQUIRE((a.projections[j].synapses()[k].post == b.projections[j].synapses()[k].post &&
+               a.projections[j].synapses()[k].weight == b.projections[j].synapses()[k].weight));
+  }
+  for (std::size_t j = 0; j < a.stdp_projections.size(); ++j) {
+    same_groups(a.stdp_projections[j], b.stdp_projections[j]);
+    for (std::uint64_t k = 0; k < a.stdp_projections[j].synapse_count(); ++k)
+      REQUIRE((a.stdp_projections[j].synapses()[k].post == b.stdp_projections[j].synapses()[k].post &&
+               a.stdp_projections[j].synapses()[k].weight == b.stdp_projections[j].synapses()[k].weight));
+  }
+  for (std::size_t j = 0; j < a.eis_projections.size(); ++j) {
+    const EisProjection &x = a.eis_projections[j], &y = b.eis_projections[j];
+    same_groups(x, y);
+    CHECK(x.whole_synapse_count() == y.whole_synapse_count());
+    for (std::uint64_t k = 0; k < x.synapse_count(); ++k)
+      REQUIRE((x.post_of(k) == y.post_of(k) && x.whole_index(k) == y.whole_index(k) &&
+               x.stored_state(k).g_nS == y.stored_state(k).g_nS &&
+               x.stored_state(k).prefactor == y.stored_state(k).prefactor));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("distributed build: with the construction distributed over the ranks, each rank builds the same part as "
+          "when it generates every synapse", "[parallel][ranks]") {
+  const std::vector<Case> cases = parallel_cases();
+  for (const auto& [label, text] : {std::pair{std::string("mixed populations"), mixed_text()},
+                                    std::pair{std::string("EIS mixed"), eis_mixed_text()},
+                                    std::pair{cases[0].label, cases[0].text}}) {
+    INFO(label);
+    const LoadedNetwork loaded = parse_network_text(text, "test.pbtxt");
+    for (const auto& [ranks, threads] : {std::pair{2u, 1u}, std::pair{3u, 1u}, std::pair{2u, 2u}}) {
+      INFO(ranks << " ranks of " << threads << " threads");
+      std::vector<std::optional<RuntimeNetwork>> exchanged(ranks);
+      const auto errors = on_ranks(ranks, [&](std::uint32_t r, std::shared_ptr<RankExchange> exchange) {
+        exchanged[r].emplace(build_network(loaded, nullptr, BuildOptions{ranks, r, threads, exchange.get()}));
+      });
+      for (std::uint32_t r = 0; r < ranks; ++r) {
+        INFO("rank " << r);
+        REQUIRE(errors[r].empty());
+        REQUIRE(exchanged[r]->distribution);
+        CHECK(exchanged[r]->distribution->any_local());
+        check_same_part(*exchanged[r], build_network(loaded, nullptr, BuildOptions{ranks, r, threads}));
       }
     }
   }

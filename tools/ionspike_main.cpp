@@ -192,9 +192,10 @@ int cmd_run(const std::string& file, const SimulationOverrides& overrides, const
   if (checkpoint.every_ms && !(*checkpoint.every_ms > 0.0 && std::isfinite(*checkpoint.every_ms)))
     throw InputError({"command line"}, "--checkpoint-every", "must be a finite time > 0 ms");
   BuildNotes notes;
-  // Across MPI ranks each rank builds only the synapses onto its own neurons (BuildOptions).
+  // Across MPI ranks each rank generates and stores only the synapses onto its own neurons
+  // (BuildOptions; the build is then a collective of the ranks).
   BuildOptions build;
-  if (ranks && ranks->ranks() > 1 && !whole_network) build = {ranks->ranks(), ranks->rank(), std::nullopt};
+  if (ranks && ranks->ranks() > 1 && !whole_network) build = {ranks->ranks(), ranks->rank(), std::nullopt, ranks.get()};
   RuntimeNetwork network = build_network(loaded, &notes, build);
   for (const std::string& w : notes.warnings) spdlog::warn("{}", w);
   const double build_s = seconds_since(t0);
