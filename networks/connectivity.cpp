@@ -193,6 +193,40 @@ void sort_and_merge(std::vector<Entry>& entries) {
   entries.resize(kept);
 }
 
+GroupKey make_entry(GroupKey*, std::uint32_t pre, double delay_ms, std::uint64_t, std::uint64_t) {
+  return {pre, delay_ms};
+}
+KeyCount make_entry(KeyCount*, std::uint32_t pre, double delay_ms, std::uint64_t total, std::uint64_t below) {
+  return {{pre, delay_ms}, total, below};
+}
+
+// The keys of the synapses of `block` that `take` accepts, sorted and merged (with their counts,
+// and how many of them target neurons below below_target). With one delay for every synapse
+// the keys are the distinct presynaptic neurons, found by sorting 8-byte words (presynaptic
+// neuron and a below-flag) rather than whole keys: the bulk of a build's sorting.
+template <class Entry, class Take>
+void collect_keys(const std::vector<SynapseSpec>& block, bool one_delay, std::uint32_t below_target, const Take& take,
+                  std::vector<Entry>& out, std::vector<std::uint64_t>& packed) {
+  out.clear();
+  if (!one_delay || block.empty()) {
+    for (const SynapseSpec& syn : block)
+      if (take(syn)) out.push_back(entry_of(syn, below_target, static_cast<Entry*>(nullptr)));
+    sort_and_merge(out);
+    return;
+  }
+  packed.clear();
+  for (const SynapseSpec& syn : block)
+    if (take(syn)) packed.push_back(static_cast<std::uint64_t>(syn.pre) << 1 | (syn.post < below_target ? 1u : 0u));
+  std::sort(packed.begin(), packed.end());
+  const double delay_ms = block.front().delay_ms;
+  for (std::size_t i = 0; i < packed.size();) {
+    const std::uint64_t pre = packed[i] >> 1;
+    std::uint64_t total = 0, below = 0;
+    for (; i < packed.size() && packed[i] >> 1 == pre; ++i, ++total) below += packed[i] & 1u;
+    out.push_back(make_entry(static_cast<Entry*>(nullptr), static_cast<std::uint32_t>(pre), delay_ms, total, below));
+  }
+}
+
 // What generate_part saw besides the kept synapses.
 struct PartScan {
   std::vector<std::uint64_t> block_counts;  // synapses of each generated block
@@ -219,6 +253,9 @@ std::vector<SynapseSpec> generate_part(const ConnectivityInput& in, std::uint32_
   std::vector<std::vector<std::uint32_t>> kept_at(kBatch);  // positions of the kept in their block
   std::vector<std::vector<Entry>> keys(kBatch);
   const auto local = [&](const SynapseSpec& syn) { return syn.post >= keep_begin && syn.post < keep_end; };
+  // Whether every synapse has the same delay (a constant or the default; not a list, whose
+  // connections may set their own).
+  const bool one_delay = !pr.has_from_list() && (!pr.has_delay_ms() || pr.delay_ms().kind_case() == pb::Value::kConstant);
   for (std::uint32_t batch = block_first; batch < block_end; batch += kBatch) {
     const std::uint32_t end = std::min(block_end, batch + kBatch);
     // A block's synapses and keys are scratch of its task; only the kept synapses and the
@@ -226,6 +263,7 @@ std::vector<SynapseSpec> generate_part(const ConnectivityInput& in, std::uint32_
     tbb::parallel_for(tbb::blocked_range<std::uint32_t>(batch, end, 1), [&](const auto& range) {
       std::vector<SynapseSpec> block;
       std::vector<Entry> block_keys;
+      std::vector<std::uint64_t> packed;
       for (std::uint32_t b = range.begin(); b != range.end(); ++b) {
         block.clear();
         RandomStream rng(in.seed, stream_name, b);
@@ -235,11 +273,8 @@ std::vector<SynapseSpec> generate_part(const ConnectivityInput& in, std::uint32_
         else
           generate_block(in, make, first, std::min(first + kConnectBlock, in.post_size), rng, block);
         scan.block_counts[b - block_first] = block.size();
-        block_keys.clear();
-        for (const SynapseSpec& syn : block)
-          if (!keys_of_kept_only || local(syn))
-            block_keys.push_back(entry_of(syn, keep_begin, static_cast<Entry*>(nullptr)));
-        sort_and_merge(block_keys);
+        collect_keys(block, one_delay, keep_begin,
+                     [&](const SynapseSpec& syn) { return !keys_of_kept_only || local(syn); }, block_keys, packed);
         keys[b - batch].assign(block_keys.begin(), block_keys.end());
         std::vector<SynapseSpec>& mine = kept[b - batch];
         mine.clear();
