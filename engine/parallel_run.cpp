@@ -1029,6 +1029,15 @@ namespace {
 // and the ranks own ascending, disjoint target ranges, so the whole group is the ranks' parts
 // of it concatenated in rank order. Each rank sends, per group, its synapse count, then its
 // synapses in storage order; rank 0 walks the groups and takes each rank's next part.
+// Synapses per delay group of a projection (a rank's part: its own), as the gathers send them.
+template <class Projection>
+std::vector<std::uint32_t> group_sizes(const Projection& proj) {
+  std::vector<std::uint32_t> sizes(proj.group_count());
+  for (std::uint32_t g = 0; g < sizes.size(); ++g)
+    sizes[g] = static_cast<std::uint32_t>(proj.group_first(g + 1) - proj.group_first(g));
+  return sizes;
+}
+
 // One gather of a per-rank projection to rank 0: every rank encodes its part (`encode`), rank 0
 // decodes them all (`assemble`). A failure in either, on any rank, is agreed over the ranks, so
 // that no rank waits in the next gather for one that threw.
@@ -1051,11 +1060,8 @@ void gather_local_stdp_projections(RuntimeNetwork& net, RankExchange& world) {
     const StdpProjection& proj = net.stdp_projections[j];
     const std::uint32_t groups = proj.group_count();
     const auto encode = [&](std::vector<std::byte>& mine) {
-      std::vector<std::uint32_t> counts(groups);
-      for (std::uint32_t g = 0; g < groups; ++g)
-        counts[g] = static_cast<std::uint32_t>(proj.group_first(g + 1) - proj.group_first(g));
       ByteWriter out{mine};
-      out.array(counts);
+      out.array(group_sizes(proj));
       const std::span<const StaticSynapse> synapses = proj.synapses();
       out.value(static_cast<std::uint64_t>(synapses.size()));
       const auto* p = reinterpret_cast<const std::byte*>(synapses.data());
@@ -1129,12 +1135,9 @@ void gather_eis_parts(RuntimeNetwork& net, RankExchange& world, double t_ms) {
     const SpikeHistory& post_spikes = net.post_history(proj.post_population());
     const std::uint32_t groups = proj.group_count();
     const auto encode = [&](std::vector<std::byte>& mine) {
-      std::vector<std::uint32_t> counts(groups);
-      for (std::uint32_t g = 0; g < groups; ++g)
-        counts[g] = static_cast<std::uint32_t>(proj.group_first(g + 1) - proj.group_first(g));
       ByteWriter out{mine};
       out.value(proj.energy_after_touches(t_ms, pre_spikes, post_spikes));
-      out.array(counts);
+      out.array(group_sizes(proj));
       out.value(static_cast<std::uint64_t>(proj.synapse_count()));
       const std::size_t first = mine.size();
       mine.resize(first + proj.synapse_count() * sizeof(ReadOut));
