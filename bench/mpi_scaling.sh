@@ -31,7 +31,7 @@ for k in $(seq 0 $((rep - 1))); do
   done
 done
 rm -rf "$out"
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+source "$here/bench/median.sh"
 base=$(echo "${run[${counts[0]}]}" | median)
 echo
 echo "| ranks | threads per rank | median simulation s | median communication s | speed-up over ${counts[0]} rank(s) |"

@@ -25,7 +25,7 @@ for k in $(seq 0 $((rep - 1))); do
     times[$t]="${times[$t]:-} $sim"
   done
 done
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+source "$here/bench/median.sh"
 base=$(echo "${times[${counts[0]}]}" | median)
 echo
 echo "| threads | median simulation s | speed-up over ${counts[0]} |"
