@@ -64,7 +64,7 @@ RunReport make_report(const Simulator& sim, std::string network_file, double bui
   r.threads = r.serial_reason.empty() ? sim.threads() : 1;
   if (sim.distributed() && r.serial_reason.empty()) {
     r.ranks = sim.rank_exchange()->ranks();
-    r.communication_s = sim.rank_exchange()->communication_seconds();
+    r.communication_s = sim.communication_seconds();
   }
   const double seconds = sim.time_ms() * 1e-3;
   std::uint64_t neuron_spikes = 0, neuron_count = 0;

@@ -117,7 +117,8 @@ Simulator::Simulator(Simulator&& other)
       plan_(std::move(other.plan_)),
       obstacle_(std::move(other.obstacle_)),
       team_(std::move(other.team_)),
-      exchange_(std::move(other.exchange_)) {
+      exchange_(std::move(other.exchange_)),
+      run_communication_s_(other.run_communication_s_) {
   ctx_.emitted() = std::move(other.ctx_.emitted());
 }
 
@@ -386,6 +387,15 @@ bool Simulator::run_until(double t_stop_ms, const ProgressFn& progress) {
                            " (it holds that rank's synapses only); it runs only with set_rank_exchange of those ranks");
   if (!started_) start();
   for (EisProjection& proj : net_.eis_projections) proj.end_control();
+  // The time this call spends in collectives (communication_seconds()), on every way out.
+  struct CountCommunication {
+    const RankExchange* exchange;
+    double& total;
+    double before = exchange != nullptr ? exchange->communication_seconds() : 0.0;
+    ~CountCommunication() {
+      if (exchange != nullptr) total += exchange->communication_seconds() - before;
+    }
+  } count_communication{exchange_.get(), run_communication_s_};
   // One shard per thread (made by parallel_obstacle): more, evened out by the thread team,
   // measured slower on the plastic Brunel network (docs/benchmarks.md). The parallel windows
   // handle every event up to t_stop; the loop below then handles the steps that belong to

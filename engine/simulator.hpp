@@ -75,6 +75,10 @@ class Simulator {
   // change once it started (std::logic_error). checkpoint() of a rank saves that rank's state.
   void set_rank_exchange(std::shared_ptr<RankExchange> exchange);
   RankExchange* rank_exchange() const { return exchange_.get(); }
+  // Wall seconds this rank spent in the exchange's collectives inside run_until (the runs'
+  // communication: not the build's collectives before, nor the consolidation after); 0
+  // without an exchange.
+  double communication_seconds() const { return run_communication_s_; }
   bool distributed() const;
   // After a distributed run: every rank receives the state of the plastic synapses (EIS and
   // STDP) that other ranks own, so that every rank holds the weights of the whole network (for
@@ -151,6 +155,7 @@ class Simulator {
   mutable std::optional<std::string> obstacle_;
   std::shared_ptr<ThreadTeam> team_;
   std::shared_ptr<RankExchange> exchange_;
+  double run_communication_s_ = 0.0;  // communication_seconds()
 };
 
 // The {target, weight} synapses of a uniform-weight group's targets, in a per-thread buffer
