@@ -1023,12 +1023,6 @@ namespace ionspike {
 
 namespace {
 
-// A distributed build's STDP projections hold each rank's synapses only (DistributedBuild):
-// rank 0 gathers every rank's {target, weight} synapses and assembles the whole table.
-// Design note: every rank holds every group; a group's synapses are sorted by target (stably)
-// and the ranks own ascending, disjoint target ranges, so the whole group is the ranks' parts
-// of it concatenated in rank order. Each rank sends, per group, its synapse count, then its
-// synapses in storage order; rank 0 walks the groups and takes each rank's next part.
 // Synapses per delay group of a projection (a rank's part: its own), as the gathers send them.
 template <class Projection>
 std::vector<std::uint32_t> group_sizes(const Projection& proj) {
@@ -1052,6 +1046,12 @@ void gather_part(RankExchange& world, const std::string& what, const Encode& enc
       world, [&] { if (world.rank() == 0) assemble(all, offsets); }, "rank 0 failed to assemble " + what);
 }
 
+// A distributed build's STDP projections hold each rank's synapses only (DistributedBuild):
+// rank 0 gathers every rank's {target, weight} synapses and assembles the whole table.
+// Design note: every rank holds every group; a group's synapses are sorted by target (stably)
+// and the ranks own ascending, disjoint target ranges, so the whole group is the ranks' parts
+// of it concatenated in rank order. Each rank sends, per group, its synapse count, then its
+// synapses in storage order; rank 0 walks the groups and takes each rank's next part.
 void gather_local_stdp_projections(RuntimeNetwork& net, RankExchange& world) {
   DistributedBuild& d = *net.distribution;
   d.gathered_stdp.assign(net.stdp_projections.size(), nullptr);

@@ -426,7 +426,8 @@ std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in, std::uin
     std::uint64_t count;
   };
 #pragma pack(pop)
-  std::vector<KeyCount> counted;
+  std::vector<KeyCount> counted;  // (with positions; else the keys go straight to `groups`)
+  groups.clear();
   const std::uint32_t chunks = ranks.ranks();
   const std::uint64_t step = (static_cast<std::uint64_t>(in.pre_size) + chunks - 1) / chunks;
   std::size_t next = 0;
@@ -459,6 +460,10 @@ std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in, std::uin
       return a.key < b.key || (a.key == b.key && a.rank < b.rank);
     });
     for (const Tagged& t : received) {
+      if (positions == nullptr) {  // the keys alone
+        if (groups.empty() || !(groups.back() == t.key)) groups.push_back(t.key);
+        continue;
+      }
       if (counted.empty() || !(counted.back().key == t.key)) counted.push_back({t.key, 0, 0});
       counted.back().total += t.count;
       if (t.rank < ranks.rank()) counted.back().below += t.count;
@@ -466,13 +471,8 @@ std::vector<SynapseSpec> generate_synapses(const ConnectivityInput& in, std::uin
   }
   if (next != mine.size()) throw std::logic_error(what + ": a key's presynaptic neuron lies beyond the population");
   std::vector<KeyCount>().swap(mine);
-  if (positions == nullptr) {
-    groups.clear();
-    groups.reserve(counted.size());
-    for (const KeyCount& k : counted) groups.push_back(k.key);
-  } else {
-    positions_from(counted, scan, block_first, block_offset, groups, *positions);
-  }
+  if (positions != nullptr) positions_from(counted, scan, block_first, block_offset, groups, *positions);
+  groups.shrink_to_fit();
   return out;
 }
 
