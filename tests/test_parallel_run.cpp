@@ -692,6 +692,32 @@ TEST_CASE("distributed build: with the construction distributed over the ranks, 
   }
 }
 
+TEST_CASE("distributed run: the report's communication is the time in collectives inside run_until only",
+          "[parallel][ranks]") {
+  const LoadedNetwork loaded = parse_network_text(mixed_text(), "test.pbtxt");
+  std::vector<double> build_s(2), before_s(2), run_s(2), after_s(2), total_run_s(2);
+  const auto errors = on_ranks(2, [&](std::uint32_t r, std::shared_ptr<RankExchange> exchange) {
+    Simulator sim(build_network(loaded, nullptr, BuildOptions{2, r, 1u, exchange.get()}));
+    build_s[r] = exchange->communication_seconds();  // the build's exchanges
+    sim.set_rank_exchange(exchange);
+    before_s[r] = sim.communication_seconds();
+    if (!sim.run_until(20.0)) throw std::runtime_error("interrupted");
+    run_s[r] = sim.communication_seconds();
+    total_run_s[r] = exchange->communication_seconds() - build_s[r];
+    sim.consolidate_plastic_synapses();  // (gathers to rank 0: after the run)
+    after_s[r] = sim.communication_seconds();
+  });
+  for (std::uint32_t r = 0; r < 2; ++r) {
+    INFO("rank " << r);
+    REQUIRE(errors[r].empty());
+    CHECK(build_s[r] > 0.0);
+    CHECK(before_s[r] == 0.0);
+    CHECK(run_s[r] > 0.0);
+    CHECK(run_s[r] == total_run_s[r]);
+    CHECK(after_s[r] == run_s[r]);
+  }
+}
+
 TEST_CASE("distributed run: a failure on one rank ends the run on every rank", "[parallel][ranks]") {
   // The runaway neuron (it would fire twice at one time) lives in one rank's shard: that rank
   // throws its error, the others learn of it at the window's end and throw too; none waits.
