@@ -452,7 +452,10 @@ RuntimeNetwork build_network(const LoadedNetwork& loaded, BuildNotes* notes, con
   }
   // A network whose windows would be too short runs serially on every rank (known only now,
   // from the delays): it needs every synapse.
-  if (net.distribution && !parallel_run_obstacle(net).empty()) return build_network(loaded, nullptr);
+  if (net.distribution && !parallel_run_obstacle(net).empty()) {
+    net = RuntimeNetwork{};  // (this rank's part goes before the whole is built)
+    return build_network(loaded, nullptr);
+  }
   return net;
 }
 

@@ -718,6 +718,36 @@ TEST_CASE("distributed run: the report's communication is the time in collective
   }
 }
 
+TEST_CASE("distributed build: a network whose windows would be too short is built whole on every rank",
+          "[parallel][ranks]") {
+  // Delays of 0.5 us between event-driven neurons: windows shorter than kShortestLookahead_ms,
+  // known only once the synapses exist; every rank (after the build's exchanges) builds whole.
+  const std::string text = R"(
+format_version: 1
+simulation { seed: 3 min_delay_ms: 0.0005 }
+populations { name: "src" size: 300 poisson_source { rate_Hz: 20 } }
+populations { name: "a" size: 2000 lif_exp { v_init_mV { uniform { low: -70 high: -52 } } } }
+projections { name: "src_a" pre: "src" post: "a" fixed_in_degree { k: 10 } weight_pA { constant: 300 } delay_ms { constant: 0.0005 } }
+projections { name: "a_a" pre: "a" post: "a" fixed_probability { p: 0.01 } weight_pA { constant: 50 } delay_ms { constant: 0.0005 } }
+)";
+  const LoadedNetwork loaded = parse_network_text(text, "test.pbtxt");
+  const RuntimeNetwork whole = build_network(loaded);
+  REQUIRE_FALSE(parallel_run_obstacle(whole).empty());
+  std::vector<std::uint64_t> stored(2);
+  std::vector<char> distributed(2);
+  const auto errors = on_ranks(2, [&](std::uint32_t r, std::shared_ptr<RankExchange> exchange) {
+    const RuntimeNetwork net = build_network(loaded, nullptr, BuildOptions{2, r, 1u, exchange.get()});
+    stored[r] = net.stored_synapse_count();
+    distributed[r] = net.distribution.has_value();
+  });
+  for (std::uint32_t r = 0; r < 2; ++r) {
+    INFO("rank " << r);
+    REQUIRE(errors[r].empty());
+    CHECK_FALSE(distributed[r]);
+    CHECK(stored[r] == whole.synapse_count());
+  }
+}
+
 TEST_CASE("distributed run: a failure on one rank ends the run on every rank", "[parallel][ranks]") {
   // The runaway neuron (it would fire twice at one time) lives in one rank's shard: that rank
   // throws its error, the others learn of it at the window's end and throw too; none waits.
