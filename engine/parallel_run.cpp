@@ -11,9 +11,6 @@
 #include <string>
 #include <type_traits>
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-
 #include "engine/rank_exchange.hpp"
 #include "engine/simulator.hpp"
 #include "engine/thread_team.hpp"
@@ -1142,16 +1139,11 @@ void gather_eis_parts(RuntimeNetwork& net, RankExchange& world, double t_ms) {
       const std::size_t first = mine.size();
       mine.resize(first + proj.synapse_count() * sizeof(ReadOut));
       std::byte* const rows = mine.data() + first;
-      tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, proj.pre_size()), [&](const auto& range) {
-        for (std::uint32_t pre = range.begin(); pre < range.end(); ++pre)
-          for (std::uint32_t g = proj.row_begin(pre); g < proj.row_end(pre); ++g)
-            for (std::uint64_t k = proj.group_first(g); k < proj.group_first(g + 1); ++k) {
-              const EisProjection::Readout now =
-                  proj.readout(k, pre, proj.group_delay_ms(g), t_ms, pre_spikes, post_spikes);
-              const ReadOut x{proj.post_of(k), now.g_nS, now.energy_fJ};
-              std::memcpy(rows + k * sizeof(ReadOut), &x, sizeof x);
-            }
-      });
+      proj.for_each_readout(t_ms, pre_spikes, post_spikes,
+                            [&](std::uint64_t k, std::uint32_t, double, const EisProjection::Readout& now) {
+                              const ReadOut x{proj.post_of(k), now.g_nS, now.energy_fJ};
+                              std::memcpy(rows + k * sizeof(ReadOut), &x, sizeof x);
+                            });
     };
     const auto assemble = [&](const std::vector<std::byte>& all, const std::vector<std::size_t>& offsets) {
       const std::uint32_t ranks = world.ranks();

@@ -5,9 +5,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
-#include <tbb/blocked_range.h>
 #include <tbb/global_control.h>
-#include <tbb/parallel_for.h>
 
 #include "engine/atomic_file.hpp"
 #include "engine/npy_writer.hpp"
@@ -32,13 +30,17 @@ std::string json_escape(const std::string& in) {
   return out;
 }
 
-// The read-outs rank 0 gathered for EIS projection j if it is a part of a distributed build
-// (null for a whole projection); throws std::logic_error if they are missing.
-const DistributedBuild::GatheredEis* gathered_eis(const RuntimeNetwork& net, std::size_t j) {
+// The read-outs rank 0 gathered at t_ms for EIS projection j if it is a part of a distributed
+// build (null for a whole projection); throws std::logic_error if they are missing or of
+// another time.
+const DistributedBuild::GatheredEis* gathered_eis(const RuntimeNetwork& net, std::size_t j, double t_ms) {
   if (!net.eis_projections[j].is_part()) return nullptr;
   if (!net.distribution || j >= net.distribution->gathered_eis.size() || !net.distribution->gathered_eis[j])
     throw std::logic_error("EIS projection '" + net.eis_projections[j].name() + "' holds one rank's synapses; "
                            "rank 0 reports and writes it after Simulator::consolidate_plastic_synapses()");
+  if (net.distribution->gathered_eis[j]->t_ms != t_ms)
+    throw std::logic_error("EIS projection '" + net.eis_projections[j].name() +
+                           "' was gathered at another time than now");
   return net.distribution->gathered_eis[j].get();
 }
 
@@ -80,9 +82,7 @@ RunReport make_report(const Simulator& sim, std::string network_file, double bui
   r.mean_rate_Hz = seconds > 0 && neuron_count > 0 ? neuron_spikes / (neuron_count * seconds) : 0.0;
   for (std::size_t j = 0; j < net.eis_projections.size(); ++j) {
     const EisProjection& proj = net.eis_projections[j];
-    const DistributedBuild::GatheredEis* gathered = gathered_eis(net, j);
-    if (gathered != nullptr && gathered->t_ms != sim.time_ms())
-      throw std::logic_error("make_report: EIS projection '" + proj.name() + "' was gathered at another time than now");
+    const DistributedBuild::GatheredEis* gathered = gathered_eis(net, j, sim.time_ms());
     r.eis.push_back({proj.name(), proj.whole_synapse_count(),
                      gathered != nullptr ? gathered->energy
                                          : proj.energy_until(sim.time_ms(), net.pre_history(proj.pre_population()),
@@ -141,18 +141,10 @@ void write_eis_conductances(const EisProjection& proj, const DistributedBuild::G
     // Every synapse integrated to t_ms (read-only): in parallel over rows, up to tbb's allowed
     // parallelism (write_outputs: the run's thread count).
     computed.resize(proj.synapse_count());
-    tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, proj.pre_size()), [&](const auto& range) {
-      for (std::uint32_t pre = range.begin(); pre < range.end(); ++pre)
-        for (std::uint32_t g = proj.row_begin(pre); g < proj.row_end(pre); ++g) {
-          const double delay_ms = proj.group_delay_ms(g);
-          for (std::uint64_t k = proj.group_first(g); k < proj.group_first(g + 1); ++k) {
-            const EisProjection::Readout now = proj.readout(k, pre, delay_ms, t_ms, pre_spikes, post_spikes);
-            computed[k] = {pre, proj.post_of(k), delay_ms, now.g_nS, now.energy_fJ};
-          }
-        }
-    });
-  } else if (gathered->t_ms != t_ms) {
-    throw std::logic_error("write_outputs: EIS projection '" + proj.name() + "' was gathered at another time than now");
+    proj.for_each_readout(t_ms, pre_spikes, post_spikes,
+                          [&](std::uint64_t k, std::uint32_t pre, double delay_ms, const EisProjection::Readout& now) {
+                            computed[k] = {pre, proj.post_of(k), delay_ms, now.g_nS, now.energy_fJ};
+                          });
   }
   const std::vector<EisRow>& rows = gathered != nullptr ? gathered->rows : computed;
   const std::string stem = proj.name() + ".conductance";
@@ -236,7 +228,7 @@ void write_outputs(const Simulator& sim, const std::filesystem::path& dir, RunRe
     }
   for (std::size_t j = 0; j < net.eis_projections.size(); ++j) {
     const EisProjection& proj = net.eis_projections[j];
-    write_eis_conductances(proj, gathered_eis(net, j), sim.time_ms(), net.pre_history(proj.pre_population()),
+    write_eis_conductances(proj, gathered_eis(net, j, sim.time_ms()), sim.time_ms(), net.pre_history(proj.pre_population()),
                            net.post_history(proj.post_population()), dir, f);
     add_files(proj.name() + ".conductance");
   }

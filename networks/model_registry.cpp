@@ -50,17 +50,9 @@ std::vector<double> draw_values_at(const pb::Value& v, std::span<const std::uint
   if (std::adjacent_find(at.begin(), at.end(), std::greater_equal<>()) != at.end() ||
       (!at.empty() && at.back() >= count))
     throw std::logic_error("draw_values_at: the indices must be strictly ascending and below the count");
-  std::vector<double> out(at.size());
-  if (v.kind_case() == pb::Value::kConstant) {
-    std::fill(out.begin(), out.end(), v.constant());
-    return out;
-  }
+  if (v.kind_case() == pb::Value::kConstant) return std::vector<double>(at.size(), v.constant());
   RandomStream stream(seed, stream_name);
-  for (std::uint64_t i = 0, next = 0; next < at.size(); ++i) {
-    const double x = draw_value(v, stream);
-    if (i == at[next]) out[next++] = x;
-  }
-  return out;
+  return keep_draws_at(at, [&] { return draw_value(v, stream); });
 }
 
 namespace {

@@ -119,11 +119,8 @@ EisProjection build_eis_projection(const pb::Projection& pr, const ConnectivityI
                    : generate_synapses(in, keep->first, keep->second, part->groups, part->whole_synapses, &at);
     part->part_first = std::move(at.part_first);
     g_init = draw_values_at(eis.g_init_ns(), at.generation_index, part->whole_synapses, seed, "g_init:" + pr.name());
-    prefactors.resize(synapses.size());
-    for (std::uint64_t i = 0, next = 0; next < synapses.size(); ++i) {
-      const auto factor = static_cast<float>(device.draw_prefactor(spread));
-      if (i == at.generation_index[next]) prefactors[next++] = factor;
-    }
+    for (double factor : keep_draws_at(at.generation_index, [&] { return device.draw_prefactor(spread); }))
+      prefactors.push_back(static_cast<float>(factor));
   }
   std::vector<EisSynapseSpec> specs;
   specs.reserve(synapses.size());

@@ -50,6 +50,9 @@
 #include <string>
 #include <vector>
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include "engine/event.hpp"
 #include "engine/random_stream.hpp"
 #include "engine/spike_history.hpp"
@@ -321,6 +324,19 @@ class EisProjection {
   // threads at once.
   Readout readout(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms, const SpikeHistory& pre_spikes,
                   const SpikeHistory& post_spikes) const;
+  // visit(k, pre, delay_ms, readout(k, ..., t_ms)) for every stored synapse, in parallel over
+  // the presynaptic rows (up to tbb's allowed parallelism); visit must be safe to call so.
+  template <class Visit>
+  void for_each_readout(double t_ms, const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
+                        const Visit& visit) const {
+    tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, pre_size()), [&](const tbb::blocked_range<std::uint32_t>& rows) {
+      for (std::uint32_t pre = rows.begin(); pre < rows.end(); ++pre)
+        for (std::uint32_t g = row_begin_[pre]; g < row_begin_[pre + 1]; ++g)
+          for (std::uint64_t k = groups_[g].first; k < groups_[g + 1].first; ++k)
+            visit(k, pre, groups_[g].delay_ms,
+                  readout(k, pre, groups_[g].delay_ms, t_ms, pre_spikes, post_spikes));
+    });
+  }
 
   // Conductances, floored marks, energies, gate epochs, control state and the dopamine
   // history (engine/state_archive.hpp).
