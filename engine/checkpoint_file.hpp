@@ -29,8 +29,10 @@ namespace ionspike {
 // 1: first format. 2: EIS projections keep exact (fixed-point) energy totals and no cycle-noise
 // stream position (their noise became counter-based, for parallel runs). 3: a file may be one
 // rank's part of a checkpoint across MPI ranks (header fields rank, ranks). 4: a part of a
-// per-rank build holds its rank's share of EIS projections and connection lists too.
-inline constexpr std::uint32_t kCheckpointFormatVersion = 4;
+// per-rank build holds its rank's share of EIS projections and connection lists too. 5: EIS
+// synapses keep no device prefactor (counter-based by synapse) and mark floored synapses by the
+// sign of their conductance.
+inline constexpr std::uint32_t kCheckpointFormatVersion = 5;
 
 // Which part of a run a checkpoint file holds: the whole (ranks == 1), or rank `rank`'s part
 // of a run across `ranks` ranks (engine/distributed_checkpoint.hpp).

@@ -52,7 +52,12 @@ std::vector<double> draw_values_at(const pb::Value& v, std::span<const std::uint
     throw std::logic_error("draw_values_at: the indices must be strictly ascending and below the count");
   if (v.kind_case() == pb::Value::kConstant) return std::vector<double>(at.size(), v.constant());
   RandomStream stream(seed, stream_name);
-  return keep_draws_at(at, [&] { return draw_value(v, stream); });
+  std::vector<double> out(at.size());
+  for (std::uint64_t i = 0, next = 0; next < at.size(); ++i) {
+    const double x = draw_value(v, stream);
+    if (i == at[next]) out[next++] = x;
+  }
+  return out;
 }
 
 namespace {

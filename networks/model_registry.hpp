@@ -59,16 +59,5 @@ std::vector<double> draw_values(const pb::Value& v, std::size_t count, std::uint
 // of a distributed build keeps its synapses' values).
 std::vector<double> draw_values_at(const pb::Value& v, std::span<const std::uint64_t> at, std::uint64_t count,
                                    std::uint64_t seed, const std::string& stream_name);
-// Calls draw() for draws 0, 1, ... up to the last index of `at` (strictly ascending) and keeps
-// the results at those indices: a sequential stream's values of one rank's synapses.
-template <class Draw>
-std::vector<double> keep_draws_at(std::span<const std::uint64_t> at, const Draw& draw) {
-  std::vector<double> out(at.size());
-  for (std::uint64_t i = 0, next = 0; next < at.size(); ++i) {
-    const double x = draw();
-    if (i == at[next]) out[next++] = x;
-  }
-  return out;
-}
 
 }  // namespace ionspike

@@ -89,10 +89,10 @@ std::vector<std::string> silent_populations(const PopulationGraph& g, const pb::
 }
 
 // EIS synapses: connectivity as for static ones, then per synapse an initial conductance
-// (stream "g_init:" + name) and a device prefactor (stream "eis_device:" + name), both in
-// the order the connector produced the synapses. With `keep` (a rank of a distributed build):
-// only the synapses onto targets [keep->first, keep->second), with the values the whole
-// projection gives them (every value is drawn, those of the kept synapses kept).
+// (stream "g_init:" + name) in the order the connector produced the synapses (the device
+// prefactors are counter-based, drawn by the projection). With `keep` (a rank of a
+// distributed build): only the synapses onto targets [keep->first, keep->second), with the
+// values the whole projection gives them (every value is drawn, those of the kept synapses kept).
 EisProjection build_eis_projection(const pb::Projection& pr, const ConnectivityInput& in, std::uint32_t pre,
                                    std::uint32_t post, const LoadedNetwork& loaded, const pb::Network& msg,
                                    const std::map<std::string, std::uint32_t>& modulator_of,
@@ -105,12 +105,9 @@ EisProjection build_eis_projection(const pb::Projection& pr, const ConnectivityI
   std::optional<EisPart> part;
   std::vector<SynapseSpec> synapses;
   std::vector<double> g_init;
-  std::vector<float> prefactors;
-  RandomStream spread(seed, "eis_device:" + pr.name());
   if (keep == nullptr) {
     synapses = generate_synapses(in);
     g_init = draw_values(eis.g_init_ns(), synapses.size(), seed, "g_init:" + pr.name());
-    for (std::size_t k = 0; k < synapses.size(); ++k) prefactors.push_back(static_cast<float>(device.draw_prefactor(spread)));
   } else {
     part.emplace();
     KeptSynapsePositions at;
@@ -119,13 +116,11 @@ EisProjection build_eis_projection(const pb::Projection& pr, const ConnectivityI
                    : generate_synapses(in, keep->first, keep->second, part->groups, part->whole_synapses, &at);
     part->part_first = std::move(at.part_first);
     g_init = draw_values_at(eis.g_init_ns(), at.generation_index, part->whole_synapses, seed, "g_init:" + pr.name());
-    for (double factor : keep_draws_at(at.generation_index, [&] { return device.draw_prefactor(spread); }))
-      prefactors.push_back(static_cast<float>(factor));
   }
   std::vector<EisSynapseSpec> specs;
   specs.reserve(synapses.size());
   for (std::size_t k = 0; k < synapses.size(); ++k)
-    specs.push_back({synapses[k].pre, synapses[k].post, synapses[k].delay_ms, g_init[k], prefactors[k]});
+    specs.push_back({synapses[k].pre, synapses[k].post, synapses[k].delay_ms, g_init[k]});
   std::vector<SynapseSpec>().swap(synapses);
   const pb::Population& pre_pop = *std::find_if(msg.populations().begin(), msg.populations().end(),
                                                 [&](const auto& p) { return p.name() == pr.pre(); });

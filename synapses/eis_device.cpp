@@ -303,6 +303,13 @@ double EisDevice::advance_impl(double g, double t0, double t1, std::span<const W
   const std::span<const double> zero_kink(zero_kink_value);
   std::vector<double>& cut_buffer = scratch.cuts;
   PieceSweep sweep(copies, scratch.cursors);
+  // Exact path: the drives of consecutive pieces of one sign add (the ODE is separable on
+  // their union), so they are applied to g at once, when the sign changes or at the end: one
+  // apply_drive per lobe of eta instead of one per piece. The insertion energy needs G along
+  // every piece: it follows its own trajectory g_piece, piece by piece, so that accounting
+  // energy never changes G.
+  double pending_drive = 0.0;
+  double g_piece = g;
 
   for (std::size_t i = 0; i + 1 < bp.size(); ++i) {
     const double ta = bp[i], tb = bp[i + 1];
@@ -360,12 +367,20 @@ double EisDevice::advance_impl(double g, double t0, double t1, std::span<const W
           (std::fabs(ea) < std::fabs(eb) ? ea : eb) = 0.0;
         }
         const double H = p * kinetics_.integral(ea, eb, sb - sa);
-        const double g_next = apply_drive(g, H);
-        if (want_insertion && H != 0.0) insertion += insertion_on_piece(g, g_next, sb - sa, ea, eb, va, vb, p);
-        g = g_next;
+        if (H != 0.0 && pending_drive != 0.0 && (H > 0.0) != (pending_drive > 0.0)) {
+          g = apply_drive(g, pending_drive);
+          pending_drive = 0.0;
+        }
+        pending_drive += H;
+        if (want_insertion && H != 0.0) {
+          const double g_next = apply_drive(g_piece, H);
+          insertion += insertion_on_piece(g_piece, g_next, sb - sa, ea, eb, va, vb, p);
+          g_piece = g_next;
+        }
       }
     }
   }
+  if (pending_drive != 0.0) g = apply_drive(g, pending_drive);
   if (energy != nullptr) {
     energy->insertion_fJ += charge_fC_per_nS_ * insertion;
     energy->gate_fJ += gate_c_fF_ * gate;

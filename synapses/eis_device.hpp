@@ -28,7 +28,10 @@
 //        e != 1        u1^(1-e) = u0^(1-e) - (1-e) H / span,  u = (g_max - G)/span (H > 0),
 //                      u1 = 0 once the right side reaches 0 (e < 1 reaches the bound).
 //    The result is exact up to rounding (series-limited: up to the V_i tabulation error, see
-//    eis_kinetics.hpp; < 1e-12 relative in the rate).
+//    eis_kinetics.hpp; < 1e-12 relative in the rate). The drives of consecutive pieces of one
+//    sign are added and applied once per lobe of eta (the same solution, one exponential per
+//    lobe instead of per piece); the insertion energy, which needs G along every piece, follows
+//    its own piece-by-piece trajectory, so that accounting energy never changes G.
 //  * V_oc depending on G: adaptive Dormand-Prince 5(4) (synapses/dormand_prince.hpp) on each
 //    piece with rtol = kOdeRtol on G and atol = kOdeAtol_nS; G is clamped to its bounds after
 //    every step. The kinks of h (eta = 0, tabulated nodes) move with G there and are left to

@@ -1,5 +1,7 @@
 #include "synapses/eis_projection.hpp"
 
+#include "synapses/csr_order.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <limits>
@@ -21,14 +23,10 @@ EisProjection::EisProjection(std::string name, std::uint32_t pre_population,
       pre_population_(pre_population),
       post_population_(post_population),
       p_(std::move(params)),
-      noise_key_(stream_key(p_.seed, "eis_cycle_noise:" + name_, 0)) {
+      noise_key_(stream_key(p_.seed, "eis_cycle_noise:" + name_, 0)),
+      prefactor_key_(stream_key(p_.seed, "eis_device:" + name_, 0)) {
   // CSR by presynaptic neuron, stable, then by delay within each row (as StaticProjection).
-  std::vector<std::uint64_t> order(specs.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](std::uint64_t x, std::uint64_t y) {
-    return specs[x].pre != specs[y].pre ? specs[x].pre < specs[y].pre
-                                        : specs[x].delay_ms < specs[y].delay_ms;
-  });
+  const std::vector<std::uint64_t> order = csr_order(specs, pre_size, name_).order;
   if (specs.size() >= std::numeric_limits<std::uint32_t>::max() ||
       (part != nullptr && part->whole_synapses >= std::numeric_limits<std::uint32_t>::max()))
     throw std::length_error("EIS projection '" + name_ + "' has 2^32 synapses or more");
@@ -36,11 +34,13 @@ EisProjection::EisProjection(std::string name, std::uint32_t pre_population,
     throw std::invalid_argument("EIS projection '" + name_ + "': a part needs one first index per group and at most "
                                 "the whole projection's synapses");
   row_begin_.assign(static_cast<std::size_t>(pre_size) + 1, 0);
-  synapses_.reserve(specs.size());
+  g_nS_.reserve(specs.size());
+  post_.reserve(specs.size());
   std::size_t next = 0;
   const auto store = [&](const EisSynapseSpec& s, bool first_in_group) {
-    if (!first_in_group && s.post < synapses_.back().post) targets_sorted_ = false;
-    synapses_.push_back({s.g_init_nS, s.post, s.prefactor});
+    if (!first_in_group && s.post < post_.back()) targets_sorted_ = false;
+    g_nS_.push_back(s.g_init_nS);
+    post_.push_back(s.post);
     max_delay_ms_ = std::max(max_delay_ms_, s.delay_ms);
   };
   auto key = part != nullptr ? part->groups.begin() : std::vector<GroupKey>::const_iterator{};
@@ -49,7 +49,7 @@ EisProjection::EisProjection(std::string name, std::uint32_t pre_population,
     if (part != nullptr) {
       // The given groups of this row, each with the synapses stored here (maybe none).
       for (; key != part->groups.end() && key->pre == pre; ++key) {
-        groups_.push_back({key->delay_ms, synapses_.size()});
+        groups_.push_back({key->delay_ms, g_nS_.size()});
         max_delay_ms_ = std::max(max_delay_ms_, key->delay_ms);
         for (bool first = true; next < order.size() && specs[order[next]].pre == pre &&
                                 specs[order[next]].delay_ms == key->delay_ms;
@@ -63,7 +63,7 @@ EisProjection::EisProjection(std::string name, std::uint32_t pre_population,
     for (bool first = true; next < order.size() && specs[order[next]].pre == pre; ++next, first = false) {
       const EisSynapseSpec& s = specs[order[next]];
       const bool new_group = first || s.delay_ms != groups_.back().delay_ms;
-      if (new_group) groups_.push_back({s.delay_ms, synapses_.size()});
+      if (new_group) groups_.push_back({s.delay_ms, g_nS_.size()});
       store(s, new_group);
     }
   }
@@ -75,11 +75,11 @@ EisProjection::EisProjection(std::string name, std::uint32_t pre_population,
     part_first_ = part->part_first;
     whole_synapses_ = part->whole_synapses;
   } else {
-    whole_synapses_ = synapses_.size();
+    whole_synapses_ = g_nS_.size();
   }
   row_begin_[pre_size] = static_cast<std::uint32_t>(groups_.size());
-  groups_.push_back({0.0, synapses_.size()});
-  if (p_.account_energy) synapse_energy_fJ_.assign(synapses_.size(), 0.0);
+  groups_.push_back({0.0, g_nS_.size()});
+  if (p_.account_energy) synapse_energy_fJ_.assign(g_nS_.size(), 0.0);
   epochs_.push_back({-std::numeric_limits<double>::infinity(), p_.a_pre, p_.a_post});
   window_ms_ = std::max(max_delay_ms_ + p_.pre_waveform.duration_ms(), p_.post_waveform.duration_ms());
   if (p_.dopamine) {
@@ -91,13 +91,13 @@ EisProjection::EisProjection(std::string name, std::uint32_t pre_population,
 
   // By-target index for postsynaptic touches.
   incoming_begin_.assign(static_cast<std::size_t>(post_size) + 1, 0);
-  for (const EisSynapse& s : synapses_) ++incoming_begin_[s.post + 1];
+  for (const std::uint32_t post : post_) ++incoming_begin_[post + 1];
   std::partial_sum(incoming_begin_.begin(), incoming_begin_.end(), incoming_begin_.begin());
-  incoming_.resize(synapses_.size());
+  incoming_.resize(g_nS_.size());
   std::vector<std::uint64_t> cursor(incoming_begin_.begin(), incoming_begin_.end() - 1);
   for (std::uint32_t pre = 0; pre < pre_size; ++pre)
     for (std::uint64_t k = groups_[row_begin_[pre]].first; k < groups_[row_begin_[pre + 1]].first; ++k)
-      incoming_[cursor[synapses_[k].post]++] = {pre, static_cast<std::uint32_t>(k)};
+      incoming_[cursor[post_[k]]++] = static_cast<std::uint32_t>(k);
 }
 
 std::uint32_t EisProjection::group_of(std::uint64_t k) const {
@@ -107,7 +107,7 @@ std::uint32_t EisProjection::group_of(std::uint64_t k) const {
 }
 
 std::optional<std::uint64_t> EisProjection::stored_index(std::uint64_t whole) const {
-  if (!part_) return whole < synapses_.size() ? std::optional<std::uint64_t>(whole) : std::nullopt;
+  if (!part_) return whole < g_nS_.size() ? std::optional<std::uint64_t>(whole) : std::nullopt;
   // part_first_ ascends (ties only before empty groups' successors): the last group starting
   // at or before `whole` is the only one that can hold it.
   const auto it = std::upper_bound(part_first_.begin(), part_first_.end(), whole);
@@ -118,22 +118,24 @@ std::optional<std::uint64_t> EisProjection::stored_index(std::uint64_t whole) co
   return groups_[g].first + offset;
 }
 
-std::uint32_t EisProjection::pre_of(std::uint64_t k) const {
-  const std::uint32_t g = group_of(k);
-  return static_cast<std::uint32_t>(std::upper_bound(row_begin_.begin(), row_begin_.end(), g) -
+std::uint32_t EisProjection::pre_of_group(std::uint32_t g) const {
+  return static_cast<std::uint32_t>(std::upper_bound(row_begin_.begin(), row_begin_.end() - 1, g) -
                                     row_begin_.begin() - 1);
 }
 
-double EisProjection::integrate(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
+std::uint32_t EisProjection::pre_of(std::uint64_t k) const { return pre_of_group(group_of(k)); }
+
+double EisProjection::integrate(std::uint64_t k, std::uint32_t pre, std::uint32_t group, double t_ms,
                                 const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
                                 bool arrival_at_t_done, EisEnergy* energy) const {
-  const EisSynapse& s = synapses_[k];
-  if (frozen_) return s.g_nS;
+  const double g_nS = std::fabs(g_nS_[k]);
+  if (frozen_) return g_nS;
+  const double delay_ms = groups_[group].delay_ms;
   const std::vector<double>& pre_times = pre_spikes.spikes(pre);
-  const std::vector<double>& post_times = post_spikes.spikes(s.post);
+  const std::vector<double>& post_times = post_spikes.spikes(post_[k]);
   // Last touch: latest arrival before t (or at t, for read-outs after all events at t),
   // latest postsynaptic spike at or before t; the floor for a floored synapse.
-  double t_prev = std::signbit(s.prefactor) ? floor_ms_ : 0.0;
+  double t_prev = std::signbit(g_nS_[k]) ? floor_ms_ : 0.0;
   for (auto it = pre_times.rbegin(); it != pre_times.rend(); ++it)
     if (*it + delay_ms < t_ms || (arrival_at_t_done && *it + delay_ms == t_ms)) {
       t_prev = std::max(t_prev, *it + delay_ms);
@@ -144,7 +146,7 @@ double EisProjection::integrate(std::uint64_t k, std::uint32_t pre, double delay
       t_prev = std::max(t_prev, *it);
       break;
     }
-  if (!(t_ms > t_prev)) return s.g_nS;
+  if (!(t_ms > t_prev)) return g_nS;
   thread_local std::vector<WaveformCopy> copies;  // scratch (shards run on several threads)
   copies.clear();
   const double d_pre = p_.pre_waveform.duration_ms(), d_post = p_.post_waveform.duration_ms();
@@ -155,40 +157,38 @@ double EisProjection::integrate(std::uint64_t k, std::uint32_t pre, double delay
   }
   for (double p : post_times)
     if (p < t_ms && p + d_post > t_prev) copies.push_back({&p_.post_waveform, p, post_amplitude(p), -1});
-  return p_.device.advance(s.g_nS, t_prev, t_ms, copies, std::fabs(s.prefactor), energy);
+  return p_.device.advance(g_nS, t_prev, t_ms, copies, device_prefactor(whole_index(k, group)), energy);
 }
 
-void EisProjection::store_integrated(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
+void EisProjection::store_integrated(std::uint64_t k, std::uint32_t pre, std::uint32_t group, double t_ms,
                                      const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
                                      bool arrival_at_t_done, ExactEnergySum& energy) {
-  EisSynapse& s = synapses_[k];
-  const double g0 = s.g_nS;
+  const double g0 = std::fabs(g_nS_[k]);
   EisEnergy used;
   const double g1 =
-      integrate(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, arrival_at_t_done,
+      integrate(k, pre, group, t_ms, pre_spikes, post_spikes, arrival_at_t_done,
                 p_.account_energy ? &used : nullptr);
   if (p_.account_energy) {
     energy.add(used);
     synapse_energy_fJ_[k] += used.total_fJ();
   }
+  // Stored unmarked; the callers set the floored mark.
   if (g1 == g0 || p_.device.cycle_noise_sigma() == 0.0) {
-    s.g_nS = g1;
+    g_nS_[k] = g1;
     return;
   }
   // Counter-based draws: a synapse is updated at most once with a change at any time t (a
   // second touch at t integrates an empty interval), so (k, t) names the update.
   RandomStream noise =
-      RandomStream::keyed(derive_key(derive_key(noise_key_, whole_index(k)), std::bit_cast<std::uint64_t>(t_ms)));
-  s.g_nS = p_.device.apply_cycle_noise(g0, g1, noise);
+      RandomStream::keyed(derive_key(derive_key(noise_key_, whole_index(k, group)), std::bit_cast<std::uint64_t>(t_ms)));
+  g_nS_[k] = p_.device.apply_cycle_noise(g0, g1, noise);
 }
 
-void EisProjection::touch(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
+void EisProjection::touch(std::uint64_t k, std::uint32_t pre, std::uint32_t group, double t_ms,
                           const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
                           bool arrival_at_t_done, ExactEnergySum& energy) {
   if (frozen_) return;  // G held; the synapse stays floored at the freeze time
-  store_integrated(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, arrival_at_t_done, energy);
-  EisSynapse& s = synapses_[k];
-  s.prefactor = std::fabs(s.prefactor);  // stored G is now at t_ms >= the floor
+  store_integrated(k, pre, group, t_ms, pre_spikes, post_spikes, arrival_at_t_done, energy);  // unmarks
 }
 
 void EisProjection::on_pre_arrival(double t_ms, std::uint32_t pre, std::uint32_t group, std::uint64_t first,
@@ -197,10 +197,9 @@ void EisProjection::on_pre_arrival(double t_ms, std::uint32_t pre, std::uint32_t
                                    std::uint32_t shard) {
   transmit.clear();
   ExactEnergySum& energy = touched_by(shard);
-  const double delay = groups_[group].delay_ms;
   for (std::uint64_t k = first; k < last; ++k) {
-    touch(k, pre, delay, t_ms, pre_spikes, post_spikes, false, energy);
-    transmit.push_back({synapses_[k].post, static_cast<float>(p_.weight_per_nS * synapses_[k].g_nS)});
+    touch(k, pre, group, t_ms, pre_spikes, post_spikes, false, energy);
+    transmit.push_back({post_[k], static_cast<float>(p_.weight_per_nS * stored_conductance(k))});  // (frozen: floored)
   }
 }
 
@@ -209,15 +208,13 @@ void EisProjection::on_post_spike(double t_ms, std::uint32_t post, const SpikeHi
                                   const Event& current, std::uint32_t shard) {
   const bool at_t = current.t_ms == t_ms;
   ExactEnergySum& energy = touched_by(shard);
-  for (std::uint64_t i = incoming_begin_[post]; i < incoming_begin_[post + 1]; ++i) {
-    const Incoming& in = incoming_[i];
-    const std::uint32_t g = group_of(in.synapse);
+  for_each_incoming(post, [&](std::uint64_t k, std::uint32_t pre, std::uint32_t g) {
     // A spike arriving exactly at t has already touched this synapse if its delivery event
     // (t, Delivery, self_object, pre, g) came before, or is, the event being handled (a
     // Step or Sample event at t comes after every delivery at t).
-    const bool arrival_done = at_t && !(current < Event::make(t_ms, EventKind::Delivery, self_object, in.pre, g));
-    touch(in.synapse, in.pre, groups_[g].delay_ms, t_ms, pre_spikes, post_spikes, arrival_done, energy);
-  }
+    const bool arrival_done = at_t && !(current < Event::make(t_ms, EventKind::Delivery, self_object, pre, g));
+    touch(k, pre, g, t_ms, pre_spikes, post_spikes, arrival_done, energy);
+  });
 }
 
 void EisProjection::end_shards() {
@@ -230,14 +227,15 @@ void EisProjection::end_shards() {
 
 double EisProjection::conductance_at(std::uint64_t k, double t_ms, const SpikeHistory& pre_spikes,
                                      const SpikeHistory& post_spikes) const {
-  return integrate(k, pre_of(k), delay_of(k), t_ms, pre_spikes, post_spikes, true, nullptr);
+  const std::uint32_t g = group_of(k);
+  return integrate(k, pre_of_group(g), g, t_ms, pre_spikes, post_spikes, true, nullptr);
 }
 
-EisProjection::Readout EisProjection::readout(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
+EisProjection::Readout EisProjection::readout(std::uint64_t k, std::uint32_t pre, std::uint32_t group, double t_ms,
                                               const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes) const {
   EisEnergy tail;
   const double g =
-      integrate(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, true, p_.account_energy ? &tail : nullptr);
+      integrate(k, pre, group, t_ms, pre_spikes, post_spikes, true, p_.account_energy ? &tail : nullptr);
   return {g, p_.account_energy ? synapse_energy_fJ_[k] + tail.total_fJ() : 0.0};
 }
 
@@ -260,7 +258,7 @@ ExactEnergySum EisProjection::energy_after_touches(double t_ms, const SpikeHisto
           for (std::uint32_t g = row_begin_[pre]; g < row_begin_[pre + 1]; ++g)
             for (std::uint64_t k = groups_[g].first; k < groups_[g + 1].first; ++k) {
               EisEnergy tail;
-              integrate(k, pre, groups_[g].delay_ms, t_ms, pre_spikes, post_spikes, true, &tail);
+              integrate(k, pre, g, t_ms, pre_spikes, post_spikes, true, &tail);
               sum.add(tail);
             }
         return sum;
@@ -287,12 +285,11 @@ void EisProjection::synchronise(double t_ms, const SpikeHistory&, const SpikeHis
   control_open_ = true;
 }
 
-void EisProjection::bring_to(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
+void EisProjection::bring_to(std::uint64_t k, std::uint32_t pre, std::uint32_t group, double t_ms,
                              const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
                              bool arrival_at_t_done) {
-  if (!frozen_) store_integrated(k, pre, delay_ms, t_ms, pre_spikes, post_spikes, arrival_at_t_done, energy_);
-  EisSynapse& s = synapses_[k];
-  s.prefactor = -std::fabs(s.prefactor);
+  if (!frozen_) store_integrated(k, pre, group, t_ms, pre_spikes, post_spikes, arrival_at_t_done, energy_);
+  g_nS_[k] = -std::fabs(g_nS_[k]);  // floored
 }
 
 void EisProjection::advance_floor(double t_ms, const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
@@ -307,8 +304,8 @@ void EisProjection::advance_floor(double t_ms, const SpikeHistory& pre_spikes, c
                                 (current->t_ms == t_ms &&
                                  !(*current < Event::make(t_ms, EventKind::Delivery, self_object, pre, g)));
       for (std::uint64_t k = groups_[g].first; k < groups_[g + 1].first; ++k)
-        if (std::signbit(synapses_[k].prefactor) ? floor_ms_ != t_ms : every_synapse)
-          bring_to(k, pre, groups_[g].delay_ms, t_ms, pre_spikes, post_spikes, arrival_done);
+        if (std::signbit(g_nS_[k]) ? floor_ms_ != t_ms : every_synapse)
+          bring_to(k, pre, g, t_ms, pre_spikes, post_spikes, arrival_done);
     }
   floor_ms_ = t_ms;
 }
@@ -338,9 +335,9 @@ double EisProjection::conductance(std::uint64_t k, const SpikeHistory& pre_spike
 void EisProjection::set_conductance(std::uint64_t k, double g_nS, const SpikeHistory& pre_spikes,
                                     const SpikeHistory& post_spikes) {
   require_control("set_conductance");
-  if (k >= synapses_.size())
+  if (k >= g_nS_.size())
     throw std::invalid_argument("EIS projection '" + name_ + "': set_conductance of synapse " + std::to_string(k) +
-                                ", which does not exist (synapses 0.." + std::to_string(synapses_.size()) + ")");
+                                ", which does not exist (synapses 0.." + std::to_string(g_nS_.size()) + ")");
   const double lo = p_.device.g_min_nS(), hi = p_.device.g_max_nS();
   if (!(g_nS >= lo && g_nS <= hi)) {
     std::ostringstream m;
@@ -350,8 +347,11 @@ void EisProjection::set_conductance(std::uint64_t k, double g_nS, const SpikeHis
     throw std::invalid_argument(m.str());
   }
   advance_floor(control_ms_, pre_spikes, post_spikes, false);
-  if (!floored(k)) bring_to(k, pre_of(k), delay_of(k), control_ms_, pre_spikes, post_spikes);
-  synapses_[k].g_nS = g_nS;
+  if (!floored(k)) {
+    const std::uint32_t g = group_of(k);
+    bring_to(k, pre_of_group(g), g, control_ms_, pre_spikes, post_spikes);
+  }
+  g_nS_[k] = -g_nS;  // floored at the control time
 }
 
 void EisProjection::set_gate_factors(double a_pre, double a_post) {
@@ -385,14 +385,7 @@ void EisProjection::set_frozen(bool frozen, const SpikeHistory& pre_spikes, cons
 namespace ionspike {
 
 void EisProjection::checkpoint(StateArchive& ar) {
-  std::vector<double> g_nS(synapses_.size());
-  std::vector<float> prefactor(synapses_.size());  // negative: floored
-  for (std::size_t k = 0; k < synapses_.size(); ++k) {
-    g_nS[k] = synapses_[k].g_nS;
-    prefactor[k] = synapses_[k].prefactor;
-  }
-  ar.values("g_nS", g_nS);
-  ar.values("prefactor", prefactor);
+  ar.values("g_nS", g_nS_);  // negative: floored
   ar.value("energy", energy_);
   ar.values("synapse_energy_fJ", synapse_energy_fJ_);
   ar.growing("gate_epochs", epochs_);
@@ -413,11 +406,11 @@ void EisProjection::checkpoint(StateArchive& ar) {
                                          [](const GateEpoch& a, const GateEpoch& b) { return a.after_ms < b.after_ms; }))
     ar.fail("gate_epochs", "must be non-empty and ascending in after_ms");
   da_fold_limit_ = static_cast<std::size_t>(fold_limit);
-  for (std::size_t k = 0; k < synapses_.size(); ++k) {
-    if (!(std::fabs(prefactor[k]) > 0.0)) ar.fail("prefactor", "a device prefactor is zero or not a number");
-    synapses_[k].g_nS = g_nS[k];
-    synapses_[k].prefactor = prefactor[k];
-  }
+  const double lo = p_.device.g_min_nS(), hi = p_.device.g_max_nS();
+  for (const double g : g_nS_)
+    if (!(std::fabs(g) >= lo && std::fabs(g) <= hi))
+      ar.fail("g_nS", "a conductance is outside the device's range [" + std::to_string(lo) + ", " +
+                          std::to_string(hi) + "] nS or not a number");
 }
 
 }  // namespace ionspike

@@ -15,16 +15,22 @@
 // and the copies that can act on (t_prev, t] are those with start < t and start + duration
 // > t_prev. The integration over that interval is exact (EisDevice::advance).
 //
-// Layout: CSR by presynaptic neuron, rows split into delay groups (as StaticProjection),
-// 16-byte synapses (G as double, target, per-device kinetic factor), plus a by-target index
-// (presynaptic neuron and synapse index, 8 bytes) for the postsynaptic touches, and, when
-// energy is accounted, 8 bytes per synapse of cumulative device energy.
+// Layout (16 bytes per synapse): CSR by presynaptic neuron, rows split into delay groups (as
+// StaticProjection), synapses as structure of arrays: G (double) and target (uint32), plus a
+// by-target index of synapse indices (uint32) for the postsynaptic touches; when energy is
+// accounted, 8 more bytes per synapse of cumulative device energy. The by-target index holds
+// only k: a target's synapses are listed in ascending k, i.e. ascending presynaptic neuron and
+// group, so a touch walks the rows and groups forward (a galloping search) to learn each one's
+// neuron and delay. Per-device variability is not stored either: the kinetic prefactor of
+// synapse k is drawn when needed from the counter-based stream keyed by (seed,
+// "eis_device:" + name, whole index of k), the same value at every touch, in every part of a
+// distributed build and on any thread.
 //
 // Control between runs (drivers, Simulator::modify_eis_projection; docs/eis.md "Run-time
 // control"). A value written at t must not be integrated again from the derived last touch.
 // The projection keeps one "touch floor" t_floor (one double); a synapse whose stored G is
-// its value at t_floor is *floored*, marked by the sign bit of its (positive) prefactor, so
-// the synapse stays 16 bytes. For a floored synapse
+// its value at t_floor is *floored*, marked by the sign bit of its stored G (G >= g_min >= 0,
+// so the bit is free), so the synapse stays 16 bytes. For a floored synapse
 //   t_prev = max(t_prev from the histories, t_floor)
 // and copies that started before t_floor but are still active contribute only their part
 // after it. The mark is cleared by the synapse's next touch (which stores G at a later time).
@@ -66,21 +72,11 @@
 
 namespace ionspike {
 
-struct EisSynapse {
-  double g_nS;
-  std::uint32_t post;
-  // Device-to-device variability of the kinetic prefactor (> 0); stored negated while the
-  // synapse is floored (see the header comment).
-  float prefactor;
-};
-static_assert(sizeof(EisSynapse) == 16);
-
 struct EisSynapseSpec {
   std::uint32_t pre;
   std::uint32_t post;
   double delay_ms;
   double g_init_nS;
-  float prefactor;
 };
 
 // Dopamine-modulated gate factors (docs/eis.md § 10; seed 001 Fig. 5c-d). A copy emitted at
@@ -140,16 +136,23 @@ class EisProjection {
   std::uint32_t pre_population() const { return pre_population_; }
   std::uint32_t post_population() const { return post_population_; }
   // Synapses stored here (a part: this rank's); storage indices k are in [0, synapse_count()).
-  std::uint64_t synapse_count() const { return synapses_.size(); }
+  std::uint64_t synapse_count() const { return g_nS_.size(); }
   // ---- A part of a distributed build (EisPart) ----
   bool is_part() const { return part_; }
   // Synapses of the whole projection (= synapse_count() unless a part).
   std::uint64_t whole_synapse_count() const { return whole_synapses_; }
   // Index in the whole projection of stored synapse k (k itself unless a part).
-  std::uint64_t whole_index(std::uint64_t k) const {
-    if (!part_) return k;
-    const std::uint32_t g = group_of(k);
-    return part_first_[g] + (k - groups_[g].first);
+  std::uint64_t whole_index(std::uint64_t k) const { return part_ ? whole_index(k, group_of(k)) : k; }
+  // The same for synapse k of delay group g.
+  std::uint64_t whole_index(std::uint64_t k, std::uint32_t g) const {
+    return part_ ? part_first_[g] + (k - groups_[g].first) : k;
+  }
+  // Device-to-device prefactor of the synapse with index `whole` in the whole projection
+  // (exp(device_spread_sigma * N(0, 1)) from its counter-based stream; 1 without spread).
+  double device_prefactor(std::uint64_t whole) const {
+    if (p_.device.device_spread_sigma() == 0.0) return 1.0;
+    RandomStream rng = RandomStream::keyed(derive_key(prefactor_key_, whole));
+    return p_.device.draw_prefactor(rng);
   }
   // Storage index of the synapse with index `whole` in the whole projection, if stored here.
   std::optional<std::uint64_t> stored_index(std::uint64_t whole) const;
@@ -226,13 +229,17 @@ class EisProjection {
   // std::logic_error without a current control time.
   void set_conductance(std::uint64_t k, double g_nS, const SpikeHistory& pre_spikes,
                        const SpikeHistory& post_spikes);
-  // Synapses onto target neuron `post`: (presynaptic neuron, synapse index) pairs.
+  // Synapses onto target neuron `post`: (presynaptic neuron, synapse index) pairs, ascending.
   struct Incoming {
     std::uint32_t pre;
     std::uint32_t synapse;
   };
-  std::span<const Incoming> incoming(std::uint32_t post) const {
-    return {incoming_.data() + incoming_begin_[post], incoming_.data() + incoming_begin_[post + 1]};
+  std::vector<Incoming> incoming(std::uint32_t post) const {
+    std::vector<Incoming> out;
+    for_each_incoming(post, [&](std::uint64_t k, std::uint32_t pre, std::uint32_t) {
+      out.push_back({pre, static_cast<std::uint32_t>(k)});
+    });
+    return out;
   }
   std::uint32_t post_size() const { return static_cast<std::uint32_t>(incoming_begin_.size() - 1); }
   std::uint32_t pre_size() const { return static_cast<std::uint32_t>(row_begin_.size() - 1); }
@@ -248,7 +255,7 @@ class EisProjection {
   void set_frozen(bool frozen, const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes);
   bool frozen() const { return frozen_; }
   // Floored synapses (diagnostics and tests).
-  bool floored(std::uint64_t k) const { return std::signbit(synapses_[k].prefactor); }
+  bool floored(std::uint64_t k) const { return std::signbit(g_nS_[k]); }
 
   // ---- Dopamine (parameters().dopamine) ----
   bool modulated() const { return p_.dopamine.has_value(); }
@@ -279,22 +286,18 @@ class EisProjection {
 
   // Storage order: presynaptic neuron, delay and target of synapse k; its stored G.
   std::uint32_t pre_of(std::uint64_t k) const;
-  std::uint32_t post_of(std::uint64_t k) const { return synapses_[k].post; }
+  std::uint32_t post_of(std::uint64_t k) const { return post_[k]; }
   double delay_of(std::uint64_t k) const { return groups_[group_of(k)].delay_ms; }
-  double stored_conductance(std::uint64_t k) const { return synapses_[k].g_nS; }
+  double stored_conductance(std::uint64_t k) const { return std::fabs(g_nS_[k]); }
   // Everything stored of synapse k (a distributed run hands it to the ranks that do not own
   // the synapse: Simulator::consolidate_plastic_synapses).
   struct StoredState {
-    double g_nS;
+    double marked_g_nS;  // G, negated while the synapse is floored
     double energy_fJ;
-    float prefactor;  // negative: floored
   };
-  StoredState stored_state(std::uint64_t k) const {
-    return {synapses_[k].g_nS, synapse_energy_fJ(k), synapses_[k].prefactor};
-  }
+  StoredState stored_state(std::uint64_t k) const { return {g_nS_[k], synapse_energy_fJ(k)}; }
   void set_stored_state(std::uint64_t k, const StoredState& state) {
-    synapses_[k].g_nS = state.g_nS;
-    synapses_[k].prefactor = state.prefactor;
+    g_nS_[k] = state.marked_g_nS;
     if (!synapse_energy_fJ_.empty()) synapse_energy_fJ_[k] = state.energy_fJ;
   }
   // Device energy of every update so far (until each synapse's last touch).
@@ -317,12 +320,12 @@ class EisProjection {
   };
   Readout readout(std::uint64_t k, double t_ms, const SpikeHistory& pre_spikes,
                   const SpikeHistory& post_spikes) const {
-    return readout(k, pre_of(k), delay_of(k), t_ms, pre_spikes, post_spikes);
+    const std::uint32_t g = group_of(k);
+    return readout(k, pre_of_group(g), g, t_ms, pre_spikes, post_spikes);
   }
-  // The same for a synapse whose presynaptic neuron and delay the caller knows (a walk over
-  // the rows: row_begin/row_end, group_first, group_delay_ms). Read-only: safe on several
-  // threads at once.
-  Readout readout(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms, const SpikeHistory& pre_spikes,
+  // The same for a synapse whose presynaptic neuron and delay group the caller knows (a walk
+  // over the rows: row_begin/row_end, group_first). Read-only: safe on several threads at once.
+  Readout readout(std::uint64_t k, std::uint32_t pre, std::uint32_t group, double t_ms, const SpikeHistory& pre_spikes,
                   const SpikeHistory& post_spikes) const;
   // visit(k, pre, delay_ms, readout(k, ..., t_ms)) for every stored synapse, in parallel over
   // the presynaptic rows (up to tbb's allowed parallelism); visit must be safe to call so.
@@ -333,8 +336,7 @@ class EisProjection {
       for (std::uint32_t pre = rows.begin(); pre < rows.end(); ++pre)
         for (std::uint32_t g = row_begin_[pre]; g < row_begin_[pre + 1]; ++g)
           for (std::uint64_t k = groups_[g].first; k < groups_[g + 1].first; ++k)
-            visit(k, pre, groups_[g].delay_ms,
-                  readout(k, pre, groups_[g].delay_ms, t_ms, pre_spikes, post_spikes));
+            visit(k, pre, groups_[g].delay_ms, readout(k, pre, g, t_ms, pre_spikes, post_spikes));
     });
   }
 
@@ -354,6 +356,37 @@ class EisProjection {
     double a_post;
   };
   std::uint32_t group_of(std::uint64_t k) const;
+  std::uint32_t pre_of_group(std::uint32_t g) const;
+  // The last i in [from, end) with key(i) <= x, given key(from) <= x and keys ascending:
+  // galloping search forward from `from` (O(log distance)).
+  template <class Key>
+  static std::uint32_t gallop_last_at_most(std::uint32_t from, std::uint32_t end, std::uint64_t x, const Key& key) {
+    std::uint32_t lo = from, step = 1, hi = from;
+    for (;;) {
+      hi = end - lo > step ? lo + step : end;
+      if (hi == end || key(hi) > x) break;
+      lo = hi;
+      if (step < (1u << 31)) step *= 2;
+    }
+    while (hi - lo > 1) {
+      const std::uint32_t mid = lo + (hi - lo) / 2;
+      (key(mid) <= x ? lo : hi) = mid;
+    }
+    return lo;
+  }
+  // f(k, pre, group) for every synapse onto `post`, in ascending k.
+  template <class F>
+  void for_each_incoming(std::uint32_t post, const F& f) const {
+    std::uint32_t g = 0, pre = 0;
+    const auto group_first = [&](std::uint32_t i) { return groups_[i].first; };
+    const auto row_first = [&](std::uint32_t i) { return std::uint64_t{row_begin_[i]}; };
+    for (std::uint64_t i = incoming_begin_[post]; i < incoming_begin_[post + 1]; ++i) {
+      const std::uint64_t k = incoming_[i];
+      g = gallop_last_at_most(g, group_count(), k, group_first);
+      pre = gallop_last_at_most(pre, pre_size(), g, row_first);
+      f(k, pre, g);
+    }
+  }
   const GateEpoch& epoch_of(double emitted_ms) const {
     if (emitted_ms > epochs_.back().after_ms) return epochs_.back();
     auto it = std::lower_bound(epochs_.begin(), epochs_.end(), emitted_ms,
@@ -364,7 +397,7 @@ class EisProjection {
   // Integrates synapse k to t_ms (a touch: energy and cycle noise as usual; nothing while
   // frozen) and marks it floored. The caller sets floor_ms_ = t_ms.
   // arrival_at_t_done: an arrival exactly at t_ms has been handled (always, between runs).
-  void bring_to(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms, const SpikeHistory& pre_spikes,
+  void bring_to(std::uint64_t k, std::uint32_t pre, std::uint32_t group, double t_ms, const SpikeHistory& pre_spikes,
                 const SpikeHistory& post_spikes, bool arrival_at_t_done = true);
   // Moves the floor to t_ms: synapses floored at the old floor are brought to t_ms, and
   // with every_synapse also all others (afterwards every synapse is floored at t_ms).
@@ -373,15 +406,15 @@ class EisProjection {
                      bool every_synapse, const Event* current = nullptr, std::uint32_t self_object = 0);
   // G of synapse k integrated from its last touch to t_ms. arrival_at_t_done: a spike
   // arriving exactly at t_ms has already touched the synapse (read-outs come last at t).
-  double integrate(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
+  double integrate(std::uint64_t k, std::uint32_t pre, std::uint32_t group, double t_ms,
                    const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes,
                    bool arrival_at_t_done, EisEnergy* energy) const;
-  // Integrates synapse k from its last touch to t_ms and stores G (energy accounted, cycle
-  // noise applied); the callers set the floored mark.
-  void store_integrated(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
+  // Integrates synapse k from its last touch to t_ms and stores G, not floored (energy
+  // accounted, cycle noise applied); bring_to marks it floored afterwards.
+  void store_integrated(std::uint64_t k, std::uint32_t pre, std::uint32_t group, double t_ms,
                         const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes, bool arrival_at_t_done,
                         ExactEnergySum& energy);
-  void touch(std::uint64_t k, std::uint32_t pre, double delay_ms, double t_ms,
+  void touch(std::uint64_t k, std::uint32_t pre, std::uint32_t group, double t_ms,
              const SpikeHistory& pre_spikes, const SpikeHistory& post_spikes, bool arrival_at_t_done,
              ExactEnergySum& energy);
   // Where an event's touches account their energy: the shard's account in a parallel run
@@ -402,9 +435,10 @@ class EisProjection {
   EisProjectionParameters p_;
   std::vector<std::uint32_t> row_begin_;
   std::vector<DelayGroup> groups_;  // + sentinel
-  std::vector<EisSynapse> synapses_;
+  std::vector<double> g_nS_;             // G of each synapse; negated while floored
+  std::vector<std::uint32_t> post_;      // target of each synapse
   std::vector<std::uint64_t> incoming_begin_;  // by target: incoming_[incoming_begin_[j] ..)
-  std::vector<Incoming> incoming_;
+  std::vector<std::uint32_t> incoming_;        // synapse indices, ascending per target
   double max_delay_ms_ = 0.0;
   bool targets_sorted_ = true;
   bool part_ = false;                       // EisPart
@@ -413,6 +447,7 @@ class EisProjection {
   ExactEnergySum energy_;
   std::vector<double> synapse_energy_fJ_;  // per synapse, when account_energy
   std::uint64_t noise_key_;                // cycle-to-cycle noise (counter-based, see the parameters)
+  std::uint64_t prefactor_key_;            // device spread (counter-based, by whole index)
   struct ShardAccount {
     ExactEnergySum energy;
     bool touched = false;

@@ -1,5 +1,7 @@
 #include "synapses/static_projection.hpp"
 
+#include "synapses/csr_order.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -27,16 +29,9 @@ StaticProjection::StaticProjection(std::string name, std::uint32_t pre_populatio
         break;
       }
   }
-  // Stable counting sort by presynaptic neuron.
-  std::vector<std::uint64_t> row_count(static_cast<std::size_t>(pre_size) + 1, 0);
-  for (const SynapseSpec& s : specs) ++row_count[s.pre + 1];
-  std::partial_sum(row_count.begin(), row_count.end(), row_count.begin());
-  std::vector<std::uint64_t> order(specs.size());
-  {
-    std::vector<std::uint64_t> cursor(row_count.begin(), row_count.end() - 1);
-    for (std::uint64_t k = 0; k < specs.size(); ++k) order[cursor[specs[k].pre]++] = k;
-  }
-  // Within each row, stable sort by delay, then emit groups.
+  // By presynaptic neuron, then by delay (stable), then emit groups.
+  const CsrOrder sorted = csr_order(specs, pre_size, name_);
+  const std::vector<std::uint64_t>& order = sorted.order;
   if (uniform_)
     targets_.reserve(specs.size());
   else
@@ -55,11 +50,8 @@ StaticProjection::StaticProjection(std::string name, std::uint32_t pre_populatio
   };
   row_begin_.assign(static_cast<std::size_t>(pre_size) + 1, 0);
   for (std::uint32_t pre = 0; pre < pre_size; ++pre) {
-    const auto first = order.begin() + static_cast<std::ptrdiff_t>(row_count[pre]);
-    const auto last = order.begin() + static_cast<std::ptrdiff_t>(row_count[pre + 1]);
-    std::stable_sort(first, last, [&](std::uint64_t x, std::uint64_t y) {
-      return specs[x].delay_ms < specs[y].delay_ms;
-    });
+    const auto first = order.begin() + static_cast<std::ptrdiff_t>(sorted.row_first[pre]);
+    const auto last = order.begin() + static_cast<std::ptrdiff_t>(sorted.row_first[pre + 1]);
     row_begin_[pre] = static_cast<std::uint32_t>(groups_.size());
     if (groups != nullptr) {
       // The given groups of this row, each with its synapses (none if another rank has them).

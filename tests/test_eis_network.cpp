@@ -95,6 +95,24 @@ TEST_CASE("EIS weight seen by the target is gain times G at the spike's arrival"
   CHECK(rows[0] == -70.0);
   // Jump of 0.001 * G(11 ms) mV; G has not moved before the first waveform reached the device.
   CHECK(rows[1] == Approx(-70.0 + 1.0).epsilon(1e-6));
+
+  // Frozen (every synapse floored, so its stored G is marked), a spike still carries +gain * G.
+  std::string frozen_text = text;
+  frozen_text.replace(frozen_text.find("times_ms: [10]"), 14, "times_ms: [10, 2000]");
+  frozen_text.replace(frozen_text.find("interval_ms: 11"), 15, "interval_ms: 1");
+  Simulator frozen(test::build_text(frozen_text));
+  frozen.run_until(1500.0);
+  double g_frozen = 0.0;
+  frozen.modify_eis_projection("syn", [&](EisProjection& p, const SpikeHistory& pre, const SpikeHistory& post, double) {
+    p.set_frozen(true, pre, post);
+    g_frozen = p.conductance(0, pre, post);
+    CHECK(p.floored(0));
+  });
+  frozen.run_until(2002.0);
+  const auto& v = frozen.network().state_recorders[0].values();
+  REQUIRE(v.size() == 2003);
+  CHECK(v[2002] - v[2000] * std::exp(-2.0 / 10.0) - (-70.0) * (1.0 - std::exp(-2.0 / 10.0)) ==
+        Approx(0.001 * g_frozen * std::exp(-1.0 / 10.0)).epsilon(1e-6));
 }
 
 TEST_CASE("EIS projections are validated: missing waveform, unknown preset, g_init outside the bounds", "[eis][validation]") {
@@ -434,4 +452,52 @@ TEST_CASE("cycle noise: two updates of one synapse at different times draw indep
   }
   CHECK(std::fabs(v2 / 799 - 1.0) < 4.0 * std::sqrt(2.0 / 800.0));
   CHECK(std::fabs(c / std::sqrt(v1 * v2)) < 4.0 / std::sqrt(800.0));
+}
+
+TEST_CASE("device spread in a network: each synapse's prefactor is its own lognormal draw, applied at every touch",
+          "[eis][engine]") {
+  // 800 identical pairs (dt = +15 ms) with sigma = 0.06 and no cycle noise: the prefactors are
+  // exp(0.06 Z), Z standard normal and independent across synapses (counter-based, by whole
+  // index: the same in every run), and each synapse's change is the single-device pair with
+  // its prefactor.
+  const std::vector<double> dts(800, 15.0);
+  std::string text = pair_network(dts, "antisymmetric", 0.1);
+  text.replace(text.find("device_spread_sigma: 0"), 22, "device_spread_sigma: 0.06");
+  Simulator sim(test::build_text(text));
+  sim.run_until(1500.0);
+  const RuntimeNetwork& net = sim.network();
+  const EisProjection& proj = net.eis_projections[0];
+  REQUIRE(proj.synapse_count() == 800);
+  std::vector<double> z(800);
+  for (std::uint64_t k = 0; k < z.size(); ++k) z[k] = std::log(proj.device_prefactor(k)) / 0.06;
+  double mean = 0, var = 0, lag = 0;
+  for (double x : z) mean += x / z.size();
+  for (double x : z) var += (x - mean) * (x - mean) / (z.size() - 1);
+  for (std::size_t k = 1; k < z.size(); ++k) lag += (z[k] - mean) * (z[k - 1] - mean) / ((z.size() - 1) * var);
+  CHECK(std::fabs(mean) < 4.0 / std::sqrt(800.0));
+  CHECK(std::fabs(var - 1.0) < 4.0 * std::sqrt(2.0 / 800.0));
+  CHECK(std::fabs(lag) < 4.0 / std::sqrt(800.0));
+
+  pb::EisDevice ideal = device_preset("protonic_wo3_ysz_14nm");
+  ideal.set_cycle_noise_sigma(0);
+  const EisDevice device(ideal);
+  const pb::WaveformPair pair = waveform_preset("antisymmetric");
+  const Waveform pre(pair.pre()), post(pair.post());
+  const std::uint32_t post_pop = net.population_id("post");
+  double spread_of_changes = 0;
+  for (std::uint64_t k = 0; k < proj.synapse_count(); ++k) {
+    const auto t_post = test::spike_times(sim, post_pop, proj.post_of(k));
+    REQUIRE(t_post.size() == 1);
+    const double p = proj.device_prefactor(proj.whole_index(k));
+    const double expected = pair_delta_g(device, pre, post, t_post[0] - 300.1, 1000.0, 1.0, 1.0, p);
+    const double got = proj.conductance_at(k, sim.time_ms(), net.spike_histories[net.population_id("pre")],
+                                           net.spike_histories[post_pop]) - 1000.0;
+    CHECK(got == Approx(expected).epsilon(1e-9).margin(1e-9));
+    spread_of_changes = std::max(spread_of_changes, std::fabs(got / pair_delta_g(device, pre, post, 15.0, 1000.0,
+                                                                                 1.0, 1.0, 1.0) - 1.0));
+  }
+  CHECK(spread_of_changes > 0.05);  // the prefactors do act
+  Simulator again(test::build_text(text));
+  for (std::uint64_t k = 0; k < 800; ++k)
+    CHECK(again.network().eis_projections[0].device_prefactor(k) == proj.device_prefactor(k));
 }

@@ -293,4 +293,3 @@ TEST_CASE("EIS control: bad values are refused with the projection, the synapse 
   CHECK(g_now(sim, 0) == 1990.0);
 }
 
-static_assert(sizeof(EisSynapse) == 16);

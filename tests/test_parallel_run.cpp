@@ -402,7 +402,7 @@ Observed observe(Simulator& sim) {
     }
     for (std::uint64_t k = 0; k < proj.synapse_count(); ++k) {
       const EisProjection::StoredState s = proj.stored_state(k);
-      o.eis_state.back().insert(o.eis_state.back().end(), {s.g_nS, s.energy_fJ, double(s.prefactor)});
+      o.eis_state.back().insert(o.eis_state.back().end(), {s.marked_g_nS, s.energy_fJ});
     }
     // Read-outs integrate each synapse to now from both neurons' histories (V_post starts of
     // time-driven targets included: consolidated from the rank that owns the target).
@@ -612,7 +612,7 @@ TEST_CASE("distributed build: each rank's EIS part holds exactly the whole proje
           CHECK(part.stored_index(w) == std::optional<std::uint64_t>(k));
           const EisProjection::StoredState a = part.stored_state(k), b = all.stored_state(w);
           CHECK((part.pre_of(k) == all.pre_of(w) && part.post_of(k) == all.post_of(w) &&
-                 part.delay_of(k) == all.delay_of(w) && a.g_nS == b.g_nS && a.prefactor == b.prefactor));
+                 part.delay_of(k) == all.delay_of(w) && a.marked_g_nS == b.marked_g_nS));
         }
       }
       CHECK(std::count(held.begin(), held.end(), 1) == static_cast<std::ptrdiff_t>(held.size()));
@@ -660,8 +660,7 @@ void check_same_part(const RuntimeNetwork& a, const RuntimeNetwork& b) {
     CHECK(x.whole_synapse_count() == y.whole_synapse_count());
     for (std::uint64_t k = 0; k < x.synapse_count(); ++k)
       REQUIRE((x.post_of(k) == y.post_of(k) && x.whole_index(k) == y.whole_index(k) &&
-               x.stored_state(k).g_nS == y.stored_state(k).g_nS &&
-               x.stored_state(k).prefactor == y.stored_state(k).prefactor));
+               x.stored_state(k).marked_g_nS == y.stored_state(k).marked_g_nS));
   }
 }
 
