@@ -310,6 +310,7 @@ double EisDevice::advance_impl(double g, double t0, double t1, std::span<const W
   // energy never changes G.
   double pending_drive = 0.0;
   double g_piece = g;
+  EisKinetics::Chain chain;  // the antiderivative at the last piece's end
 
   for (std::size_t i = 0; i + 1 < bp.size(); ++i) {
     const double ta = bp[i], tb = bp[i + 1];
@@ -366,7 +367,7 @@ double EisDevice::advance_impl(double g, double t0, double t1, std::span<const W
         } else if (ea * eb < 0.0) {  // cuts of both kinds: only an eta cut can flip the sign
           (std::fabs(ea) < std::fabs(eb) ? ea : eb) = 0.0;
         }
-        const double H = p * kinetics_.integral(ea, eb, sb - sa);
+        const double H = p * kinetics_.integral(ea, eb, sb - sa, chain);
         if (H != 0.0 && pending_drive != 0.0 && (H > 0.0) != (pending_drive > 0.0)) {
           g = apply_drive(g, pending_drive);
           pending_drive = 0.0;

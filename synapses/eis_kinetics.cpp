@@ -358,6 +358,16 @@ double EisKinetics::integral_from(double ea, double start, double eb, double d) 
   return d * (s.antiderivative(s.interface_V(eb)) - start) / (eb - ea);
 }
 
+double EisKinetics::integral(double ea, double eb, double d, Chain& chain) const {
+  if (kind_ != Kind::series_limited_sinh || !(d > 0.0)) return integral(ea, eb, d);
+  const auto& s = std::get<Series>(law_);
+  if (std::fabs(eb - ea) < 1e-3 * s.v0) return integral(ea, eb, d);
+  const double start = chain.eta_V == ea ? chain.term : s.antiderivative(s.interface_V(ea));
+  const double end = s.antiderivative(s.interface_V(eb));
+  chain = {eb, end};
+  return d * (end - start) / (eb - ea);
+}
+
 double EisKinetics::integral(double ea, double eb, double d) const {
   if (!(d > 0.0)) return 0.0;
   switch (kind_) {
