@@ -56,7 +56,8 @@
 //   platform (only correctly rounded +,-,*,/). normal, truncated_normal, exponential and
 //   geometric_skips also call std::log / std::log1p (and sqrt, which is exact-rounded): across
 //   different libm implementations they may differ in the last ulp. Never build with
-//   -ffast-math or -ffp-contract=fast (GCC in ISO -std=c++20 mode does not contract).
+//   -ffast-math or -ffp-contract=fast (GCC contracts by default in C++ where the target has
+//   FMA; the build passes -ffp-contract=off, CMakeLists.txt).
 //
 // Streams are ordinary values: copying one duplicates its future sequence (two copies produce the
 // same numbers). Pass by reference; create a new (name, index) for new independent randomness.

@@ -39,7 +39,7 @@ namespace ionspike {
 
 // Pass 2 of HodgkinHuxleyGrid::advance (vectorised, cloned for AVX2 like
 // neurons/lif_cond_exp_grid.hpp): V_k = V_inf + (V_{k-1} - V_inf) e^{-z}.
-IONSPIKE_AVX2_CLONES static void hodgkin_huxley_grid_membrane(std::size_t n,
+IONSPIKE_AVX512_CLONES static void hodgkin_huxley_grid_membrane(std::size_t n,
                                                                                    double* __restrict v,
                                                                                    const double* __restrict v_inf,
                                                                                    const double* __restrict z) {

@@ -37,8 +37,9 @@ struct LifCondExpGridConstants {
 // The step over n neurons, columns as restrict parameters: GCC vectorises the loop only when it
 // knows they do not overlap (restrict locals copied from a struct are not enough; checked with
 // -fopt-info-vec). Cloned for AVX2 (4 doubles a vector; chosen at load time where the CPU has
-// it): the same IEEE operations in the same order per neuron, hence the same results, bit for
-// bit, as the SSE2 default (no FMA clone: contraction would change the rounding).
+// it; other kernels also for AVX-512, neurons/target_clones.hpp): the same IEEE operations in
+// the same order per neuron, hence the same results, bit for bit, as the SSE2 default (the
+// build forbids FMA contraction, -ffp-contract=off, which would change the rounding).
 // `static`: one copy per translation unit, so the ifunc of the clones stays local.
 template <bool kCurrent>
 IONSPIKE_AVX2_CLONES static void lif_cond_exp_grid_loop(

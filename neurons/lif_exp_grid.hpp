@@ -52,7 +52,7 @@ struct LifExpGridConstants {
 
 // The step over n neurons (restrict parameters and AVX2 clone: see neurons/lif_cond_exp_grid.hpp).
 template <bool kCurrent>
-IONSPIKE_AVX2_CLONES static void lif_exp_grid_loop(
+IONSPIKE_AVX512_CLONES static void lif_exp_grid_loop(
     const LifExpGridConstants k, std::size_t n, const double* __restrict v_old, double* __restrict v_new,
     double* __restrict i_ex, double* __restrict i_in, double* __restrict acc_ex, double* __restrict acc_in,
     const double* __restrict i_inj) {
