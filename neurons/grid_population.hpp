@@ -15,7 +15,9 @@
 //                the state at t_{k-1} (plain loops over the columns, no per-neuron call; the
 //                population calls it per block of kBlock neurons), then adds the inputs
 //                accumulated for the step (GridStep::acc_ex, acc_in; zeroed) to the receiving
-//                variables. Refractoriness is not the kernel's business (see below).
+//                variables; returns whether every new V is below GridStep::threshold_mV
+//                (AND of below_bits in the same loop). Refractoriness is not the kernel's
+//                business (see below).
 // Adding grid mode to a model: its kernel header, one test, `true` in its registry line
 // (networks/model_registry.cpp) and its kernel in its make function (networks/time_driven_models.cpp).
 //
@@ -33,8 +35,9 @@
 // - External Poisson drives (network field poisson_inputs, neurons/poisson_input.hpp): at the
 //   Step event each block's counts for the step are drawn and count x weight added to the
 //   block's accumulators just before its kernel call (Brian2's PoissonInput), no events.
-// - Spikes. After the kernel has advanced a block, the block is searched for V >= threshold_mV
-//   while it is in L1 (64 neurons at a time are first tested together with vectorised bit
+// - Spikes. The kernel tells whether any V of the block may have reached threshold_mV (sign
+//   bits ANDed in its loop, no extra pass); only then is the block searched for V >=
+//   threshold_mV while it is in L1 (64 neurons at a time tested together with vectorised bit
 //   operations, grid_all_below; the rare hits are handled one by one): a resetting
 //   model (kResets) fires when V reaches threshold outside its refractory period, a model
 //   without reset (Hodgkin-Huxley) on an upward crossing (V_{k-1} < threshold <= V_k) outside
@@ -88,16 +91,24 @@ struct GridStep {
   double* acc_ex = nullptr;           // inputs of w >= 0 accumulated for this step (kernel adds, zeroes)
   double* acc_in = nullptr;           // |w| of inputs with w < 0 (kernel adds, zeroes)
   const double* i_inj_pA = nullptr;   // injected current per neuron (advance<true> only)
+  double threshold_mV = 0.0;          // advance returns whether every V at t_k is below it
 };
 
-// Whether every v[j] < thr, j in [0, n): the AND of the sign bits of v - thr is 1 only if every
-// difference is negative (bit operations vectorise; a comparison would not under GCC's default
-// -ftrapping-math). Cloned for AVX2 (see neurons/lif_cond_exp_grid.hpp); `static`: per TU.
-IONSPIKE_AVX2_CLONES static bool grid_all_below(const double* __restrict v, std::size_t n,
-                                                                     double thr) {
+// The fused threshold pre-test of the kernels: AND over the neurons of below_bits(V, thr) has
+// its sign bit set only if every V - thr is negative (bit operations vectorise inside the
+// kernels' loops; a comparison would not under GCC's default -ftrapping-math). A NaN V counts
+// as not below, and the exact test then finds no crossing.
+inline std::uint64_t below_bits(double v_mV, double threshold_mV) {
+  return std::bit_cast<std::uint64_t>(v_mV - threshold_mV);
+}
+inline bool all_below(std::uint64_t anded_bits) { return (anded_bits >> 63) != 0; }
+
+// Whether every v[j] < thr, j in [0, n) (below_bits). Cloned for AVX2 (see
+// neurons/lif_cond_exp_grid.hpp); `static`: per TU.
+IONSPIKE_AVX2_CLONES static bool grid_all_below(const double* __restrict v, std::size_t n, double thr) {
   std::uint64_t signs = ~std::uint64_t{0};
-  for (std::size_t j = 0; j < n; ++j) signs &= std::bit_cast<std::uint64_t>(v[j] - thr);
-  return (signs >> 63) != 0;
+  for (std::size_t j = 0; j < n; ++j) signs &= below_bits(v[j], thr);
+  return all_below(signs);
 }
 
 template <class Kernel>
@@ -190,12 +201,11 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
       s.acc_ex = acc_ex_.data() + b;
       s.acc_in = acc_in_.data() + b;
       s.i_inj_pA = i_inj_pA_.empty() ? nullptr : i_inj_pA_.data() + b;
+      s.threshold_mV = threshold_mV_;
       if (!poisson_inputs_.empty()) poisson_inputs_.add_block(b / kBlock, len, s.acc_ex, s.acc_in);
-      if (s.i_inj_pA == nullptr)
-        Kernel::template advance<false>(constants_, s, len);
-      else
-        Kernel::template advance<true>(constants_, s, len);
-      find_spikes(b, len, k, t0_ms, t1_ms, ctx);
+      const bool below = s.i_inj_pA == nullptr ? Kernel::template advance<false>(constants_, s, len)
+                                                : Kernel::template advance<true>(constants_, s, len);
+      if (!below) find_spikes(b, len, k, t0_ms, t1_ms, ctx);
     }
     // The held neurons (found refractory above, never spiking) keep V; the kernel moved them.
     for (std::size_t i = 0; i < held; ++i) y_[kV][releases_[i]] = v_other_mV_[releases_[i]];

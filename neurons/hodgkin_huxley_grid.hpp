@@ -39,11 +39,17 @@ namespace ionspike {
 
 // Pass 2 of HodgkinHuxleyGrid::advance (vectorised, cloned for AVX2 like
 // neurons/lif_cond_exp_grid.hpp): V_k = V_inf + (V_{k-1} - V_inf) e^{-z}.
-IONSPIKE_AVX512_CLONES static void hodgkin_huxley_grid_membrane(std::size_t n,
-                                                                                   double* __restrict v,
-                                                                                   const double* __restrict v_inf,
-                                                                                   const double* __restrict z) {
-  for (std::size_t i = 0; i < n; ++i) v[i] = v_inf[i] + (v[i] - v_inf[i]) * vector_exp(-z[i]);
+// Returns whether every new V is below threshold_mV (grid_population.hpp, below_bits).
+IONSPIKE_AVX512_CLONES static bool hodgkin_huxley_grid_membrane(std::size_t n, double* __restrict v,
+                                                                const double* __restrict v_inf,
+                                                                const double* __restrict z, double threshold_mV) {
+  std::uint64_t below = ~std::uint64_t{0};
+  for (std::size_t i = 0; i < n; ++i) {
+    const double v_next = v_inf[i] + (v[i] - v_inf[i]) * vector_exp(-z[i]);
+    v[i] = v_next;
+    below &= below_bits(v_next, threshold_mV);
+  }
+  return all_below(below);
 }
 
 template <class Kinetics>
@@ -123,7 +129,8 @@ struct HodgkinHuxleyGrid {
   static constexpr std::size_t kChunk = 256;
 
   template <bool kCurrent>
-  static void advance(const Constants& c, const GridStep<Model::kVariables>& s, std::size_t n) {
+  static bool advance(const Constants& c, const GridStep<Model::kVariables>& s, std::size_t n) {
+    bool below = true;
     for (std::size_t b = 0; b < n; b += kChunk) {
       const std::size_t len = n - b < kChunk ? n - b : kChunk;
       double v_inf[kChunk], z[kChunk];
@@ -131,8 +138,9 @@ struct HodgkinHuxleyGrid {
                                   s.y[Model::kH] + b, s.y[Model::kN] + b, s.y[Model::kGEx] + b,
                                   s.y[Model::kGIn] + b, s.acc_ex + b, s.acc_in + b,
                                   kCurrent ? s.i_inj_pA + b : nullptr, v_inf, z);
-      hodgkin_huxley_grid_membrane(len, s.y[Model::kV] + b, v_inf, z);
+      below &= hodgkin_huxley_grid_membrane(len, s.y[Model::kV] + b, v_inf, z, s.threshold_mV);
     }
+    return below;
   }
 
  private:

@@ -367,7 +367,8 @@ TEST_CASE("grid kernels: the clone chosen at load time (AVX-512, AVX2 or SSE2) g
     s.acc_ex = ae.data();
     s.acc_in = ai.data();
     s.i_inj_pA = inj.data();
-    LifExpGrid::advance<true>(k, s, n);
+    s.threshold_mV = 1e9;
+    CHECK(LifExpGrid::advance<true>(k, s, n));  // every V below 1e9 mV
     std::vector<double> rv(n), rie(n), rii(n);
     for (std::size_t i = 0; i < n; ++i) {
       double x = k.rest_mV + v_old[i] * k.decay_m + x1[i] * k.p_ex_mV_per_pA + x2[i] * k.p_in_mV_per_pA;
@@ -391,7 +392,8 @@ TEST_CASE("grid kernels: the clone chosen at load time (AVX-512, AVX2 or SSE2) g
     s.v_old_mV = v_old.data();
     s.acc_ex = ae.data();
     s.acc_in = ai.data();
-    LifCondExpGrid::advance<false>(k, s, n);
+    s.threshold_mV = 1e9;
+    CHECK(LifCondExpGrid::advance<false>(k, s, n));
     std::vector<double> rv(n), rge(n), rgi(n);
     for (std::size_t i = 0; i < n; ++i) {
       const double drive = k.rest_drive_pA + ge0[i] * k.e_ex_mV + gi0[i] * k.e_in_mV;
@@ -402,5 +404,29 @@ TEST_CASE("grid kernels: the clone chosen at load time (AVX-512, AVX2 or SSE2) g
     CHECK(same_bits(v, rv));
     CHECK(same_bits(ge, rge));
     CHECK(same_bits(gi, rgi));
+  }
+}
+
+TEST_CASE("grid kernels report whether every new V is below threshold (the fused pre-test)", "[grid]") {
+  // One neuron of 1031 at or above threshold, in the vector body or the remainder: the kernel
+  // must say "not all below"; none: "all below".
+  LifExpParameters p;
+  const LifExpGridConstants k = LifExpGrid::constants(p, 0.1);
+  for (const std::size_t hot : {std::size_t{0}, std::size_t{517}, std::size_t{1030}, std::size_t{9999}}) {
+    constexpr std::size_t n = 1031;
+    std::vector<double> v_old(n, -70.0), v(n), ie(n, 0.0), ii(n, 0.0), ae(n, 0.0), ai(n, 0.0);
+    if (hot < n) v_old[hot] = -40.0;  // with decay_m < 1 it stays above -50 mV after one step
+    GridStep<LifExpGridModel::kVariables> s;
+    s.y = {v.data(), ie.data(), ii.data()};
+    s.v_old_mV = v_old.data();
+    s.acc_ex = ae.data();
+    s.acc_in = ai.data();
+    s.threshold_mV = -50.0;
+    INFO("neuron above threshold: " << hot);
+    CHECK(LifExpGrid::advance<false>(k, s, n) == (hot >= n));
+    if (hot < n) {
+      s.threshold_mV = v[hot];  // exactly at threshold counts as reached
+      CHECK(!LifExpGrid::advance<false>(k, s, n));
+    }
   }
 }
