@@ -67,7 +67,6 @@
 #include <cstddef>
 #include <bit>
 #include <cstdint>
-#include <deque>
 #include <limits>
 #include <memory>
 #include <stdexcept>
@@ -76,6 +75,7 @@
 #include <utility>
 #include <vector>
 
+#include "neurons/index_fifo.hpp"
 #include "neurons/neuron_population.hpp"
 #include "neurons/neuron_slice.hpp"
 #include "neurons/poisson_input.hpp"
@@ -398,7 +398,7 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
   std::vector<double> v_other_mV_;  // V at t_{k-1} after a step (the kernel's output buffer during one)
   std::vector<double> acc_ex_, acc_in_;
   std::vector<double> free_from_step_;  // refractory (held, or crossings ignored) while step < this
-  std::deque<std::uint32_t> releases_;  // neurons held at reset, in spike order (resetting models)
+  IndexFifo releases_;  // neurons held at reset, in spike order (resetting models)
   std::vector<double> i_inj_pA_;  // empty until a current is injected
   std::vector<CurrentChange> pending_current_;
   double pending_all_pA_ = 0.0;
