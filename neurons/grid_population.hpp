@@ -96,8 +96,9 @@ struct GridStep {
 
 // The fused threshold pre-test of the kernels: AND over the neurons of below_bits(V, thr) has
 // its sign bit set only if every V - thr is negative (bit operations vectorise inside the
-// kernels' loops; a comparison would not under GCC's default -ftrapping-math). A NaN V counts
-// as not below, and the exact test then finds no crossing.
+// kernels' loops; a comparison would not under GCC's default -ftrapping-math). A NaN V may count
+// as below or not (its sign bit is arbitrary); the exact test (V >= threshold) never fires on
+// NaN either.
 inline std::uint64_t below_bits(double v_mV, double threshold_mV) {
   return std::bit_cast<std::uint64_t>(v_mV - threshold_mV);
 }

@@ -132,7 +132,8 @@ EisDevice::EisDevice(const pb::EisDevice& m, const std::filesystem::path& base_d
   kinetics_ = EisKinetics::from_message(m, base_dir, ctx);
   if (!m.has_g_min_ns()) throw std::invalid_argument(ctx + ": g_min_nS is required (finite, >= 0)");
   if (!m.has_g_max_ns()) throw std::invalid_argument(ctx + ": g_max_nS is required (finite, > g_min_nS)");
-  g_min_ = checked(ctx, "g_min_nS", m.g_min_ns(), 0.0, inf, false, "finite, >= 0");
+  // + 0.0: a configured -0 becomes +0 (EisProjection marks floored synapses by G's sign bit).
+  g_min_ = checked(ctx, "g_min_nS", m.g_min_ns(), 0.0, inf, false, "finite, >= 0") + 0.0;
   g_max_ = checked(ctx, "g_max_nS", m.g_max_ns(), g_min_, inf, true, "finite, > g_min_nS = " + num(g_min_));
   exponent_ = checked(ctx, "soft_bound_exponent", m.soft_bound_exponent(), 0.0, 100.0, false,
                       "0 (hard bounds) or in (0, 100]");

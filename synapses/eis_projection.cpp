@@ -39,7 +39,7 @@ EisProjection::EisProjection(std::string name, std::uint32_t pre_population,
   std::size_t next = 0;
   const auto store = [&](const EisSynapseSpec& s, bool first_in_group) {
     if (!first_in_group && s.post < post_.back()) targets_sorted_ = false;
-    g_nS_.push_back(s.g_init_nS);
+    g_nS_.push_back(s.g_init_nS + 0.0);  // -0.0 -> +0.0: the sign bit is the floored mark
     post_.push_back(s.post);
     max_delay_ms_ = std::max(max_delay_ms_, s.delay_ms);
   };
@@ -351,7 +351,7 @@ void EisProjection::set_conductance(std::uint64_t k, double g_nS, const SpikeHis
     const std::uint32_t g = group_of(k);
     bring_to(k, pre_of_group(g), g, control_ms_, pre_spikes, post_spikes);
   }
-  g_nS_[k] = -g_nS;  // floored at the control time
+  g_nS_[k] = -std::fabs(g_nS);  // floored at the control time (-0.0 written as a floored 0)
 }
 
 void EisProjection::set_gate_factors(double a_pre, double a_post) {

@@ -113,6 +113,28 @@ TEST_CASE("EIS control: a run in chunks with read-only sessions in between is bi
   }
 }
 
+TEST_CASE("EIS control: a conductance written as -0 (g_min 0) is stored as a floored 0", "[eis][control]") {
+  // The sign bit of the stored G is the floored mark: -0 must neither lose the mark when
+  // written nor set it when given as g_min or an initial value.
+  pb::EisDevice d = device_preset("protonic_wo3_ysz_14nm");
+  d.set_g_min_ns(-0.0);
+  d.set_device_spread_sigma(0);
+  d.set_cycle_noise_sigma(0);
+  const pb::WaveformPair pair = waveform_preset("antisymmetric");
+  EisProjectionParameters params{EisDevice(d), Waveform(pair.pre()), Waveform(pair.post())};
+  params.account_energy = false;
+  EisProjection p("p", 0, 1, 2, 2, {{0, 0, 1.0, -0.0}, {1, 1, 1.0, 500.0}}, params);
+  CHECK(!std::signbit(p.parameters().device.g_min_nS()));
+  CHECK(!p.floored(0));
+  CHECK(p.stored_conductance(0) == 0.0);
+  const SpikeHistory pre(2, 600.0, 1.0), post(2, 600.0, 0.0);
+  p.synchronise(10.0, pre, post);
+  p.set_conductance(1, -0.0, pre, post);
+  CHECK(p.floored(1));
+  CHECK(p.conductance(1, pre, post) == 0.0);
+  CHECK(p.touch_floor_ms() == 10.0);
+}
+
 TEST_CASE("EIS control: set_conductance mid-waveform, then the device integrates from the set value",
           "[eis][engine][control]") {
   // Synapse 0: pre spike 300 (arrives 301), post 310: the waveforms overlap at 320, where G is

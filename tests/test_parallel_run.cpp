@@ -612,7 +612,19 @@ TEST_CASE("distributed build: each rank's EIS part holds exactly the whole proje
           CHECK(part.stored_index(w) == std::optional<std::uint64_t>(k));
           const EisProjection::StoredState a = part.stored_state(k), b = all.stored_state(w);
           CHECK((part.pre_of(k) == all.pre_of(w) && part.post_of(k) == all.post_of(w) &&
-                 part.delay_of(k) == all.delay_of(w) && a.marked_g_nS == b.marked_g_nS));
+                 part.delay_of(k) == all.delay_of(w) && a.marked_g_nS == b.marked_g_nS &&
+                 part.device_prefactor(part.whole_index(k)) == all.device_prefactor(w)));
+        }
+        // The by-target walk (galloping over rows and groups, some of them empty in a part)
+        // against the brute force: every synapse onto j, ascending, with its own pre.
+        for (std::uint32_t post = 0; post < part.post_size(); ++post) {
+          std::vector<EisProjection::Incoming> expected;
+          for (std::uint64_t k = 0; k < part.synapse_count(); ++k)
+            if (part.post_of(k) == post) expected.push_back({part.pre_of(k), static_cast<std::uint32_t>(k)});
+          const std::vector<EisProjection::Incoming> walked = part.incoming(post);
+          REQUIRE(walked.size() == expected.size());
+          for (std::size_t i = 0; i < walked.size(); ++i)
+            REQUIRE((walked[i].pre == expected[i].pre && walked[i].synapse == expected[i].synapse));
         }
       }
       CHECK(std::count(held.begin(), held.end(), 1) == static_cast<std::ptrdiff_t>(held.size()));
