@@ -60,8 +60,24 @@ double sinhc(double y) {
 
 struct EisKinetics::SeriesTable {
   double h = 0;  // grid step (V)
-  std::vector<double> vi, slope;
+  std::vector<double> vi, slope;                   // V_i and dV_i/deta at the nodes
+  std::vector<double> half_sinh, half_sinh_slope;  // S = sinh(V_i / (2 v0)) and dS/deta
 };
+
+namespace {
+
+// Cubic Hermite interpolation (C1) of node values y and slopes dy on a grid of step h, at
+// |eta| (0 <= |eta| < h (n - 1)); the result carries eta's sign (odd functions).
+double hermite_odd(const std::vector<double>& y, const std::vector<double>& dy, double h, double eta) {
+  const double pos = std::fabs(eta) / h;
+  const auto j = static_cast<std::size_t>(pos);
+  const double s = pos - static_cast<double>(j);
+  const double s2 = s * s, s3 = s2 * s;
+  const double h00 = 2 * s3 - 3 * s2 + 1, h10 = s3 - 2 * s2 + s, h01 = -2 * s3 + 3 * s2, h11 = s3 - s2;
+  return std::copysign(h00 * y[j] + h10 * h * dy[j] + h01 * y[j + 1] + h11 * h * dy[j + 1], eta);
+}
+
+}  // namespace
 
 double EisKinetics::Series::solve(double eta) const {
   if (eta == 0.0) return 0.0;
@@ -83,24 +99,24 @@ double EisKinetics::Series::solve(double eta) const {
 
 double EisKinetics::Series::interface_V(double eta) const {
   const SeriesTable& t = *table;
-  const double a = std::fabs(eta);
-  const double pos = a / t.h;
-  const auto n = t.vi.size();
-  if (!(pos < static_cast<double>(n - 1))) return solve(eta);
-  const auto j = static_cast<std::size_t>(pos);
-  const double s = pos - static_cast<double>(j);
-  // Cubic Hermite basis on [0, 1].
-  const double s2 = s * s, s3 = s2 * s;
-  const double h00 = 2 * s3 - 3 * s2 + 1, h10 = s3 - 2 * s2 + s, h01 = -2 * s3 + 3 * s2,
-               h11 = s3 - s2;
-  const double v = h00 * t.vi[j] + h10 * t.h * t.slope[j] + h01 * t.vi[j + 1] + h11 * t.h * t.slope[j + 1];
-  return std::copysign(v, eta);
+  if (!(std::fabs(eta) / t.h < static_cast<double>(t.vi.size() - 1))) return solve(eta);
+  return hermite_odd(t.vi, t.slope, t.h, eta);
 }
 
-double EisKinetics::Series::antiderivative(double vi) const {
-  const double x = vi / v0;
-  // cosh(x) - 1 = 2 sinh^2(x/2), exact near 0; sinh(x) = 2 sinh(x/2) cosh(x/2): one sinh.
-  const double sh = std::sinh(0.5 * x);
+double EisKinetics::Series::half_sinh(double eta) const {
+  const SeriesTable& t = *table;
+  if (!(std::fabs(eta) / t.h < static_cast<double>(t.half_sinh.size() - 1))) return std::sinh(0.5 * solve(eta) / v0);
+  return hermite_odd(t.half_sinh, t.half_sinh_slope, t.h, eta);
+}
+
+double EisKinetics::Series::rate(double eta) const {
+  const double sh = half_sinh(eta);
+  return k * 2.0 * sh * std::sqrt(1.0 + sh * sh);  // k sinh(V_i / v0) = 2 k sinh(x/2) cosh(x/2)
+}
+
+double EisKinetics::Series::antiderivative(double eta) const {
+  // cosh(x) - 1 = 2 sinh^2(x/2), exact near 0; h from the same S.
+  const double sh = half_sinh(eta);
   const double hr = k * 2.0 * sh * std::sqrt(1.0 + sh * sh);
   return k * v0 * 2.0 * sh * sh + 0.5 * r * hr * hr;
 }
@@ -212,11 +228,15 @@ EisKinetics EisKinetics::from_message(const pb::EisDevice& m, const std::filesys
       const auto n = static_cast<std::size_t>(std::ceil(kSeriesTableMaxV / table->h)) + 1;
       table->vi.resize(n);
       table->slope.resize(n);
+      table->half_sinh.resize(n);
+      table->half_sinh_slope.resize(n);
       const double c = law.r * law.k / law.v0;
       for (std::size_t i = 0; i < n; ++i) {
         const double vi = law.solve(static_cast<double>(i) * table->h);
         table->vi[i] = vi;
         table->slope[i] = 1.0 / (1.0 + c * std::cosh(vi / law.v0));
+        table->half_sinh[i] = std::sinh(0.5 * vi / law.v0);
+        table->half_sinh_slope[i] = std::cosh(0.5 * vi / law.v0) / (2.0 * law.v0) * table->slope[i];
       }
       law.table = std::move(table);
       kin.kind_ = Kind::series_limited_sinh;
@@ -338,7 +358,7 @@ double EisKinetics::rate(double eta) const {
     }
     case Kind::series_limited_sinh: {
       const auto& s = std::get<Series>(law_);
-      return s.k * std::sinh(s.interface_V(eta) / s.v0);
+      return s.rate(eta);
     }
     case Kind::tabulated: return std::get<Tabulated>(law_).rate(eta);
   }
@@ -348,22 +368,22 @@ double EisKinetics::rate(double eta) const {
 double EisKinetics::start_term(double ea) const {
   if (kind_ != Kind::series_limited_sinh) return 0.0;
   const auto& s = std::get<Series>(law_);
-  return s.antiderivative(s.interface_V(ea));
+  return s.antiderivative(ea);
 }
 
 double EisKinetics::integral_from(double ea, double start, double eb, double d) const {
   if (kind_ != Kind::series_limited_sinh || !(d > 0.0)) return integral(ea, eb, d);
   const auto& s = std::get<Series>(law_);
   if (std::fabs(eb - ea) < 1e-3 * s.v0) return integral(ea, eb, d);
-  return d * (s.antiderivative(s.interface_V(eb)) - start) / (eb - ea);
+  return d * (s.antiderivative(eb) - start) / (eb - ea);
 }
 
 double EisKinetics::integral(double ea, double eb, double d, Chain& chain) const {
   if (kind_ != Kind::series_limited_sinh || !(d > 0.0)) return integral(ea, eb, d);
   const auto& s = std::get<Series>(law_);
   if (std::fabs(eb - ea) < 1e-3 * s.v0) return integral(ea, eb, d);
-  const double start = chain.eta_V == ea ? chain.term : s.antiderivative(s.interface_V(ea));
-  const double end = s.antiderivative(s.interface_V(eb));
+  const double start = chain.eta_V == ea ? chain.term : s.antiderivative(ea);
+  const double end = s.antiderivative(eb);
   chain = {eb, end};
   return d * (end - start) / (eb - ea);
 }
@@ -390,7 +410,7 @@ double EisKinetics::integral(double ea, double eb, double d) const {
         for (int i = 0; i < 3; ++i) sum += kGl3w[i] * rate(ea + (eb - ea) * kGl3x[i]);
         return d * sum;
       }
-      return d * (s.antiderivative(s.interface_V(eb)) - s.antiderivative(s.interface_V(ea))) / (eb - ea);
+      return d * (s.antiderivative(eb) - s.antiderivative(ea)) / (eb - ea);
     }
     case Kind::tabulated: {
       const auto& t = std::get<Tabulated>(law_);
@@ -417,6 +437,12 @@ double EisKinetics::series_interface_V(double eta) const {
   if (kind_ != Kind::series_limited_sinh)
     throw std::logic_error("EisKinetics::series_interface_V: not a series-limited law");
   return std::get<Series>(law_).interface_V(eta);
+}
+
+double EisKinetics::series_half_sinh(double eta) const {
+  if (kind_ != Kind::series_limited_sinh)
+    throw std::logic_error("EisKinetics::series_half_sinh: not a series-limited law");
+  return std::get<Series>(law_).half_sinh(eta);
 }
 
 double EisKinetics::series_interface_exact_V(double eta) const {

@@ -120,6 +120,16 @@ TEST_CASE("series-limited law: tabulation error and exact antiderivative", "[eis
   }
   INFO("max |V_i(table) - V_i(Newton)| = " << worst << " V");
   CHECK(worst < 1e-10);
+  // S = sinh(V_i / (2 v0)), tabulated on its own (rate and antiderivative use it): relative
+  // error against sinh of the Newton solution.
+  double worst_s = 0.0;
+  for (double eta = -39.99; eta <= 39.99; eta += 0.0007317) {
+    const double exact = std::sinh(0.5 * k.series_interface_exact_V(eta) / 0.4785);
+    worst_s = std::max(worst_s, std::fabs(k.series_half_sinh(eta) - exact) / std::max(std::fabs(exact), 1e-300));
+  }
+  INFO("max relative error of S(table) = " << worst_s);
+  CHECK(worst_s < 1e-11);
+  CHECK(k.series_half_sinh(55.0) == std::sinh(0.5 * k.series_interface_exact_V(55.0) / 0.4785));
   // Beyond the table (40 V) the Newton solution is used directly.
   CHECK(k.series_interface_V(55.0) == k.series_interface_exact_V(55.0));
   // Piece integrals through the antiderivative against quadrature of the same law.
