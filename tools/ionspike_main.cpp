@@ -77,8 +77,10 @@ extern "C" void on_stop_signal(int signal) {
   g_interrupted.store(true, std::memory_order_relaxed);
 }
 
-// Installs the handlers while a run is in progress; a second signal of the same kind kills
-// the process as usual (SA_RESETHAND).
+// Installs the handlers for a whole run or resume, from before the network is loaded: a signal
+// during the build (which can take minutes) stops the run at its first event, with a checkpoint
+// and outputs like any stop; a second signal of the same kind kills the process as usual
+// (SA_RESETHAND).
 class StopSignals {
  public:
   StopSignals() {
@@ -133,8 +135,7 @@ int simulate(Simulator& sim, const pb::Network& message, const std::string& netw
   const auto t1 = Clock::now();
   bool complete = true;
   {
-    const StopSignals signals;
-    sim.set_interrupt_flag(&g_interrupted);
+    sim.set_interrupt_flag(&g_interrupted);  // (the command has installed StopSignals)
     // Index of the next checkpoint time k * every_ms strictly after now.
     std::uint64_t k = every_ms > 0.0 ? static_cast<std::uint64_t>(std::floor(sim.time_ms() / every_ms)) : 0;
     do {
@@ -186,6 +187,7 @@ std::string peak_memory() {
 
 int cmd_run(const std::string& file, const SimulationOverrides& overrides, const CheckpointOptions& checkpoint,
             const std::shared_ptr<RankExchange>& ranks, bool whole_network) {
+  const StopSignals signals;
   const auto t0 = Clock::now();
   LoadedNetwork loaded = load_network_file(file);
   apply_overrides(loaded.message, overrides);
@@ -214,6 +216,7 @@ int cmd_run(const std::string& file, const SimulationOverrides& overrides, const
 
 int cmd_resume(const std::string& checkpoint_path, const ResumeChanges& changes, const CheckpointOptions& checkpoint,
                const std::shared_ptr<RankExchange>& ranks) {
+  const StopSignals signals;
   const auto t0 = Clock::now();
   if (checkpoint.every_ms && !(*checkpoint.every_ms >= 0.0 && std::isfinite(*checkpoint.every_ms)))
     throw InputError({"command line"}, "--checkpoint-every", "must be a finite time >= 0 ms (0: none)");

@@ -17,7 +17,8 @@ RANDOM=$seed
 same_outputs() {  # every output file but summary.json (wall times) must be byte-identical
   local a=$1 b=$2 f n=0
   for f in "$a"/*; do
-    case $(basename "$f") in summary.json | checkpoint.ckpt) continue ;; esac
+    # (a checkpoint.ckpt.tmp-PID is what a SIGKILL during a checkpoint write leaves behind)
+    case $(basename "$f") in summary.json | checkpoint.ckpt | checkpoint.ckpt.tmp-*) continue ;; esac
     cmp "$f" "$b/$(basename "$f")" || { echo "FAIL: $(basename "$f") differs from the uninterrupted run" >&2; return 1; }
     n=$((n + 1))
   done
@@ -82,7 +83,7 @@ for attempt in 1 2 3 4 5 6; do
   rm -rf "$work/terminated"
   "$ionspike" run "$network" "${run_options[@]}" --out "$work/terminated" > /dev/null 2> "$work/terminated.err" &
   pid=$!
-  sleep_share 20 80  # past the build (the handlers are installed), before the end
+  sleep_share 20 80  # past the start-up (the handlers are installed before the build), before the end
   kill -TERM $pid 2>/dev/null || true
   status=0
   wait $pid || status=$?
