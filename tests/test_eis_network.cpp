@@ -374,6 +374,23 @@ TEST_CASE("reported EIS energy includes the waveforms after each synapse's last 
   CHECK(now.g_nS != 1000.0);
 }
 
+namespace {
+
+// z looks like independent standard normal draws: mean within 4 / sqrt(n), variance within
+// 4 sqrt(2 / n), neighbour correlation within 4 / sqrt(n).
+void check_standard_normal(const std::vector<double>& z) {
+  const double n = static_cast<double>(z.size());
+  double mean = 0, var = 0, lag = 0;
+  for (double x : z) mean += x / n;
+  for (double x : z) var += (x - mean) * (x - mean) / (n - 1);
+  for (std::size_t k = 1; k < z.size(); ++k) lag += (z[k] - mean) * (z[k - 1] - mean) / ((n - 1) * var);
+  CHECK(std::fabs(mean) < 4.0 / std::sqrt(n));
+  CHECK(std::fabs(var - 1.0) < 4.0 * std::sqrt(2.0 / n));
+  CHECK(std::fabs(lag) < 4.0 / std::sqrt(n));
+}
+
+}  // namespace
+
 TEST_CASE("cycle noise in a network: each update of each synapse draws its own factor (counter-based)",
           "[eis][engine]") {
   // 800 identical pairs (dt = +15 ms): without noise every synapse makes the same change at
@@ -395,17 +412,9 @@ TEST_CASE("cycle noise in a network: each update of each synapse draws its own f
   const std::vector<double> dg = changes(noisy);
   REQUIRE(std::fabs(reference[0]) > 0.5);  // nS (the pre pulse and shoulder up to the post spike)
   for (double r : reference) REQUIRE(r == reference[0]);
-  double mean = 0, var = 0, lag = 0;
   std::vector<double> z(dg.size());
   for (std::size_t k = 0; k < dg.size(); ++k) z[k] = (dg[k] / reference[0] - 1.0) / 0.03;
-  for (double x : z) mean += x / z.size();
-  for (double x : z) var += (x - mean) * (x - mean) / (z.size() - 1);
-  for (std::size_t k = 1; k < z.size(); ++k) lag += (z[k] - mean) * (z[k - 1] - mean) / ((z.size() - 1) * var);
-  // Z standard normal: mean within 4 / sqrt(800), variance within 4 * sqrt(2 / 800), neighbour
-  // correlation within 4 / sqrt(800).
-  CHECK(std::fabs(mean) < 4.0 / std::sqrt(800.0));
-  CHECK(std::fabs(var - 1.0) < 4.0 * std::sqrt(2.0 / 800.0));
-  CHECK(std::fabs(lag) < 4.0 / std::sqrt(800.0));
+  check_standard_normal(z);
   CHECK(changes(noisy) == dg);
 }
 
@@ -470,13 +479,7 @@ TEST_CASE("device spread in a network: each synapse's prefactor is its own logno
   REQUIRE(proj.synapse_count() == 800);
   std::vector<double> z(800);
   for (std::uint64_t k = 0; k < z.size(); ++k) z[k] = std::log(proj.device_prefactor(k)) / 0.06;
-  double mean = 0, var = 0, lag = 0;
-  for (double x : z) mean += x / z.size();
-  for (double x : z) var += (x - mean) * (x - mean) / (z.size() - 1);
-  for (std::size_t k = 1; k < z.size(); ++k) lag += (z[k] - mean) * (z[k - 1] - mean) / ((z.size() - 1) * var);
-  CHECK(std::fabs(mean) < 4.0 / std::sqrt(800.0));
-  CHECK(std::fabs(var - 1.0) < 4.0 * std::sqrt(2.0 / 800.0));
-  CHECK(std::fabs(lag) < 4.0 / std::sqrt(800.0));
+  check_standard_normal(z);
 
   pb::EisDevice ideal = device_preset("protonic_wo3_ysz_14nm");
   ideal.set_cycle_noise_sigma(0);
