@@ -336,6 +336,24 @@ TEST_CASE("grid: validation of input_timing", "[grid]") {
                     Catch::Contains("projections[0].delay_ms.constant") && Catch::Contains("dt_ms 0.2"));
 }
 
+namespace {
+
+// A kernel's view of one step for a model of three columns (V and two synaptic variables).
+GridStep<3> three_column_step(std::vector<double>& v, std::vector<double>& x1, std::vector<double>& x2,
+                              const std::vector<double>& v_old, std::vector<double>& acc_ex,
+                              std::vector<double>& acc_in, double threshold_mV) {
+  static_assert(LifExpGridModel::kVariables == 3 && LifCondExpModel::kVariables == 3);
+  GridStep<3> s;
+  s.y = {v.data(), x1.data(), x2.data()};
+  s.v_old_mV = v_old.data();
+  s.acc_ex = acc_ex.data();
+  s.acc_in = acc_in.data();
+  s.threshold_mV = threshold_mV;
+  return s;
+}
+
+}  // namespace
+
 TEST_CASE("grid kernels: the clone chosen at load time (AVX-512, AVX2 or SSE2) gives the scalar IEEE results bit for bit",
           "[grid]") {
   // The kernels are compiled for several instruction sets (neurons/target_clones.hpp) and run
@@ -361,13 +379,8 @@ TEST_CASE("grid kernels: the clone chosen at load time (AVX-512, AVX2 or SSE2) g
     p.i_e_pA = 12.5;
     const LifExpGridConstants k = LifExpGrid::constants(p, 0.1);
     std::vector<double> v(n), ie = x1, ii = x2, ae = a1, ai = a2;
-    GridStep<LifExpGridModel::kVariables> s;
-    s.y = {v.data(), ie.data(), ii.data()};
-    s.v_old_mV = v_old.data();
-    s.acc_ex = ae.data();
-    s.acc_in = ai.data();
+    GridStep<3> s = three_column_step(v, ie, ii, v_old, ae, ai, 1e9);
     s.i_inj_pA = inj.data();
-    s.threshold_mV = 1e9;
     CHECK(LifExpGrid::advance<true>(k, s, n));  // every V below 1e9 mV
     std::vector<double> rv(n), rie(n), rii(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -387,12 +400,7 @@ TEST_CASE("grid kernels: the clone chosen at load time (AVX-512, AVX2 or SSE2) g
     const LifCondExpGridConstants k = LifCondExpGrid::constants(p, 0.1);
     const std::vector<double> ge0 = column(0, 100), gi0 = column(0, 300);
     std::vector<double> v(n), ge = ge0, gi = gi0, ae = a1, ai = a2;
-    GridStep<LifCondExpModel::kVariables> s;
-    s.y = {v.data(), ge.data(), gi.data()};
-    s.v_old_mV = v_old.data();
-    s.acc_ex = ae.data();
-    s.acc_in = ai.data();
-    s.threshold_mV = 1e9;
+    const GridStep<3> s = three_column_step(v, ge, gi, v_old, ae, ai, 1e9);
     CHECK(LifCondExpGrid::advance<false>(k, s, n));
     std::vector<double> rv(n), rge(n), rgi(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -416,12 +424,7 @@ TEST_CASE("grid kernels report whether every new V is below threshold (the fused
     constexpr std::size_t n = 1031;
     std::vector<double> v_old(n, -70.0), v(n), ie(n, 0.0), ii(n, 0.0), ae(n, 0.0), ai(n, 0.0);
     if (hot < n) v_old[hot] = -40.0;  // with decay_m < 1 it stays above -50 mV after one step
-    GridStep<LifExpGridModel::kVariables> s;
-    s.y = {v.data(), ie.data(), ii.data()};
-    s.v_old_mV = v_old.data();
-    s.acc_ex = ae.data();
-    s.acc_in = ai.data();
-    s.threshold_mV = -50.0;
+    GridStep<3> s = three_column_step(v, ie, ii, v_old, ae, ai, -50.0);
     INFO("neuron above threshold: " << hot);
     CHECK(LifExpGrid::advance<false>(k, s, n) == (hot >= n));
     if (hot < n) {
