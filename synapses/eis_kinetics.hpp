@@ -84,7 +84,7 @@ class EisKinetics {
   double start_term(double eta_a_V) const;
   // The same for pieces that follow one another (the pieces of one update): the law's
   // antiderivative at the last end point is kept in `chain` and reused when the next piece
-  // starts there (series-limited law: one V_i look-up and sinh per piece instead of two).
+  // starts there (series-limited law: one S look-up per piece instead of two).
   // Bit-identical to integral().
   struct Chain {
     double eta_V = std::numeric_limits<double>::quiet_NaN();

@@ -17,8 +17,8 @@ RANDOM=$seed
 same_outputs() {  # every output file but summary.json (wall times) must be byte-identical
   local a=$1 b=$2 f n=0
   for f in "$a"/*; do
-    # (a checkpoint.ckpt.tmp-PID is what a SIGKILL during a checkpoint write leaves behind)
-    case $(basename "$f") in summary.json | checkpoint.ckpt | checkpoint.ckpt.tmp-*) continue ;; esac
+    # (NAME.tmp-PID is what a SIGKILL during an atomic write, checkpoint or output, leaves behind)
+    case $(basename "$f") in summary.json | checkpoint.ckpt | *.tmp-*) continue ;; esac
     cmp "$f" "$b/$(basename "$f")" || { echo "FAIL: $(basename "$f") differs from the uninterrupted run" >&2; return 1; }
     n=$((n + 1))
   done
