@@ -109,15 +109,11 @@ double EisKinetics::Series::half_sinh(double eta) const {
   return hermite_odd(t.half_sinh, t.half_sinh_slope, t.h, eta);
 }
 
-double EisKinetics::Series::rate(double eta) const {
-  const double sh = half_sinh(eta);
-  return k * 2.0 * sh * std::sqrt(1.0 + sh * sh);  // k sinh(V_i / v0) = 2 k sinh(x/2) cosh(x/2)
-}
-
 double EisKinetics::Series::antiderivative(double eta) const {
-  // cosh(x) - 1 = 2 sinh^2(x/2), exact near 0; h from the same S.
+  // cosh(x) - 1 = 2 sinh^2(x/2), exact near 0; h = k sinh(x) = 2 k sinh(x/2) cosh(x/2) from
+  // the same S.
   const double sh = half_sinh(eta);
-  const double hr = k * 2.0 * sh * std::sqrt(1.0 + sh * sh);
+  const double hr = rate_of_half_sinh(sh);
   return k * v0 * 2.0 * sh * sh + 0.5 * r * hr * hr;
 }
 
@@ -371,19 +367,23 @@ double EisKinetics::start_term(double ea) const {
   return s.antiderivative(ea);
 }
 
-double EisKinetics::integral_from(double ea, double start, double eb, double d) const {
-  if (kind_ != Kind::series_limited_sinh || !(d > 0.0)) return integral(ea, eb, d);
+const EisKinetics::Series* EisKinetics::series_by_antiderivative(double ea, double eb, double d) const {
+  if (kind_ != Kind::series_limited_sinh || !(d > 0.0)) return nullptr;
   const auto& s = std::get<Series>(law_);
-  if (std::fabs(eb - ea) < 1e-3 * s.v0) return integral(ea, eb, d);
-  return d * (s.antiderivative(eb) - start) / (eb - ea);
+  return std::fabs(eb - ea) < 1e-3 * s.v0 ? nullptr : &s;
+}
+
+double EisKinetics::integral_from(double ea, double start, double eb, double d) const {
+  const Series* s = series_by_antiderivative(ea, eb, d);
+  if (s == nullptr) return integral(ea, eb, d);
+  return d * (s->antiderivative(eb) - start) / (eb - ea);
 }
 
 double EisKinetics::integral(double ea, double eb, double d, Chain& chain) const {
-  if (kind_ != Kind::series_limited_sinh || !(d > 0.0)) return integral(ea, eb, d);
-  const auto& s = std::get<Series>(law_);
-  if (std::fabs(eb - ea) < 1e-3 * s.v0) return integral(ea, eb, d);
-  const double start = chain.eta_V == ea ? chain.term : s.antiderivative(ea);
-  const double end = s.antiderivative(eb);
+  const Series* s = series_by_antiderivative(ea, eb, d);
+  if (s == nullptr) return integral(ea, eb, d);
+  const double start = chain.eta_V == ea ? chain.term : s->antiderivative(ea);
+  const double end = s->antiderivative(eb);
   chain = {eb, end};
   return d * (end - start) / (eb - ea);
 }

@@ -42,6 +42,7 @@
 // Beyond the table V_i is solved by Newton directly (exact).
 #pragma once
 
+#include <cmath>
 #include <filesystem>
 #include <limits>
 #include <memory>
@@ -125,9 +126,13 @@ class EisKinetics {
     double interface_V(double eta) const;    // table or Newton
     // S = sinh(V_i / (2 v0)) at eta: its own Hermite table (no sinh per call), Newton beyond.
     double half_sinh(double eta) const;
-    double rate(double eta) const;            // k sinh(V_i / v0) = 2 k S sqrt(1 + S^2)
+    double rate_of_half_sinh(double s) const { return k * 2.0 * s * std::sqrt(1.0 + s * s); }
+    double rate(double eta) const { return rate_of_half_sinh(half_sinh(eta)); }  // k sinh(V_i / v0)
     double antiderivative(double eta) const;  // A(eta) from S: k v0 2 S^2 + r h^2 / 2
   };
+  // The series-limited law when a piece of d ms from eta_a to eta_b is integrated through its
+  // antiderivative (d > 0, |eta_b - eta_a| >= 1e-3 v0); null otherwise (integral() then).
+  const Series* series_by_antiderivative(double eta_a_V, double eta_b_V, double d_ms) const;
   struct Tabulated {
     // Nodes with the implicit (0, 0) inserted; seg_log[j] tells how [v_j, v_j+1] is interpolated:
     // true: h = sign * exp(c0 + c1 eta), false: linear.

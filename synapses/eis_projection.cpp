@@ -1,7 +1,5 @@
 #include "synapses/eis_projection.hpp"
 
-#include "synapses/csr_order.hpp"
-
 #include <algorithm>
 #include <bit>
 #include <limits>
@@ -12,6 +10,8 @@
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_reduce.h>
+
+#include "synapses/csr_order.hpp"
 
 namespace ionspike {
 

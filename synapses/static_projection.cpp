@@ -1,12 +1,12 @@
 #include "synapses/static_projection.hpp"
 
-#include "synapses/csr_order.hpp"
-
 #include <algorithm>
 #include <cstring>
 #include <limits>
 #include <numeric>
 #include <stdexcept>
+
+#include "synapses/csr_order.hpp"
 
 namespace ionspike {
 
