@@ -523,10 +523,8 @@ bool run_parallel(Simulator& sim, const ParallelPlan& plan, double t_stop_ms,
       const std::uint64_t g0 = proj.group_first(e.b);
       sh.synaptic_events += last - first;
       if (proj.has_uniform_weight())
-        target.deliver(
-            e.t_ms,
-            expand_uniform_group(proj.group_targets(e.b).subspan(first - g0, last - first), proj.uniform_weight()),
-            sh.ctx);
+        target.deliver_uniform(e.t_ms, proj.group_targets(e.b).subspan(first - g0, last - first),
+                               proj.uniform_weight(), sh.ctx);
       else
         target.deliver(e.t_ms, proj.group_synapses(e.b).subspan(first - g0, last - first), sh.ctx);
       return;

@@ -240,30 +240,6 @@ void Simulator::post_spike_reaches_synapses(std::uint32_t population, std::uint3
     net_.delayed_post_histories[population].add(neuron, t_ms);
 }
 
-namespace {
-// {target, weight} pairs of a uniform-weight group, rebuilt at each delivery (a few hundred
-// bytes, in L1): the target population receives the same span as with per-synapse storage.
-thread_local std::vector<StaticSynapse> expanded_group;
-}  // namespace
-
-std::span<const StaticSynapse> expand_uniform_group(std::span<const std::uint32_t> targets, float weight) {
-  std::vector<StaticSynapse>& buffer = expanded_group;
-  if (buffer.size() < targets.size()) buffer.resize(targets.size());
-  // As 64-bit words {target | weight << 32} (the StaticSynapse layout): a loop the compiler
-  // vectorises (an interleave of the targets with the broadcast weight).
-  static_assert(sizeof(StaticSynapse) == 8 && offsetof(StaticSynapse, post) == 0 && offsetof(StaticSynapse, weight) == 4);
-  std::uint32_t weight_bits;
-  std::memcpy(&weight_bits, &weight, sizeof weight_bits);
-  const std::uint64_t high = static_cast<std::uint64_t>(weight_bits) << 32;
-  StaticSynapse* out = buffer.data();
-  const std::uint32_t* in = targets.data();
-  for (std::size_t k = 0; k < targets.size(); ++k) {
-    const std::uint64_t word = high | in[k];
-    std::memcpy(out + k, &word, sizeof word);
-  }
-  return {out, targets.size()};
-}
-
 void Simulator::deliver_static(const Event& e) {
   const StaticProjection& proj = net_.projections[e.object()];
   NeuronPopulation& target = *net_.populations[proj.post_population()];
@@ -273,9 +249,9 @@ void Simulator::deliver_static(const Event& e) {
     target.deliver(e.t_ms, synapses, ctx_);
     return;
   }
-  const auto synapses = expand_uniform_group(proj.group_targets(e.b), proj.uniform_weight());
-  counters_.synaptic_events += synapses.size();
-  target.deliver(e.t_ms, synapses, ctx_);
+  const auto targets = proj.group_targets(e.b);
+  counters_.synaptic_events += targets.size();
+  target.deliver_uniform(e.t_ms, targets, proj.uniform_weight(), ctx_);
 }
 
 void Simulator::deliver_stdp(const Event& e) {

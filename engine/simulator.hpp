@@ -158,8 +158,4 @@ class Simulator {
   double run_communication_s_ = 0.0;  // communication_seconds()
 };
 
-// The {target, weight} synapses of a uniform-weight group's targets, in a per-thread buffer
-// valid until the next call on the same thread.
-std::span<const StaticSynapse> expand_uniform_group(std::span<const std::uint32_t> targets, float weight);
-
 }  // namespace ionspike

@@ -15,9 +15,10 @@
 //                the state at t_{k-1} (plain loops over the columns, no per-neuron call; the
 //                population calls it per block of kBlock neurons), then adds the inputs
 //                accumulated for the step (GridStep::acc_ex, acc_in; zeroed) to the receiving
-//                variables; returns whether every new V is below GridStep::threshold_mV
-//                (AND of below_bits in the same loop). Refractoriness is not the kernel's
-//                business (see below).
+//                variables; returns the candidate mask: bit c set unless every new V of
+//                neurons [64 c, 64 c + 64) is below GridStep::threshold_mV (AND of below_bits
+//                in the same loop, one test block of kTestBlock neurons after the other;
+//                n <= 64 kTestBlock). Refractoriness is not the kernel's business (see below).
 // Adding grid mode to a model: its kernel header, one test, `true` in its registry line
 // (networks/model_registry.cpp) and its kernel in its make function (networks/time_driven_models.cpp).
 //
@@ -35,10 +36,11 @@
 // - External Poisson drives (network field poisson_inputs, neurons/poisson_input.hpp): at the
 //   Step event each block's counts for the step are drawn and count x weight added to the
 //   block's accumulators just before its kernel call (Brian2's PoissonInput), no events.
-// - Spikes. The kernel tells whether any V of the block may have reached threshold_mV (sign
-//   bits ANDed in its loop, no extra pass); only then is the block searched for V >=
-//   threshold_mV while it is in L1 (64 neurons at a time tested together with vectorised bit
-//   operations, grid_all_below; the rare hits are handled one by one): a resetting
+// - Spikes. The kernel tells which test blocks of 64 neurons may hold a V that reached
+//   threshold_mV (sign bits ANDed in its loop, no extra pass); only those are searched, while
+//   they are in L1: the sign bits of V - threshold_mV give a 64-bit mask of the candidates
+//   (vectorised bit operations, grid_reached_mask), whose set bits are checked one by one
+//   (V >= threshold_mV exactly) in ascending neuron order: a resetting
 //   model (kResets) fires when V reaches threshold outside its refractory period, a model
 //   without reset (Hodgkin-Huxley) on an upward crossing (V_{k-1} < threshold <= V_k) outside
 //   its lock-out. The spike time is the linear interpolation of V between t_{k-1} and t_k:
@@ -91,7 +93,7 @@ struct GridStep {
   double* acc_ex = nullptr;           // inputs of w >= 0 accumulated for this step (kernel adds, zeroes)
   double* acc_in = nullptr;           // |w| of inputs with w < 0 (kernel adds, zeroes)
   const double* i_inj_pA = nullptr;   // injected current per neuron (advance<true> only)
-  double threshold_mV = 0.0;          // advance returns whether every V at t_k is below it
+  double threshold_mV = 0.0;          // advance returns which test blocks may have a V at t_k >= it
 };
 
 // The fused threshold pre-test of the kernels: AND over the neurons of below_bits(V, thr) has
@@ -104,12 +106,36 @@ inline std::uint64_t below_bits(double v_mV, double threshold_mV) {
 }
 inline bool all_below(std::uint64_t anded_bits) { return (anded_bits >> 63) != 0; }
 
-// Whether every v[j] < thr, j in [0, n) (below_bits). Cloned for AVX2 (see
-// neurons/lif_cond_exp_grid.hpp); `static`: per TU.
-IONSPIKE_AVX2_CLONES static bool grid_all_below(const double* __restrict v, std::size_t n, double thr) {
-  std::uint64_t signs = ~std::uint64_t{0};
-  for (std::size_t j = 0; j < n; ++j) signs &= below_bits(v[j], thr);
-  return all_below(signs);
+// Neurons per test block of the threshold pre-test (the bits of a kernel's candidate mask).
+inline constexpr std::size_t kTestBlock = 64;
+
+// The candidate mask of a kernel whose neuron i is advanced by step(i), which returns
+// below_bits of its new V: test blocks of kTestBlock neurons, full ones with a constant trip
+// count (vectorised without remainder), then the rest. Inlined into each kernel's clones.
+template <class Step>
+[[gnu::always_inline]] inline std::uint64_t for_each_test_block(std::size_t n, const Step& step) {
+  std::uint64_t candidates = 0;
+  std::size_t b = 0, c = 0;
+  for (; n - b >= kTestBlock; b += kTestBlock, ++c) {
+    std::uint64_t below = ~std::uint64_t{0};
+    for (std::size_t i = 0; i < kTestBlock; ++i) below &= step(b + i);
+    candidates |= std::uint64_t{!all_below(below)} << c;
+  }
+  if (b < n) {
+    std::uint64_t below = ~std::uint64_t{0};
+    for (std::size_t i = b; i < n; ++i) below &= step(i);
+    candidates |= std::uint64_t{!all_below(below)} << c;
+  }
+  return candidates;
+}
+
+// Bit j set when v[j] - thr has a clear sign bit, j in [0, n), n <= 64: every j with
+// v[j] >= thr among them (and a NaN v[j] perhaps; callers check v[j] >= thr exactly). Cloned
+// for AVX2 (see neurons/lif_cond_exp_grid.hpp); `static`: per TU.
+IONSPIKE_AVX2_CLONES static std::uint64_t grid_reached_mask(const double* __restrict v, std::size_t n, double thr) {
+  std::uint64_t reached = 0;
+  for (std::size_t j = 0; j < n; ++j) reached |= (~below_bits(v[j], thr) >> 63) << j;
+  return reached;
 }
 
 template <class Kernel>
@@ -169,6 +195,14 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
         in[s.post - first] -= w;
     }
   }
+  // One weight for the whole run: the column is chosen once (the same additions as deliver).
+  void deliver_uniform(double, std::span<const std::uint32_t> targets, float weight, EventContext&) override {
+    const double w = weight;
+    double* const acc = w >= 0.0 ? acc_ex_.data() : acc_in_.data();
+    const double magnitude = w >= 0.0 ? w : -w;
+    const std::uint32_t first = first_neuron_;
+    for (const std::uint32_t post : targets) acc[post - first] += magnitude;
+  }
 
   void add_injected_current(std::span<const std::uint32_t> neurons, double delta_pA, double,
                             EventContext&) override {
@@ -204,9 +238,9 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
       s.i_inj_pA = i_inj_pA_.empty() ? nullptr : i_inj_pA_.data() + b;
       s.threshold_mV = threshold_mV_;
       if (!poisson_inputs_.empty()) poisson_inputs_.add_block(b / kBlock, len, s.acc_ex, s.acc_in);
-      const bool below = s.i_inj_pA == nullptr ? Kernel::template advance<false>(constants_, s, len)
-                                                : Kernel::template advance<true>(constants_, s, len);
-      if (!below) find_spikes(b, len, k, t0_ms, t1_ms, ctx);
+      const std::uint64_t candidates = s.i_inj_pA == nullptr ? Kernel::template advance<false>(constants_, s, len)
+                                                              : Kernel::template advance<true>(constants_, s, len);
+      if (candidates != 0) find_spikes(b, len, candidates, k, t0_ms, t1_ms, ctx);
     }
     // The held neurons (found refractory above, never spiking) keep V; the kernel moved them.
     for (std::size_t i = 0; i < held; ++i) y_[kV][releases_[i]] = v_other_mV_[releases_[i]];
@@ -341,18 +375,21 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
     while (!releases_.empty() && free_from_step_[releases_.front()] <= step) releases_.pop_front();
   }
 
-  // Threshold test of neurons [begin, begin + len), in sub-blocks of kTestBlock.
-  void find_spikes(std::size_t begin, std::size_t len, std::uint64_t k, double t0_ms, double t1_ms,
-                   EventContext& ctx) {
-    constexpr std::size_t kTestBlock = 64;
+  // Threshold test of neurons [begin, begin + len): the test blocks of the kernel's candidate
+  // mask, each candidate in ascending order.
+  void find_spikes(std::size_t begin, std::size_t len, std::uint64_t candidates, std::uint64_t k, double t0_ms,
+                   double t1_ms, EventContext& ctx) {
     const double* const v_new = y_[Model::kV].data();
     const double thr = threshold_mV_;
-    const std::size_t n = begin + len;
-    for (std::size_t b = begin; b < n; b += kTestBlock) {
-      const std::size_t end = std::min(n, b + kTestBlock);
-      if (grid_all_below(v_new + b, end - b, thr)) continue;
-      for (std::size_t j = b; j < end; ++j)
+    while (candidates != 0) {
+      const std::size_t first = begin + kTestBlock * static_cast<std::size_t>(std::countr_zero(candidates));
+      candidates &= candidates - 1;
+      std::uint64_t reached = grid_reached_mask(v_new + first, std::min(kTestBlock, begin + len - first), thr);
+      while (reached != 0) {
+        const std::size_t j = first + static_cast<std::size_t>(std::countr_zero(reached));
+        reached &= reached - 1;
         if (v_new[j] >= thr) above_threshold(static_cast<std::uint32_t>(j), k, t0_ms, t1_ms, ctx);
+      }
     }
   }
 

@@ -39,17 +39,18 @@ namespace ionspike {
 
 // Pass 2 of HodgkinHuxleyGrid::advance (vectorised, cloned for AVX2 like
 // neurons/lif_cond_exp_grid.hpp): V_k = V_inf + (V_{k-1} - V_inf) e^{-z}.
-// Returns whether every new V is below threshold_mV (grid_population.hpp, below_bits).
-IONSPIKE_AVX512_CLONES static bool hodgkin_huxley_grid_membrane(std::size_t n, double* __restrict v,
-                                                                const double* __restrict v_inf,
-                                                                const double* __restrict z, double threshold_mV) {
-  std::uint64_t below = ~std::uint64_t{0};
-  for (std::size_t i = 0; i < n; ++i) {
+// Returns the candidate mask of its n neurons (grid_population.hpp: bit c unless every new V
+// of [64 c, 64 c + 64) is below threshold_mV).
+IONSPIKE_AVX512_CLONES static std::uint64_t hodgkin_huxley_grid_membrane(std::size_t n, double* __restrict v,
+                                                                         const double* __restrict v_inf,
+                                                                         const double* __restrict z,
+                                                                         double threshold_mV) {
+  const auto step = [&](std::size_t i) __attribute__((always_inline)) {
     const double v_next = v_inf[i] + (v[i] - v_inf[i]) * vector_exp(-z[i]);
     v[i] = v_next;
-    below &= below_bits(v_next, threshold_mV);
-  }
-  return all_below(below);
+    return below_bits(v_next, threshold_mV);
+  };
+  return for_each_test_block(n, step);
 }
 
 template <class Kinetics>
@@ -129,8 +130,9 @@ struct HodgkinHuxleyGrid {
   static constexpr std::size_t kChunk = 256;
 
   template <bool kCurrent>
-  static bool advance(const Constants& c, const GridStep<Model::kVariables>& s, std::size_t n) {
-    bool below = true;
+  static std::uint64_t advance(const Constants& c, const GridStep<Model::kVariables>& s, std::size_t n) {
+    static_assert(kChunk % kTestBlock == 0);
+    std::uint64_t candidates = 0;
     for (std::size_t b = 0; b < n; b += kChunk) {
       const std::size_t len = n - b < kChunk ? n - b : kChunk;
       double v_inf[kChunk], z[kChunk];
@@ -138,9 +140,10 @@ struct HodgkinHuxleyGrid {
                                   s.y[Model::kH] + b, s.y[Model::kN] + b, s.y[Model::kGEx] + b,
                                   s.y[Model::kGIn] + b, s.acc_ex + b, s.acc_in + b,
                                   kCurrent ? s.i_inj_pA + b : nullptr, v_inf, z);
-      below &= hodgkin_huxley_grid_membrane(len, s.y[Model::kV] + b, v_inf, z, s.threshold_mV);
+      candidates |= hodgkin_huxley_grid_membrane(len, s.y[Model::kV] + b, v_inf, z, s.threshold_mV)
+                    << (b / kTestBlock);
     }
-    return below;
+    return candidates;
   }
 
  private:

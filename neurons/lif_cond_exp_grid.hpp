@@ -42,24 +42,23 @@ struct LifCondExpGridConstants {
 // build forbids FMA contraction, -ffp-contract=off, which would change the rounding).
 // `static`: one copy per translation unit, so the ifunc of the clones stays local.
 template <bool kCurrent>
-IONSPIKE_AVX2_CLONES static bool lif_cond_exp_grid_loop(
+IONSPIKE_AVX2_CLONES static std::uint64_t lif_cond_exp_grid_loop(
     const LifCondExpGridConstants k, std::size_t n, const double* __restrict v_old, double* __restrict v_new,
     double* __restrict g_ex, double* __restrict g_in, double* __restrict acc_ex, double* __restrict acc_in,
     const double* __restrict i_inj, double threshold_mV) {
-  std::uint64_t below = ~std::uint64_t{0};
-  for (std::size_t i = 0; i < n; ++i) {
+  const auto step = [&](std::size_t i) __attribute__((always_inline)) {
     const double v = v_old[i], ge = g_ex[i], gi = g_in[i];
     double drive = k.rest_drive_pA + ge * k.e_ex_mV + gi * k.e_in_mV;
     if constexpr (kCurrent) drive += i_inj[i];
     const double v_next = v + k.dt_over_c_ms_per_pF * (drive - (k.g_l_nS + ge + gi) * v);
     v_new[i] = v_next;
-    below &= below_bits(v_next, threshold_mV);
     g_ex[i] = ge * k.decay_ex + acc_ex[i];
     g_in[i] = gi * k.decay_in + acc_in[i];
     acc_ex[i] = 0.0;
     acc_in[i] = 0.0;
-  }
-  return all_below(below);
+    return below_bits(v_next, threshold_mV);
+  };
+  return for_each_test_block(n, step);
 }
 
 struct LifCondExpGrid {
@@ -77,7 +76,7 @@ struct LifCondExpGrid {
   }
 
   template <bool kCurrent>
-  static bool advance(const Constants& c, const GridStep<Model::kVariables>& s, std::size_t n) {
+  static std::uint64_t advance(const Constants& c, const GridStep<Model::kVariables>& s, std::size_t n) {
     return lif_cond_exp_grid_loop<kCurrent>(c, n, s.v_old_mV, s.y[Model::kV], s.y[Model::kGEx], s.y[Model::kGIn],
                                             s.acc_ex, s.acc_in, s.i_inj_pA, s.threshold_mV);
   }

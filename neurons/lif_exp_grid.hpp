@@ -52,23 +52,22 @@ struct LifExpGridConstants {
 
 // The step over n neurons (restrict parameters and AVX2 clone: see neurons/lif_cond_exp_grid.hpp).
 template <bool kCurrent>
-IONSPIKE_AVX512_CLONES static bool lif_exp_grid_loop(
+IONSPIKE_AVX512_CLONES static std::uint64_t lif_exp_grid_loop(
     const LifExpGridConstants k, std::size_t n, const double* __restrict v_old, double* __restrict v_new,
     double* __restrict i_ex, double* __restrict i_in, double* __restrict acc_ex, double* __restrict acc_in,
     const double* __restrict i_inj, double threshold_mV) {
-  std::uint64_t below = ~std::uint64_t{0};
-  for (std::size_t i = 0; i < n; ++i) {
+  const auto step = [&](std::size_t i) __attribute__((always_inline)) {
     const double ie = i_ex[i], ii = i_in[i];
     double v = k.rest_mV + v_old[i] * k.decay_m + ie * k.p_ex_mV_per_pA + ii * k.p_in_mV_per_pA;
     if constexpr (kCurrent) v += k.inj_mV_per_pA * i_inj[i];
     v_new[i] = v;
-    below &= below_bits(v, threshold_mV);
     i_ex[i] = ie * k.decay_ex + acc_ex[i];
     i_in[i] = ii * k.decay_in - acc_in[i];
     acc_ex[i] = 0.0;
     acc_in[i] = 0.0;
-  }
-  return all_below(below);
+    return below_bits(v, threshold_mV);
+  };
+  return for_each_test_block(n, step);
 }
 
 struct LifExpGrid {
@@ -96,7 +95,7 @@ struct LifExpGrid {
   }
 
   template <bool kCurrent>
-  static bool advance(const Constants& c, const GridStep<Model::kVariables>& s, std::size_t n) {
+  static std::uint64_t advance(const Constants& c, const GridStep<Model::kVariables>& s, std::size_t n) {
     return lif_exp_grid_loop<kCurrent>(c, n, s.v_old_mV, s.y[Model::kV], s.y[Model::kIEx], s.y[Model::kIIn],
                                        s.acc_ex, s.acc_in, s.i_inj_pA, s.threshold_mV);
   }

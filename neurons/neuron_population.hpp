@@ -17,6 +17,7 @@
 #include "engine/event_context.hpp"
 #include "engine/state_archive.hpp"
 #include "synapses/static_synapse.hpp"
+#include "synapses/uniform_weight_group.hpp"
 
 namespace ionspike {
 
@@ -49,6 +50,12 @@ class NeuronPopulation {
   virtual void start(EventContext& ctx) = 0;
   // Spikes arriving at t_ms through a run of synapses whose targets are in this population.
   virtual void deliver(double t_ms, std::span<const StaticSynapse> synapses, EventContext& ctx) = 0;
+  // The same for a run of synapses that all carry `weight` (synapses/uniform_weight_group.hpp):
+  // by default the run {target, weight} rebuilt and handed to deliver; a population may add the
+  // weight itself, with the same result.
+  virtual void deliver_uniform(double t_ms, std::span<const std::uint32_t> targets, float weight, EventContext& ctx) {
+    deliver(t_ms, expand_uniform_group(targets, weight), ctx);
+  }
   // An event this population scheduled for itself (kind SourceSpike or Threshold).
   virtual void on_own_event(const Event& e, EventContext& ctx) = 0;
   // Adds delta_pA to the injected current of the listed neurons (all if empty) from t_ms on.

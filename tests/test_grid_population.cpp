@@ -381,7 +381,7 @@ TEST_CASE("grid kernels: the clone chosen at load time (AVX-512, AVX2 or SSE2) g
     std::vector<double> v(n), ie = x1, ii = x2, ae = a1, ai = a2;
     GridStep<3> s = three_column_step(v, ie, ii, v_old, ae, ai, 1e9);
     s.i_inj_pA = inj.data();
-    CHECK(LifExpGrid::advance<true>(k, s, n));  // every V below 1e9 mV
+    CHECK(LifExpGrid::advance<true>(k, s, n) == 0);  // every V below 1e9 mV: no candidate block
     std::vector<double> rv(n), rie(n), rii(n);
     for (std::size_t i = 0; i < n; ++i) {
       double x = k.rest_mV + v_old[i] * k.decay_m + x1[i] * k.p_ex_mV_per_pA + x2[i] * k.p_in_mV_per_pA;
@@ -401,7 +401,7 @@ TEST_CASE("grid kernels: the clone chosen at load time (AVX-512, AVX2 or SSE2) g
     const std::vector<double> ge0 = column(0, 100), gi0 = column(0, 300);
     std::vector<double> v(n), ge = ge0, gi = gi0, ae = a1, ai = a2;
     const GridStep<3> s = three_column_step(v, ge, gi, v_old, ae, ai, 1e9);
-    CHECK(LifCondExpGrid::advance<false>(k, s, n));
+    CHECK(LifCondExpGrid::advance<false>(k, s, n) == 0);
     std::vector<double> rv(n), rge(n), rgi(n);
     for (std::size_t i = 0; i < n; ++i) {
       const double drive = k.rest_drive_pA + ge0[i] * k.e_ex_mV + gi0[i] * k.e_in_mV;
@@ -415,21 +415,29 @@ TEST_CASE("grid kernels: the clone chosen at load time (AVX-512, AVX2 or SSE2) g
   }
 }
 
-TEST_CASE("grid kernels report whether every new V is below threshold (the fused pre-test)", "[grid]") {
-  // One neuron of 1031 at or above threshold, in the vector body or the remainder: the kernel
-  // must say "not all below"; none: "all below".
+TEST_CASE("grid kernels report the test blocks that may hold a V at threshold (the fused pre-test)", "[grid]") {
+  // One neuron of 1031 at or above threshold, in a vector body or the remainder of its block of
+  // 64: the kernel's candidate mask must have that block's bit (hot / 64) and no other; none:
+  // an empty mask. The threshold search then finds exactly that neuron.
   LifExpParameters p;
   const LifExpGridConstants k = LifExpGrid::constants(p, 0.1);
-  for (const std::size_t hot : {std::size_t{0}, std::size_t{517}, std::size_t{1030}, std::size_t{9999}}) {
+  for (const std::size_t hot : {std::size_t{0}, std::size_t{63}, std::size_t{64}, std::size_t{517},
+                                std::size_t{1030}, std::size_t{9999}}) {
     constexpr std::size_t n = 1031;
     std::vector<double> v_old(n, -70.0), v(n), ie(n, 0.0), ii(n, 0.0), ae(n, 0.0), ai(n, 0.0);
     if (hot < n) v_old[hot] = -40.0;  // with decay_m < 1 it stays above -50 mV after one step
     GridStep<3> s = three_column_step(v, ie, ii, v_old, ae, ai, -50.0);
     INFO("neuron above threshold: " << hot);
-    CHECK(LifExpGrid::advance<false>(k, s, n) == (hot >= n));
+    const std::uint64_t expected = hot < n ? std::uint64_t{1} << (hot / kTestBlock) : 0;
+    CHECK(LifExpGrid::advance<false>(k, s, n) == expected);
     if (hot < n) {
+      const std::size_t first = hot / kTestBlock * kTestBlock;
+      CHECK(grid_reached_mask(v.data() + first, std::min(kTestBlock, n - first), -50.0) ==
+            std::uint64_t{1} << (hot - first));
       s.threshold_mV = v[hot];  // exactly at threshold counts as reached
-      CHECK(!LifExpGrid::advance<false>(k, s, n));
+      CHECK(LifExpGrid::advance<false>(k, s, n) == expected);
+      CHECK(grid_reached_mask(v.data() + first, std::min(kTestBlock, n - first), v[hot]) ==
+            std::uint64_t{1} << (hot - first));
     }
   }
 }
