@@ -15,7 +15,6 @@
 #pragma once
 
 #include <cstdint>
-#include <tuple>
 
 namespace ionspike {
 
@@ -47,10 +46,15 @@ struct Event {
   EventKind kind() const { return static_cast<EventKind>(kind_and_object >> 24); }
   std::uint32_t object() const { return kind_and_object & (kMaxObjects - 1); }
 
-  // Strict total order on keys (time first).
+  // Strict total order on keys (time first), lexicographic on (t_ms, kind_and_object, a, b);
+  // (kind_and_object, a) compared as one 64-bit word. Small enough to be inlined into the
+  // queue's sort and heap (the std::tie form was not).
   friend bool operator<(const Event& x, const Event& y) {
-    return std::tie(x.t_ms, x.kind_and_object, x.a, x.b) <
-           std::tie(y.t_ms, y.kind_and_object, y.a, y.b);
+    if (x.t_ms != y.t_ms) return x.t_ms < y.t_ms;
+    const std::uint64_t xk = std::uint64_t{x.kind_and_object} << 32 | x.a;
+    const std::uint64_t yk = std::uint64_t{y.kind_and_object} << 32 | y.a;
+    if (xk != yk) return xk < yk;
+    return x.b < y.b;
   }
 };
 
