@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cmath>
 #include <bit>
+#include <memory>
+#include <string>
 #include <tuple>
 
 #include "neurons/grid_population.hpp"
@@ -440,4 +442,51 @@ TEST_CASE("grid kernels report the test blocks that may hold a V at threshold (t
             std::uint64_t{1} << (hot - first));
     }
   }
+}
+
+TEST_CASE("grid: a uniform-weight group adds exactly what its expanded synapses add, in a slice too", "[grid]") {
+  // deliver_uniform (one column, one weight) against deliver of the same run expanded to
+  // {target, weight} synapses: the accumulators, checkpointed as input_ex / input_in, must be
+  // equal bit for bit, for excitatory and inhibitory weights, with repeated targets, on the
+  // whole population and on a slice [512, 1100) that speaks the whole population's numbers.
+  constexpr std::uint32_t n = 1100;
+  LifCondExpModel::Parameters p;
+  GridPopulation<LifCondExpGrid>::Columns columns;
+  for (auto& column : columns) column.assign(n, 0.0);
+  const auto make = [&] { return std::make_unique<GridPopulation<LifCondExpGrid>>("cells", 0, p, 0.1, columns); };
+  auto by_synapse = make(), by_group = make();
+  auto slice_by_synapse = by_synapse->make_slice(512, n), slice_by_group = by_group->make_slice(512, n);
+  EventQueue queue;
+  EventContext ctx(queue);
+  RandomStream rng(11, "uniform_group_test");
+  for (int run = 0; run < 40; ++run) {
+    const float w = static_cast<float>(rng.uniform(-70.0, 30.0));
+    const bool in_slice = run % 2 == 1;
+    std::vector<std::uint32_t> targets(1 + static_cast<std::size_t>(rng.uniform(0.0, 60.0)));
+    for (std::uint32_t& t : targets) t = static_cast<std::uint32_t>(rng.uniform(in_slice ? 512.0 : 0.0, n - 0.5));
+    std::vector<StaticSynapse> expanded;
+    for (std::uint32_t t : targets) expanded.push_back({t, w});
+    (in_slice ? *slice_by_synapse : *by_synapse).deliver(1.0, expanded, ctx);
+    (in_slice ? *slice_by_group : *by_group).deliver_uniform(1.0, targets, w, ctx);
+  }
+  // The accumulator columns as saved by checkpoint (raw bytes: equality is bit for bit).
+  const auto inputs = [](NeuronPopulation& pop) {
+    StateArchive ar;
+    pop.checkpoint(ar);
+    std::vector<std::string> columns;
+    for (const ArchivedField& f : ar.fields())
+      if (f.name == "input_ex" || f.name == "input_in") columns.push_back(f.bytes);
+    REQUIRE(columns.size() == 2);
+    return columns;
+  };
+  const auto nonzero = [](const std::string& bytes) {
+    return bytes.find_first_not_of('\0') != std::string::npos;
+  };
+  const std::vector<std::string> whole = inputs(*by_group), slice = inputs(*slice_by_group);
+  CHECK(nonzero(whole[0]));
+  CHECK(nonzero(whole[1]));
+  CHECK(nonzero(slice[0]));
+  CHECK(nonzero(slice[1]));
+  CHECK(inputs(*by_synapse) == whole);
+  CHECK(inputs(*slice_by_synapse) == slice);
 }
