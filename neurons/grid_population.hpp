@@ -129,9 +129,11 @@ template <class Step>
   return candidates;
 }
 
-// Bit j set when v[j] - thr has a clear sign bit, j in [0, n), n <= 64: every j with
-// v[j] >= thr among them (and a NaN v[j] perhaps; callers check v[j] >= thr exactly). Cloned
-// for AVX2 (see neurons/lif_cond_exp_grid.hpp); `static`: per TU.
+// Bit j set when v[j] - thr has a clear sign bit, j in [0, n), n <= 64 (callers check
+// v[j] >= thr exactly for each set bit): every finite v[j] >= thr, except v[j] = -0.0 against
+// thr = +0.0, whose difference is -0.0. Like the kernels' pre-test (below_bits), this counts
+// that V as below threshold; a V of exactly -0.0 at a threshold of exactly 0 mV is the only
+// finite case. Cloned for AVX2 (see neurons/lif_cond_exp_grid.hpp); `static`: per TU.
 IONSPIKE_AVX2_CLONES static std::uint64_t grid_reached_mask(const double* __restrict v, std::size_t n, double thr) {
   std::uint64_t reached = 0;
   for (std::size_t j = 0; j < n; ++j) reached |= (~below_bits(v[j], thr) >> 63) << j;
@@ -146,6 +148,7 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
   using Parameters = typename Model::Parameters;
   using Columns = std::array<std::vector<double>, K>;
   static constexpr std::size_t kBlock = 512;  // neurons per kernel call
+  static_assert(kBlock <= 64 * kTestBlock, "a kernel's candidate mask has one bit per test block");
 
   // initial: one column per state variable, all of the population's size.
   GridPopulation(std::string name, std::uint32_t id, const Parameters& params, double dt_ms, Columns initial)

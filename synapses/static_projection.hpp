@@ -11,8 +11,10 @@
 //
 // Storage. A projection whose synapses all have the same weight (bit for bit as float; most
 // static projections: `weight_* { constant: ... }`) stores only the 4-byte targets and the
-// weight once (Storage::Auto); the engine expands a group into {target, weight} pairs in a
-// small scratch buffer when it delivers (engine/simulator.cpp), so the target population sees
+// weight once (Storage::Auto); the engine hands a group to the target population as its
+// targets and the one weight (NeuronPopulation::deliver_uniform): grid populations add the
+// weight directly, the others receive the group expanded into {target, weight} pairs in a
+// small per-thread buffer (synapses/uniform_weight_group.hpp), so every population sees
 // exactly the same synapses in the same order. Other projections, and plastic ones built on
 // this table (Storage::PerSynapseWeights), keep 8-byte {target, weight} synapses.
 #pragma once

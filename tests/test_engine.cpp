@@ -571,9 +571,9 @@ spike_recorders { name: "spikes" }
 
 }  // namespace
 
-// Uniform-weight projections store targets only and are expanded at delivery
-// (synapses/static_projection.hpp): the run must be the same, bit for bit, as with the same
-// synapses stored as {target, weight} pairs.
+// Uniform-weight projections store targets only and reach the population as targets and one
+// weight (synapses/static_projection.hpp, NeuronPopulation::deliver_uniform): the run must be
+// the same, bit for bit, as with the same synapses stored as {target, weight} pairs.
 TEST_CASE("uniform-weight storage delivers exactly what per-synapse storage delivers", "[engine][csr]") {
   using namespace ionspike::test;
   RuntimeNetwork compact = build_text(kUniformWeightNetwork);

@@ -13,6 +13,7 @@
 
 #include "neurons/grid_population.hpp"
 #include "neurons/hh_traub_miles.hpp"
+#include "neurons/hodgkin_huxley_grid.hpp"
 #include "neurons/lif_cond_exp_grid.hpp"
 #include "neurons/lif_exp_grid.hpp"
 #include "test_support.hpp"
@@ -419,27 +420,56 @@ TEST_CASE("grid kernels: the clone chosen at load time (AVX-512, AVX2 or SSE2) g
 
 TEST_CASE("grid kernels report the test blocks that may hold a V at threshold (the fused pre-test)", "[grid]") {
   // One neuron of 1031 at or above threshold, in a vector body or the remainder of its block of
-  // 64: the kernel's candidate mask must have that block's bit (hot / 64) and no other; none:
-  // an empty mask. The threshold search then finds exactly that neuron.
-  LifExpParameters p;
-  const LifExpGridConstants k = LifExpGrid::constants(p, 0.1);
-  for (const std::size_t hot : {std::size_t{0}, std::size_t{63}, std::size_t{64}, std::size_t{517},
-                                std::size_t{1030}, std::size_t{9999}}) {
-    constexpr std::size_t n = 1031;
-    std::vector<double> v_old(n, -70.0), v(n), ie(n, 0.0), ii(n, 0.0), ae(n, 0.0), ai(n, 0.0);
-    if (hot < n) v_old[hot] = -40.0;  // with decay_m < 1 it stays above -50 mV after one step
-    GridStep<3> s = three_column_step(v, ie, ii, v_old, ae, ai, -50.0);
-    INFO("neuron above threshold: " << hot);
+  // 64: each kernel's candidate mask must have that block's bit (hot / 64) and no other; none:
+  // an empty mask. grid_reached_mask then finds exactly that neuron in its block. The
+  // Hodgkin-Huxley kernel works in chunks of 256 (its masks shifted by chunk).
+  constexpr std::size_t n = 1031;
+  const auto check_kernel = [&](const char* kernel, std::size_t hot, const auto& advance, std::vector<double>& v,
+                                double threshold_mV) {
+    INFO(kernel << ", neuron above threshold: " << hot);
     const std::uint64_t expected = hot < n ? std::uint64_t{1} << (hot / kTestBlock) : 0;
-    CHECK(LifExpGrid::advance<false>(k, s, n) == expected);
-    if (hot < n) {
-      const std::size_t first = hot / kTestBlock * kTestBlock;
-      CHECK(grid_reached_mask(v.data() + first, std::min(kTestBlock, n - first), -50.0) ==
-            std::uint64_t{1} << (hot - first));
-      s.threshold_mV = v[hot];  // exactly at threshold counts as reached
-      CHECK(LifExpGrid::advance<false>(k, s, n) == expected);
-      CHECK(grid_reached_mask(v.data() + first, std::min(kTestBlock, n - first), v[hot]) ==
-            std::uint64_t{1} << (hot - first));
+    CHECK(advance(threshold_mV) == expected);
+    if (hot >= n) return;
+    const std::size_t first = hot / kTestBlock * kTestBlock;
+    CHECK(grid_reached_mask(v.data() + first, std::min(kTestBlock, n - first), threshold_mV) ==
+          std::uint64_t{1} << (hot - first));
+    const double at = v[hot];  // exactly at threshold counts as reached
+    CHECK(advance(at) == expected);
+    CHECK(grid_reached_mask(v.data() + first, std::min(kTestBlock, n - first), at) == std::uint64_t{1} << (hot - first));
+  };
+  for (const std::size_t hot : {std::size_t{0}, std::size_t{63}, std::size_t{64}, std::size_t{300},
+                                std::size_t{517}, std::size_t{1030}, std::size_t{9999}}) {
+    {
+      const LifExpGridConstants k = LifExpGrid::constants(LifExpParameters{}, 0.1);
+      std::vector<double> v_old(n, -70.0), v(n), ie(n, 0.0), ii(n, 0.0), ae(n, 0.0), ai(n, 0.0);
+      if (hot < n) v_old[hot] = -40.0;  // with decay_m < 1 it stays above -50 mV after one step
+      check_kernel("lif_exp", hot, [&](double thr) {
+        return LifExpGrid::advance<false>(k, three_column_step(v, ie, ii, v_old, ae, ai, thr), n);
+      }, v, -50.0);
+    }
+    {
+      const LifCondExpGridConstants k = LifCondExpGrid::constants(LifCondExpModel::Parameters{}, 0.1);
+      std::vector<double> v_old(n, -70.0), v(n), ge(n, 0.0), gi(n, 0.0), ae(n, 0.0), ai(n, 0.0);
+      if (hot < n) v_old[hot] = -40.0;  // one Euler step of dt/tau_m towards rest keeps it above -50 mV
+      check_kernel("lif_cond_exp", hot, [&](double thr) {
+        return LifCondExpGrid::advance<false>(k, three_column_step(v, ge, gi, v_old, ae, ai, thr), n);
+      }, v, -50.0);
+    }
+    {
+      using Kernel = HodgkinHuxleyGrid<HhTraubMilesKinetics>;
+      const Kernel::Constants k = Kernel::constants(HhTraubMilesModel::Parameters{}, 0.1);
+      std::vector<double> v_old(n, -65.0), v(n);
+      if (hot < n) v_old[hot] = 40.0;  // the gates below pull it towards ~ -85 mV by ~4 mV in a step
+      check_kernel("hh_traub_miles", hot, [&](double thr) {
+        std::vector<double> m(n, 0.05), h(n, 0.6), nn(n, 0.3), ge(n, 0.0), gi(n, 0.0), ae(n, 0.0), ai(n, 0.0);
+        GridStep<HhTraubMilesModel::kVariables> s;
+        s.y = {v.data(), m.data(), h.data(), nn.data(), ge.data(), gi.data()};
+        s.v_old_mV = v_old.data();
+        s.acc_ex = ae.data();
+        s.acc_in = ai.data();
+        s.threshold_mV = thr;
+        return Kernel::advance<false>(k, s, n);
+      }, v, -20.0);
     }
   }
 }
