@@ -11,7 +11,8 @@ set -euo pipefail
 ionspike=$1 network=$2 work=$3 every=$4 seed=$5
 shift 5
 run_options=("$@")
-rm -rf "$work" && mkdir -p "$work"
+source "$(dirname "${BASH_SOURCE[0]}")/../work_dir.sh"
+fresh_work_dir "$work"
 RANDOM=$seed
 
 same_outputs() {  # every output file but summary.json (wall times) must be byte-identical
@@ -77,6 +78,7 @@ kill -KILL $pid 2>/dev/null || true
 wait $pid 2>/dev/null || true
 "$ionspike" resume "$work/killed/checkpoint.ckpt" > /dev/null
 same_outputs "$work/killed" "$work/full"
+discard "$work/killed"
 
 echo "SIGTERM"
 for attempt in 1 2 3 4 5 6; do

@@ -6,7 +6,8 @@
 #   parallel_outputs.sh IONSPIKE NETWORK WORK_DIR T_STOP_MS THREADS...
 set -euo pipefail
 ionspike=$1; net=$2; work=$3; t_stop=$4; shift 4
-rm -rf "$work"; mkdir -p "$work"
+source "$(dirname "${BASH_SOURCE[0]}")/../work_dir.sh"
+fresh_work_dir "$work"
 "$ionspike" run "$net" --t-stop "$t_stop" --threads 1 --out "$work/t1" > "$work/t1.log"
 for n in "$@"; do
   "$ionspike" run "$net" --t-stop "$t_stop" --threads "$n" --out "$work/t$n" > "$work/t$n.log"
@@ -20,5 +21,6 @@ for n in "$@"; do
   done
   [ "$files" -gt 0 ] || { echo "FAIL: no output files"; exit 1; }
   echo "threads $n: $files output files identical to one thread's; $(grep -o 'run [0-9.]* s on [0-9]* threads' "$work/t$n.log")"
+  discard "$work/t$n"
 done
 grep -o 'run [0-9.]* s on 1 thread' "$work/t1.log"

@@ -10,7 +10,8 @@
 #   distributed_checkpoint.sh MPIEXEC "MPIEXEC_FLAGS" IONSPIKE NETWORK WORK_DIR T1_MS T_STOP_MS THREADS RANKS [kill|whole]
 set -euo pipefail
 mpiexec=$1; flags=$2; ionspike=$3; net=$4; work=$5; t1=$6; t_stop=$7; threads=$8; ranks=$9; kill=${10:-}
-rm -rf "$work"; mkdir -p "$work"
+source "$(dirname "${BASH_SOURCE[0]}")/../work_dir.sh"
+fresh_work_dir "$work"
 # Every output file but summary.json (timings) of DIR_A equals DIR_B's; sets `files`.
 same_outputs() {  # DIR_A DIR_B
   local n=0
@@ -37,6 +38,7 @@ parts=$(find "$work/ckpt" -name 'run.ckpt.g*.rank*-of*' | wc -l)
   --checkpoint-every 0 > "$work/resumed.log"
 grep -q "$distributed" "$work/resumed.log" || { echo "FAIL: the resumed run did not run $distributed"; exit 1; }
 same_outputs "$work/single" "$work/resumed"
+discard "$work/single" "$work/resumed" "$work/first"
 echo "checkpoint at $t1 ms on $ranks ranks, resumed to $t_stop ms: $files output files identical to one process's"
 
 # Refusals: one process, another number of ranks, or a part on its own (exit 2, the reason on
@@ -80,4 +82,5 @@ until_ms=$(awk -v t="$stop_ms" 'BEGIN { printf "%.3f", t + 500 }')
   --out "$work/long_resumed" > "$work/long_resumed.log"
 "$ionspike" run "$net" --t-stop "$until_ms" --threads 1 --out "$work/long_single" > "$work/long_single.log"
 same_outputs "$work/long_single" "$work/long_resumed"
+discard "$work/long_single" "$work/long_resumed" "$work/long"
 echo "SIGTERM to one rank only: every rank stopped at $stop_ms ms; resumed to $until_ms ms, outputs identical"

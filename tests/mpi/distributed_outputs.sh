@@ -8,7 +8,8 @@
 #   distributed_outputs.sh MPIEXEC "MPIEXEC_FLAGS" IONSPIKE NETWORK WORK_DIR T_STOP_MS THREADS RANKS...
 set -euo pipefail
 mpiexec=$1; flags=$2; ionspike=$3; net=$4; work=$5; t_stop=$6; threads=$7; shift 7
-rm -rf "$work"; mkdir -p "$work"
+source "$(dirname "${BASH_SOURCE[0]}")/../work_dir.sh"
+fresh_work_dir "$work"
 "$ionspike" run "$net" --t-stop "$t_stop" --threads 1 --out "$work/single" > "$work/single.log"
 for r in "$@"; do
   # shellcheck disable=SC2086
@@ -40,5 +41,6 @@ for r in "$@"; do
   [ "$files" -gt 0 ] || { echo "FAIL: no output files"; exit 1; }
   echo "$r ranks of $threads threads: $files output files identical to one process's;" \
        "$(grep -o 'run [0-9.]* s on [^)]*' "$work/r$r.log")"
+  discard "$work/r$r"
 done
 grep -o 'run [0-9.]* s on 1 thread' "$work/single.log"
