@@ -10,12 +10,16 @@
 //                the same model and the same state variables in both modes
 //   Constants    per-step constants (decay factors exp(-dt/tau), dt/C, tables), from
 //                constants(Parameters, dt_ms)
-//   advance<kCurrent>(Constants, GridStep, n)
+//   kExReceiver, kInReceiver, kInSign
+//                the state variables that inputs of w >= 0 and w < 0 reach, and how the
+//                latter's |w| is added (InputSign)
+//   advance<kCurrent, kInputs>(Constants, GridStep, n)
 //                advances neurons [0, n) of the GridStep's columns from t_{k-1} to t_k with
 //                the state at t_{k-1} (plain loops over the columns, no per-neuron call; the
-//                population calls it per block of kBlock neurons), then adds the inputs
-//                accumulated for the step (GridStep::acc_ex, acc_in; zeroed) to the receiving
-//                variables; returns the candidate mask: bit c set unless every new V of
+//                population calls it per block of kBlock neurons), then, with kInputs, adds
+//                the inputs accumulated for the step (GridStep::acc_ex, acc_in; zeroed) to the
+//                receiving variables through receive() (without kInputs: receive(x, 0.0));
+//                returns the candidate mask: bit c set unless every new V of
 //                neurons [64 c, 64 c + 64) is below GridStep::threshold_mV (AND of below_bits
 //                in the same loop, one test block of kTestBlock neurons after the other;
 //                n <= 64 kTestBlock). Refractoriness is not the kernel's business (see below).
@@ -28,11 +32,18 @@
 //   virtual call per population per step; everything inside is the kernel's loop.
 // - Inputs. A delivery at t in (t_{k-1}, t_k] (all of them reach the population before the
 //   Step event at t_k) adds its weight to the target's accumulator: acc_ex += w for w >= 0,
-//   acc_in += |w| for w < 0, two plain double columns. `deliver` does nothing else. At the
-//   Step event the kernel advances every neuron over (t_{k-1}, t_k] without the new inputs,
-//   then adds the accumulators: inputs act from t_k on (NEST's ring buffers, Brian2's
-//   on_pre at the end of a step). Changes of injected current at t in (t_{k-1}, t_k] likewise
-//   act from t_k on.
+//   acc_in += |w| for w < 0, two plain double columns. At the Step event the kernel advances
+//   every neuron over (t_{k-1}, t_k] without the new inputs, then the accumulators are added:
+//   inputs act from t_k on (NEST's ring buffers, Brian2's on_pre at the end of a step).
+//   Changes of injected current at t in (t_{k-1}, t_k] likewise act from t_k on.
+// - Sparse inputs. In a step only a few neurons receive inputs (CUBA: ~200 deliveries onto
+//   4000 neurons), yet reading and zeroing two accumulators per neuron is 32 of a kernel's
+//   80 bytes per neuron. So a delivery also notes its targets in a list per column; at the
+//   Step event the kernel runs without inputs (advance<_, false>), and the noted neurons then
+//   receive their accumulators (receive(), the same arithmetic, so the state is bit for bit
+//   the one of the kernel with inputs). When the lists would exceed size / kSparseInputShare
+//   entries, when Poisson drives fill every accumulator, and after a restore, slicing or
+//   absorbing (accumulators copied, lists not), the step takes the kernel with inputs instead.
 // - External Poisson drives (network field poisson_inputs, neurons/poisson_input.hpp): at the
 //   Step event each block's counts for the step are drawn and count x weight added to the
 //   block's accumulators just before its kernel call (Brian2's PoissonInput), no events.
@@ -90,8 +101,9 @@ template <std::size_t K>
 struct GridStep {
   std::array<double*, K> y{};         // state columns at t_{k-1}, overwritten with t_k; y[kV] is written only
   const double* v_old_mV = nullptr;   // the membrane potential at t_{k-1} (y[kV] receives t_k)
-  double* acc_ex = nullptr;           // inputs of w >= 0 accumulated for this step (kernel adds, zeroes)
-  double* acc_in = nullptr;           // |w| of inputs with w < 0 (kernel adds, zeroes)
+  double* acc_ex = nullptr;           // inputs of w >= 0 accumulated for this step (advance<_, true>
+                                      // adds and zeroes them; advance<_, false> does not read them)
+  double* acc_in = nullptr;           // |w| of inputs with w < 0 (likewise)
   const double* i_inj_pA = nullptr;   // injected current per neuron (advance<true> only)
   double threshold_mV = 0.0;          // advance returns which test blocks may have a V at t_k >= it
 };
@@ -105,6 +117,21 @@ inline std::uint64_t below_bits(double v_mV, double threshold_mV) {
   return std::bit_cast<std::uint64_t>(v_mV - threshold_mV);
 }
 inline bool all_below(std::uint64_t anded_bits) { return (anded_bits >> 63) != 0; }
+
+// How a kernel adds a step's accumulated inputs to their receiving variable: x_k = decayed + acc
+// (conductances, lif_exp's I_ex) or decayed - acc (lif_exp's I_in <= 0; its accumulator holds
+// |w|). Both the kernels (every neuron, GridStep with inputs) and the population's sparse path
+// (after the kernel, only the neurons that received inputs) go through it. The sparse path's
+// kernel passes acc = 0.0; since receive(receive(d, 0.0), a) == receive(d, a) bit for bit for
+// every value an accumulator holds (a >= +0.0, never -0.0), the two paths agree exactly.
+enum class InputSign { add, subtract };
+template <InputSign kSign>
+[[gnu::always_inline]] inline double receive(double decayed, double acc) {
+  if constexpr (kSign == InputSign::add)
+    return decayed + acc;
+  else
+    return decayed - acc;
+}
 
 // Neurons per test block of the threshold pre-test (the bits of a kernel's candidate mask).
 inline constexpr std::size_t kTestBlock = 64;
@@ -152,6 +179,8 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
   using Parameters = typename Model::Parameters;
   using Columns = std::array<std::vector<double>, K>;
   static constexpr std::size_t kBlock = 512;  // neurons per kernel call
+  // Sparse inputs (design note) while a step's noted targets stay within size / kSparseInputShare.
+  static constexpr std::size_t kSparseInputShare = 8;
   static_assert(kBlock <= 64 * kTestBlock, "a kernel's candidate mask has one bit per test block");
 
   // initial: one column per state variable, all of the population's size.
@@ -166,7 +195,11 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
         v_other_mV_(size(), 0.0),
         acc_ex_(size(), 0.0),
         acc_in_(size(), 0.0),
-        free_from_step_(size(), 0.0) {}
+        free_from_step_(size(), 0.0),
+        noted_limit_(size() / kSparseInputShare) {
+    noted_ex_.reserve(noted_limit_);
+    noted_in_.reserve(noted_limit_);
+  }
 
   std::string_view model_name() const override { return Model::kName; }
   WeightUnit weight_unit() const override { return Model::kWeightUnit; }
@@ -186,6 +219,7 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
   void set_poisson_inputs(std::vector<PoissonInputSpec> specs, std::uint64_t seed) override {
     static_assert(PoissonInputs::kBlock == kBlock);
     poisson_inputs_ = PoissonInputs(std::move(specs), size(), dt_ms_, seed, name());
+    inputs_everywhere_ = !poisson_inputs_.empty();
   }
   const PoissonInputs& poisson_inputs() const { return poisson_inputs_; }
   std::uint64_t poisson_input_spikes() const override { return poisson_inputs_.spikes(); }
@@ -194,6 +228,19 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
     double* const ex = acc_ex_.data();
     double* const in = acc_in_.data();
     const std::uint32_t first = first_neuron_;
+    if (note_inputs(synapses.size())) {
+      for (const StaticSynapse& s : synapses) {
+        const double w = s.weight;
+        if (w >= 0.0) {
+          ex[s.post - first] += w;
+          noted_ex_.push_back(s.post);
+        } else {
+          in[s.post - first] -= w;
+          noted_in_.push_back(s.post);
+        }
+      }
+      return;
+    }
     for (const StaticSynapse& s : synapses) {
       const double w = s.weight;
       if (w >= 0.0)
@@ -209,6 +256,10 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
     const double magnitude = w >= 0.0 ? w : -w;
     const std::uint32_t first = first_neuron_;
     for (const std::uint32_t post : targets) acc[post - first] += magnitude;
+    if (note_inputs(targets.size())) {
+      std::vector<std::uint32_t>& noted = w >= 0.0 ? noted_ex_ : noted_in_;
+      noted.insert(noted.end(), targets.begin(), targets.end());
+    }
   }
 
   void add_injected_current(std::span<const std::uint32_t> neurons, double delta_pA, double,
@@ -234,7 +285,9 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
       held = releases_.size();
     }
     // Blocks of kBlock neurons: the kernel's loop, then the threshold test while the block's
-    // membrane potentials are still in L1.
+    // membrane potentials are still in L1. The kernel adds the inputs of every neuron, or
+    // (sparse inputs) those of the noted neurons are added after the blocks.
+    const bool inputs_everywhere = inputs_everywhere_;
     for (std::size_t b = 0; b < n; b += kBlock) {
       const std::size_t len = std::min(kBlock, n - b);
       GridStep<K> s;
@@ -245,10 +298,13 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
       s.i_inj_pA = i_inj_pA_.empty() ? nullptr : i_inj_pA_.data() + b;
       s.threshold_mV = threshold_mV_;
       if (!poisson_inputs_.empty()) poisson_inputs_.add_block(b / kBlock, len, s.acc_ex, s.acc_in);
-      const std::uint64_t candidates = s.i_inj_pA == nullptr ? Kernel::template advance<false>(constants_, s, len)
-                                                              : Kernel::template advance<true>(constants_, s, len);
+      const std::uint64_t candidates = advance_block(s, len, inputs_everywhere);
       if (candidates != 0) find_spikes(b, len, candidates, k, t0_ms, t1_ms, ctx);
     }
+    if (!inputs_everywhere) add_noted_inputs();
+    noted_ex_.clear();
+    noted_in_.clear();
+    inputs_everywhere_ = !poisson_inputs_.empty();
     // The held neurons (found refractory above, never spiking) keep V; the kernel moved them.
     for (std::size_t i = 0; i < held; ++i) y_[kV][releases_[i]] = v_other_mV_[releases_[i]];
 
@@ -276,6 +332,7 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
     slice->v_other_mV_ = cut(v_other_mV_);
     slice->acc_ex_ = cut(acc_ex_);
     slice->acc_in_ = cut(acc_in_);
+    slice->inputs_everywhere_ = true;  // accumulators copied, noted targets not
     slice->free_from_step_ = cut(free_from_step_);
     for (std::uint32_t n : releases_)
       if (n >= begin && n < end) slice->releases_.push_back(n - begin);
@@ -297,6 +354,7 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
     paste(slice.v_other_mV_, v_other_mV_);
     paste(slice.acc_ex_, acc_ex_);
     paste(slice.acc_in_, acc_in_);
+    inputs_everywhere_ = true;  // the slice's accumulators arrive without its noted targets
     paste(slice.free_from_step_, free_from_step_);
     if (!slice.i_inj_pA_.empty()) {
       if (i_inj_pA_.empty()) i_inj_pA_.assign(size(), 0.0);
@@ -347,6 +405,7 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
     ar.flag("has_pending_current", has_pending_current_);
     poisson_inputs_.checkpoint(ar);  // no field without drives
     if (ar.restoring()) {
+      inputs_everywhere_ = true;  // accumulators restored, noted targets not
       releases_.assign(releases.begin(), releases.end());
       for (std::uint32_t n : releases)
         if (n >= size()) ar.fail("held_at_reset", "a neuron index is out of range");
@@ -422,6 +481,39 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
       if (refractory_steps_ > 0.0) releases_.push_back(j);
   }
 
+  // Whether a delivery of `count` inputs is to note its targets (sparse inputs): not when the
+  // step adds every neuron's inputs anyway, nor when the lists would grow past their limit
+  // (the step then does so).
+  bool note_inputs(std::size_t count) {
+    if (inputs_everywhere_) return false;
+    if (noted_ex_.size() + noted_in_.size() + count <= noted_limit_) return true;
+    inputs_everywhere_ = true;
+    return false;
+  }
+
+  std::uint64_t advance_block(const GridStep<K>& s, std::size_t len, bool inputs_everywhere) const {
+    if (s.i_inj_pA == nullptr)
+      return inputs_everywhere ? Kernel::template advance<false, true>(constants_, s, len)
+                               : Kernel::template advance<false, false>(constants_, s, len);
+    return inputs_everywhere ? Kernel::template advance<true, true>(constants_, s, len)
+                             : Kernel::template advance<true, false>(constants_, s, len);
+  }
+
+  // Sparse inputs: the noted neurons receive their accumulators after the kernel (a neuron
+  // noted twice receives 0.0 the second time, which receive() leaves unchanged).
+  void add_noted_inputs() {
+    add_noted<InputSign::add>(noted_ex_, acc_ex_, y_[Kernel::kExReceiver]);
+    add_noted<Kernel::kInSign>(noted_in_, acc_in_, y_[Kernel::kInReceiver]);
+  }
+  template <InputSign kSign>
+  void add_noted(const std::vector<std::uint32_t>& noted, std::vector<double>& acc, std::vector<double>& column) {
+    for (const std::uint32_t post : noted) {
+      const std::size_t j = post - first_neuron_;
+      column[j] = receive<kSign>(column[j], acc[j]);
+      acc[j] = 0.0;
+    }
+  }
+
   void apply_pending_current() {
     if (i_inj_pA_.empty()) i_inj_pA_.assign(size(), 0.0);
     if (pending_all_pA_ != 0.0)
@@ -449,6 +541,11 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
   double pending_all_pA_ = 0.0;
   bool has_pending_current_ = false;
   PoissonInputs poisson_inputs_;  // empty unless the network gives poisson_inputs
+  // Sparse inputs: targets (whole-population numbers) of this step's inputs per accumulator,
+  // unless inputs_everywhere_ (the kernel then adds every neuron's; design note).
+  std::vector<std::uint32_t> noted_ex_, noted_in_;
+  std::size_t noted_limit_;
+  bool inputs_everywhere_ = false;
 };
 
 }  // namespace ionspike

@@ -57,6 +57,8 @@ template <class Kinetics>
 struct HodgkinHuxleyGrid {
   using Model = HodgkinHuxleyModel<Kinetics>;
   using Parameters = typename Model::Parameters;
+  static constexpr std::size_t kExReceiver = Model::kGEx, kInReceiver = Model::kGIn;
+  static constexpr InputSign kInSign = InputSign::add;
 
   // Steady states and one-step factors of the three gates at one voltage.
   struct GateStep {
@@ -129,16 +131,17 @@ struct HodgkinHuxleyGrid {
   // Neurons per pass: the membrane's targets and exponents of one pass live on the stack.
   static constexpr std::size_t kChunk = 256;
 
-  template <bool kCurrent>
+  template <bool kCurrent, bool kInputs>
   static std::uint64_t advance(const Constants& c, const GridStep<Model::kVariables>& s, std::size_t n) {
     static_assert(kChunk % kTestBlock == 0);
     std::uint64_t candidates = 0;
     for (std::size_t b = 0; b < n; b += kChunk) {
       const std::size_t len = n - b < kChunk ? n - b : kChunk;
       double v_inf[kChunk], z[kChunk];
-      gates_and_targets<kCurrent>(c, len, s.v_old_mV + b, s.y[Model::kV] + b, s.y[Model::kM] + b,
-                                  s.y[Model::kH] + b, s.y[Model::kN] + b, s.y[Model::kGEx] + b,
-                                  s.y[Model::kGIn] + b, s.acc_ex + b, s.acc_in + b,
+      gates_and_targets<kCurrent, kInputs>(c, len, s.v_old_mV + b, s.y[Model::kV] + b, s.y[Model::kM] + b,
+                                           s.y[Model::kH] + b, s.y[Model::kN] + b, s.y[Model::kGEx] + b,
+                                           s.y[Model::kGIn] + b, kInputs ? s.acc_ex + b : nullptr,
+                                           kInputs ? s.acc_in + b : nullptr,
                                   kCurrent ? s.i_inj_pA + b : nullptr, v_inf, z);
       candidates |= hodgkin_huxley_grid_membrane(len, s.y[Model::kV] + b, v_inf, z, s.threshold_mV)
                     << (b / kTestBlock);
@@ -151,7 +154,7 @@ struct HodgkinHuxleyGrid {
   // the membrane's frozen steady state V_inf and exponent z = g_tot dt / c_m are stored, and
   // v_new receives V_{k-1}. For z < 1e-8 (no conductance at all) v_new receives the forward
   // Euler step instead, with V_inf = that value and z = 0, so pass 2 leaves it unchanged.
-  template <bool kCurrent>
+  template <bool kCurrent, bool kInputs>
   static void gates_and_targets(const Constants& c, std::size_t n, const double* __restrict v_old,
                                 double* __restrict v_new, double* __restrict m_col, double* __restrict h_col,
                                 double* __restrict n_col, double* __restrict g_ex, double* __restrict g_in,
@@ -179,10 +182,15 @@ struct HodgkinHuxleyGrid {
       m_col[i] = g.m_inf + (m - g.m_inf) * g.m_decay;
       h_col[i] = g.h_inf + (h - g.h_inf) * g.h_decay;
       n_col[i] = g.n_inf + (nn - g.n_inf) * g.n_decay;
-      g_ex[i] = ge * c.decay_ex + acc_ex[i];
-      g_in[i] = gi * c.decay_in + acc_in[i];
-      acc_ex[i] = 0.0;
-      acc_in[i] = 0.0;
+      if constexpr (kInputs) {
+        g_ex[i] = receive<InputSign::add>(ge * c.decay_ex, acc_ex[i]);
+        g_in[i] = receive<InputSign::add>(gi * c.decay_in, acc_in[i]);
+        acc_ex[i] = 0.0;
+        acc_in[i] = 0.0;
+      } else {
+        g_ex[i] = receive<InputSign::add>(ge * c.decay_ex, 0.0);
+        g_in[i] = receive<InputSign::add>(gi * c.decay_in, 0.0);
+      }
     }
   }
 };

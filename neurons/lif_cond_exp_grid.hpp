@@ -41,7 +41,7 @@ struct LifCondExpGridConstants {
 // the same order per neuron, hence the same results, bit for bit, as the SSE2 default (the
 // build forbids FMA contraction, -ffp-contract=off, which would change the rounding).
 // `static`: one copy per translation unit, so the ifunc of the clones stays local.
-template <bool kCurrent>
+template <bool kCurrent, bool kInputs>
 IONSPIKE_AVX2_CLONES static std::uint64_t lif_cond_exp_grid_loop(
     const LifCondExpGridConstants k, std::size_t n, const double* __restrict v_old, double* __restrict v_new,
     double* __restrict g_ex, double* __restrict g_in, double* __restrict acc_ex, double* __restrict acc_in,
@@ -52,10 +52,15 @@ IONSPIKE_AVX2_CLONES static std::uint64_t lif_cond_exp_grid_loop(
     if constexpr (kCurrent) drive += i_inj[i];
     const double v_next = v + k.dt_over_c_ms_per_pF * (drive - (k.g_l_nS + ge + gi) * v);
     v_new[i] = v_next;
-    g_ex[i] = ge * k.decay_ex + acc_ex[i];
-    g_in[i] = gi * k.decay_in + acc_in[i];
-    acc_ex[i] = 0.0;
-    acc_in[i] = 0.0;
+    if constexpr (kInputs) {
+      g_ex[i] = receive<InputSign::add>(ge * k.decay_ex, acc_ex[i]);
+      g_in[i] = receive<InputSign::add>(gi * k.decay_in, acc_in[i]);
+      acc_ex[i] = 0.0;
+      acc_in[i] = 0.0;
+    } else {
+      g_ex[i] = receive<InputSign::add>(ge * k.decay_ex, 0.0);
+      g_in[i] = receive<InputSign::add>(gi * k.decay_in, 0.0);
+    }
     return below_bits(v_next, threshold_mV);
   };
   return for_each_test_block(n, step);
@@ -64,6 +69,8 @@ IONSPIKE_AVX2_CLONES static std::uint64_t lif_cond_exp_grid_loop(
 struct LifCondExpGrid {
   using Model = LifCondExpModel;
   using Constants = LifCondExpGridConstants;
+  static constexpr std::size_t kExReceiver = Model::kGEx, kInReceiver = Model::kGIn;
+  static constexpr InputSign kInSign = InputSign::add;
 
   static Constants constants(const Model::Parameters& p, double dt_ms) {
     return {dt_ms / p.c_m_pF,
@@ -75,9 +82,9 @@ struct LifCondExpGrid {
             std::exp(-dt_ms / p.synapses.tau_in_ms)};
   }
 
-  template <bool kCurrent>
+  template <bool kCurrent, bool kInputs>
   static std::uint64_t advance(const Constants& c, const GridStep<Model::kVariables>& s, std::size_t n) {
-    return lif_cond_exp_grid_loop<kCurrent>(c, n, s.v_old_mV, s.y[Model::kV], s.y[Model::kGEx], s.y[Model::kGIn],
+    return lif_cond_exp_grid_loop<kCurrent, kInputs>(c, n, s.v_old_mV, s.y[Model::kV], s.y[Model::kGEx], s.y[Model::kGIn],
                                             s.acc_ex, s.acc_in, s.i_inj_pA, s.threshold_mV);
   }
 };

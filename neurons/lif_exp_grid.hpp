@@ -51,7 +51,7 @@ struct LifExpGridConstants {
 };
 
 // The step over n neurons (restrict parameters and AVX2 clone: see neurons/lif_cond_exp_grid.hpp).
-template <bool kCurrent>
+template <bool kCurrent, bool kInputs>
 IONSPIKE_AVX512_CLONES static std::uint64_t lif_exp_grid_loop(
     const LifExpGridConstants k, std::size_t n, const double* __restrict v_old, double* __restrict v_new,
     double* __restrict i_ex, double* __restrict i_in, double* __restrict acc_ex, double* __restrict acc_in,
@@ -61,10 +61,15 @@ IONSPIKE_AVX512_CLONES static std::uint64_t lif_exp_grid_loop(
     double v = k.rest_mV + v_old[i] * k.decay_m + ie * k.p_ex_mV_per_pA + ii * k.p_in_mV_per_pA;
     if constexpr (kCurrent) v += k.inj_mV_per_pA * i_inj[i];
     v_new[i] = v;
-    i_ex[i] = ie * k.decay_ex + acc_ex[i];
-    i_in[i] = ii * k.decay_in - acc_in[i];
-    acc_ex[i] = 0.0;
-    acc_in[i] = 0.0;
+    if constexpr (kInputs) {
+      i_ex[i] = receive<InputSign::add>(ie * k.decay_ex, acc_ex[i]);
+      i_in[i] = receive<InputSign::subtract>(ii * k.decay_in, acc_in[i]);
+      acc_ex[i] = 0.0;
+      acc_in[i] = 0.0;
+    } else {
+      i_ex[i] = receive<InputSign::add>(ie * k.decay_ex, 0.0);
+      i_in[i] = receive<InputSign::subtract>(ii * k.decay_in, 0.0);
+    }
     return below_bits(v, threshold_mV);
   };
   return for_each_test_block(n, step);
@@ -73,6 +78,8 @@ IONSPIKE_AVX512_CLONES static std::uint64_t lif_exp_grid_loop(
 struct LifExpGrid {
   using Model = LifExpGridModel;
   using Constants = LifExpGridConstants;
+  static constexpr std::size_t kExReceiver = Model::kIEx, kInReceiver = Model::kIIn;
+  static constexpr InputSign kInSign = InputSign::subtract;  // I_in <= 0
 
   static Constants constants(const LifExpParameters& p, double dt_ms) {
     const double e_m = std::exp(-dt_ms / p.tau_m_ms);
@@ -94,9 +101,9 @@ struct LifExpGrid {
             std::exp(-dt_ms / p.tau_syn_in_ms)};
   }
 
-  template <bool kCurrent>
+  template <bool kCurrent, bool kInputs>
   static std::uint64_t advance(const Constants& c, const GridStep<Model::kVariables>& s, std::size_t n) {
-    return lif_exp_grid_loop<kCurrent>(c, n, s.v_old_mV, s.y[Model::kV], s.y[Model::kIEx], s.y[Model::kIIn],
+    return lif_exp_grid_loop<kCurrent, kInputs>(c, n, s.v_old_mV, s.y[Model::kV], s.y[Model::kIEx], s.y[Model::kIIn],
                                        s.acc_ex, s.acc_in, s.i_inj_pA, s.threshold_mV);
   }
 };

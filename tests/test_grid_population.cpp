@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "neurons/grid_population.hpp"
 #include "neurons/hh_traub_miles.hpp"
@@ -384,7 +386,7 @@ TEST_CASE("grid kernels: the clone chosen at load time (AVX-512, AVX2 or SSE2) g
     std::vector<double> v(n), ie = x1, ii = x2, ae = a1, ai = a2;
     GridStep<3> s = three_column_step(v, ie, ii, v_old, ae, ai, 1e9);
     s.i_inj_pA = inj.data();
-    CHECK(LifExpGrid::advance<true>(k, s, n) == 0);  // every V below 1e9 mV: no candidate block
+    CHECK(LifExpGrid::advance<true, true>(k, s, n) == 0);  // every V below 1e9 mV: no candidate block
     std::vector<double> rv(n), rie(n), rii(n);
     for (std::size_t i = 0; i < n; ++i) {
       double x = k.rest_mV + v_old[i] * k.decay_m + x1[i] * k.p_ex_mV_per_pA + x2[i] * k.p_in_mV_per_pA;
@@ -397,6 +399,20 @@ TEST_CASE("grid kernels: the clone chosen at load time (AVX-512, AVX2 or SSE2) g
     CHECK(same_bits(ie, rie));
     CHECK(same_bits(ii, rii));
     CHECK(std::all_of(ae.begin(), ae.end(), [](double a) { return a == 0.0; }));
+    // Without inputs (the sparse path): receive(x, 0.0), accumulators neither read nor zeroed.
+    std::vector<double> v2(n), ie2 = x1, ii2 = x2, ae2 = a1, ai2 = a2;
+    GridStep<3> s2 = three_column_step(v2, ie2, ii2, v_old, ae2, ai2, 1e9);
+    s2.i_inj_pA = inj.data();
+    CHECK(LifExpGrid::advance<true, false>(k, s2, n) == 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      rie[i] = x1[i] * k.decay_ex + 0.0;
+      rii[i] = x2[i] * k.decay_in - 0.0;
+    }
+    CHECK(same_bits(v2, rv));
+    CHECK(same_bits(ie2, rie));
+    CHECK(same_bits(ii2, rii));
+    CHECK(same_bits(ae2, a1));
+    CHECK(same_bits(ai2, a2));
   }
   {
     LifCondExpModel::Parameters p;
@@ -404,7 +420,7 @@ TEST_CASE("grid kernels: the clone chosen at load time (AVX-512, AVX2 or SSE2) g
     const std::vector<double> ge0 = column(0, 100), gi0 = column(0, 300);
     std::vector<double> v(n), ge = ge0, gi = gi0, ae = a1, ai = a2;
     const GridStep<3> s = three_column_step(v, ge, gi, v_old, ae, ai, 1e9);
-    CHECK(LifCondExpGrid::advance<false>(k, s, n) == 0);
+    CHECK(LifCondExpGrid::advance<false, true>(k, s, n) == 0);
     std::vector<double> rv(n), rge(n), rgi(n);
     for (std::size_t i = 0; i < n; ++i) {
       const double drive = k.rest_drive_pA + ge0[i] * k.e_ex_mV + gi0[i] * k.e_in_mV;
@@ -415,6 +431,17 @@ TEST_CASE("grid kernels: the clone chosen at load time (AVX-512, AVX2 or SSE2) g
     CHECK(same_bits(v, rv));
     CHECK(same_bits(ge, rge));
     CHECK(same_bits(gi, rgi));
+    std::vector<double> v2(n), ge2 = ge0, gi2 = gi0, ae2 = a1, ai2 = a2;
+    CHECK(LifCondExpGrid::advance<false, false>(k, three_column_step(v2, ge2, gi2, v_old, ae2, ai2, 1e9), n) == 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      rge[i] = ge0[i] * k.decay_ex + 0.0;
+      rgi[i] = gi0[i] * k.decay_in + 0.0;
+    }
+    CHECK(same_bits(v2, rv));
+    CHECK(same_bits(ge2, rge));
+    CHECK(same_bits(gi2, rgi));
+    CHECK(same_bits(ae2, a1));
+    CHECK(same_bits(ai2, a2));
   }
 }
 
@@ -444,7 +471,7 @@ TEST_CASE("grid kernels report the test blocks that may hold a V at threshold (t
       std::vector<double> v_old(n, -70.0), v(n), ie(n, 0.0), ii(n, 0.0), ae(n, 0.0), ai(n, 0.0);
       if (hot < n) v_old[hot] = -40.0;  // with decay_m < 1 it stays above -50 mV after one step
       check_kernel("lif_exp", hot, [&](double thr) {
-        return LifExpGrid::advance<false>(k, three_column_step(v, ie, ii, v_old, ae, ai, thr), n);
+        return LifExpGrid::advance<false, true>(k, three_column_step(v, ie, ii, v_old, ae, ai, thr), n);
       }, v, -50.0);
     }
     {
@@ -452,7 +479,7 @@ TEST_CASE("grid kernels report the test blocks that may hold a V at threshold (t
       std::vector<double> v_old(n, -70.0), v(n), ge(n, 0.0), gi(n, 0.0), ae(n, 0.0), ai(n, 0.0);
       if (hot < n) v_old[hot] = -40.0;  // one Euler step of dt/tau_m towards rest keeps it above -50 mV
       check_kernel("lif_cond_exp", hot, [&](double thr) {
-        return LifCondExpGrid::advance<false>(k, three_column_step(v, ge, gi, v_old, ae, ai, thr), n);
+        return LifCondExpGrid::advance<false, true>(k, three_column_step(v, ge, gi, v_old, ae, ai, thr), n);
       }, v, -50.0);
     }
     {
@@ -468,7 +495,7 @@ TEST_CASE("grid kernels report the test blocks that may hold a V at threshold (t
         s.acc_ex = ae.data();
         s.acc_in = ai.data();
         s.threshold_mV = thr;
-        return Kernel::advance<false>(k, s, n);
+        return Kernel::advance<false, true>(k, s, n);
       }, v, -20.0);
     }
   }
@@ -519,4 +546,111 @@ TEST_CASE("grid: a uniform-weight group adds exactly what its expanded synapses 
   CHECK(nonzero(slice[1]));
   CHECK(inputs(*by_synapse) == whole);
   CHECK(inputs(*slice_by_synapse) == slice);
+}
+
+namespace {
+
+// The whole state of a population as its checkpoint saves it (raw bytes per field).
+std::vector<std::pair<std::string, std::string>> saved_state(NeuronPopulation& pop) {
+  StateArchive ar;
+  pop.checkpoint(ar);
+  std::vector<std::pair<std::string, std::string>> fields;
+  for (const ArchivedField& f : ar.fields()) fields.emplace_back(f.name, f.bytes);
+  return fields;
+}
+
+// A checkpoint round trip: the population restores its own state. Its next step then adds
+// every neuron's accumulators in the kernel (noted targets are not part of the state).
+void save_and_restore(NeuronPopulation& pop) {
+  StateArchive saved;
+  pop.checkpoint(saved);
+  StateArchive restore(saved.take_fields(), "test");
+  pop.checkpoint(restore);
+  restore.expect_all_consumed();
+}
+
+// Steps a population that its own queue holds the Step event of; returns the spikes emitted.
+std::vector<EmittedSpike> step_once(NeuronPopulation& pop, EventQueue& queue, EventContext& ctx) {
+  REQUIRE(!queue.empty());
+  const Event e = queue.pop();
+  ctx.emitted().clear();
+  pop.on_own_event(e, ctx);
+  return ctx.emitted();
+}
+
+}  // namespace
+
+TEST_CASE("grid: sparse inputs (noted targets, added after the kernel) equal the kernel's inputs bit for bit",
+          "[grid]") {
+  // Two copies of a lif_exp population (some neurons spiking and held) receive the same inputs
+  // each step: a few (the sparse path: targets noted, the kernel without inputs, then receive()
+  // per noted neuron) or more than size / kSparseInputShare (the kernel adds every neuron's).
+  // The reference copy is saved and restored before each step, which makes its kernel add
+  // every neuron's inputs. After every step the whole saved states, accumulators included, and
+  // the spikes must be equal bit for bit; likewise for two slices [512, 1100), whose inputs
+  // name the whole population's neurons. Inputs: excitatory and inhibitory weights, +0.0 and
+  // -0.0 weights, repeated targets, {target, weight} runs and uniform-weight groups.
+  using Pop = GridPopulation<LifExpGrid>;
+  constexpr std::uint32_t n = 1100;
+  LifExpParameters p;
+  p.v_th_mV = -55.0;
+  p.t_ref_ms = 0.3;  // 3 steps held
+  RandomStream init(3, "sparse_inputs_init");
+  Pop::Columns columns;
+  for (auto& column : columns) column.resize(n);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    columns[LifExpGridModel::kV][i] = init.uniform(-70.0, -54.0);
+    columns[LifExpGridModel::kIEx][i] = init.uniform(0.0, 400.0);
+    columns[LifExpGridModel::kIIn][i] = init.uniform(-300.0, 0.0);
+  }
+  const Pop whole("cells", 0, p, 0.1, columns);
+  for (const bool sliced : {false, true}) {
+    INFO((sliced ? "slices [512, 1100)" : "whole populations"));
+    const std::uint32_t lo = sliced ? 512 : 0;
+    std::unique_ptr<NeuronPopulation> sparse = whole.make_slice(lo, n), reference = whole.make_slice(lo, n);
+    EventQueue q_sparse, q_reference;
+    EventContext c_sparse(q_sparse), c_reference(q_reference);
+    sparse->start(c_sparse);
+    reference->start(c_reference);
+    RandomStream rng(5, "sparse_inputs");
+    std::size_t spikes = 0, sparse_steps = 0;
+    const std::size_t limit = (n - lo) / Pop::kSparseInputShare;
+    for (int step = 1; step <= 150; ++step) {
+      const bool many = step % 7 == 0;
+      const std::size_t count = many ? limit + 40 : static_cast<std::size_t>(rng.uniform(0.0, 0.8 * limit));
+      sparse_steps += many ? 0 : 1;
+      std::size_t given = 0;
+      while (given < count) {
+        const std::size_t run = std::min<std::size_t>(count - given, 1 + static_cast<std::size_t>(rng.uniform(0.0, 20.0)));
+        given += run;
+        const double draw = rng.uniform(0.0, 1.0);
+        const float w = draw < 0.05 ? 0.0f : draw < 0.1 ? -0.0f : static_cast<float>(rng.uniform(-60.0, 40.0));
+        std::vector<std::uint32_t> targets(run);
+        for (std::uint32_t& t : targets) t = static_cast<std::uint32_t>(rng.uniform(lo, n - 0.5));
+        if (run > 2) targets[run - 1] = targets[0];  // a repeated target
+        if (rng.uniform(0.0, 1.0) < 0.5) {
+          sparse->deliver_uniform(step * 0.1 - 0.05, targets, w, c_sparse);
+          reference->deliver_uniform(step * 0.1 - 0.05, targets, w, c_reference);
+        } else {
+          std::vector<StaticSynapse> synapses;
+          for (std::uint32_t t : targets) synapses.push_back({t, static_cast<float>(rng.uniform(-60.0, 40.0))});
+          sparse->deliver(step * 0.1 - 0.05, synapses, c_sparse);
+          reference->deliver(step * 0.1 - 0.05, synapses, c_reference);
+        }
+      }
+      save_and_restore(*reference);
+      const std::vector<EmittedSpike> a = step_once(*sparse, q_sparse, c_sparse);
+      const std::vector<EmittedSpike> b = step_once(*reference, q_reference, c_reference);
+      INFO("step " << step);
+      REQUIRE(a.size() == b.size());
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        CHECK(a[i].neuron == b[i].neuron);
+        CHECK(a[i].t_ms == b[i].t_ms);
+      }
+      spikes += a.size();
+      REQUIRE(saved_state(*sparse) == saved_state(*reference));
+    }
+    CHECK(spikes > 20);  // resets and held neurons took part
+    CHECK(sparse_steps > 100);
+  }
 }
