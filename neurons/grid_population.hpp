@@ -133,6 +133,23 @@ template <InputSign kSign>
     return decayed - acc;
 }
 
+// A kernel's last act on neuron i: the receiving variables take their decayed values plus, with
+// kInputs, the step's accumulated inputs (then zeroed), else receive(x, 0.0). Inlined into the
+// kernels' loops (the pointers are theirs, restrict-qualified there).
+template <bool kInputs, InputSign kInSign>
+[[gnu::always_inline]] inline void receive_inputs(std::size_t i, double decayed_ex, double decayed_in, double* ex,
+                                                  double* in, double* acc_ex, double* acc_in) {
+  if constexpr (kInputs) {
+    ex[i] = receive<InputSign::add>(decayed_ex, acc_ex[i]);
+    in[i] = receive<kInSign>(decayed_in, acc_in[i]);
+    acc_ex[i] = 0.0;
+    acc_in[i] = 0.0;
+  } else {
+    ex[i] = receive<InputSign::add>(decayed_ex, 0.0);
+    in[i] = receive<kInSign>(decayed_in, 0.0);
+  }
+}
+
 // Neurons per test block of the threshold pre-test (the bits of a kernel's candidate mask).
 inline constexpr std::size_t kTestBlock = 64;
 

@@ -182,15 +182,7 @@ struct HodgkinHuxleyGrid {
       m_col[i] = g.m_inf + (m - g.m_inf) * g.m_decay;
       h_col[i] = g.h_inf + (h - g.h_inf) * g.h_decay;
       n_col[i] = g.n_inf + (nn - g.n_inf) * g.n_decay;
-      if constexpr (kInputs) {
-        g_ex[i] = receive<InputSign::add>(ge * c.decay_ex, acc_ex[i]);
-        g_in[i] = receive<InputSign::add>(gi * c.decay_in, acc_in[i]);
-        acc_ex[i] = 0.0;
-        acc_in[i] = 0.0;
-      } else {
-        g_ex[i] = receive<InputSign::add>(ge * c.decay_ex, 0.0);
-        g_in[i] = receive<InputSign::add>(gi * c.decay_in, 0.0);
-      }
+      receive_inputs<kInputs, InputSign::add>(i, ge * c.decay_ex, gi * c.decay_in, g_ex, g_in, acc_ex, acc_in);
     }
   }
 };

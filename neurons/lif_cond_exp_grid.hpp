@@ -52,15 +52,7 @@ IONSPIKE_AVX2_CLONES static std::uint64_t lif_cond_exp_grid_loop(
     if constexpr (kCurrent) drive += i_inj[i];
     const double v_next = v + k.dt_over_c_ms_per_pF * (drive - (k.g_l_nS + ge + gi) * v);
     v_new[i] = v_next;
-    if constexpr (kInputs) {
-      g_ex[i] = receive<InputSign::add>(ge * k.decay_ex, acc_ex[i]);
-      g_in[i] = receive<InputSign::add>(gi * k.decay_in, acc_in[i]);
-      acc_ex[i] = 0.0;
-      acc_in[i] = 0.0;
-    } else {
-      g_ex[i] = receive<InputSign::add>(ge * k.decay_ex, 0.0);
-      g_in[i] = receive<InputSign::add>(gi * k.decay_in, 0.0);
-    }
+    receive_inputs<kInputs, InputSign::add>(i, ge * k.decay_ex, gi * k.decay_in, g_ex, g_in, acc_ex, acc_in);
     return below_bits(v_next, threshold_mV);
   };
   return for_each_test_block(n, step);

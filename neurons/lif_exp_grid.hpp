@@ -61,15 +61,7 @@ IONSPIKE_AVX512_CLONES static std::uint64_t lif_exp_grid_loop(
     double v = k.rest_mV + v_old[i] * k.decay_m + ie * k.p_ex_mV_per_pA + ii * k.p_in_mV_per_pA;
     if constexpr (kCurrent) v += k.inj_mV_per_pA * i_inj[i];
     v_new[i] = v;
-    if constexpr (kInputs) {
-      i_ex[i] = receive<InputSign::add>(ie * k.decay_ex, acc_ex[i]);
-      i_in[i] = receive<InputSign::subtract>(ii * k.decay_in, acc_in[i]);
-      acc_ex[i] = 0.0;
-      acc_in[i] = 0.0;
-    } else {
-      i_ex[i] = receive<InputSign::add>(ie * k.decay_ex, 0.0);
-      i_in[i] = receive<InputSign::subtract>(ii * k.decay_in, 0.0);
-    }
+    receive_inputs<kInputs, InputSign::subtract>(i, ie * k.decay_ex, ii * k.decay_in, i_ex, i_in, acc_ex, acc_in);
     return below_bits(v, threshold_mV);
   };
   return for_each_test_block(n, step);
