@@ -511,7 +511,7 @@ TEST_CASE("counters agree with the recorded spikes and the synapse tables", "[en
     for (const StaticProjection& proj : net.projections) {
       if (proj.pre_population() != r.population) continue;
       for (std::uint32_t g = proj.row_begin(r.neuron); g < proj.row_end(r.neuron); ++g)
-        if (r.t_ms + proj.group_delay_ms(g) <= t_stop) deliveries += proj.group_synapses(g).size();
+        if (r.t_ms + proj.group_delay_ms(g) <= t_stop) deliveries += proj.group_size(g);
     }
   }
   CHECK(sim.counters().spikes_per_population == per_population);

@@ -12,7 +12,9 @@ if [[ -r /proc/sys/vm/mmap_rnd_bits && $(cat /proc/sys/vm/mmap_rnd_bits) -gt 28 
   echo 28 > /proc/sys/vm/mmap_rnd_bits || { echo "tsan: vm.mmap_rnd_bits > 28 and cannot be lowered" >&2; exit 1; }
 fi
 build=build-tsan
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-fsanitize=thread -O1" \
+# -O1 -g1 (line tables), assertions on (no NDEBUG).
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-fsanitize=thread" \
+      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
       -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" -DIONSPIKE_BUILD_BENCH=OFF \
       -DPython3_EXECUTABLE=/usr/bin/python3 > /dev/null
 cmake --build "$build" --target ionspike_tests
