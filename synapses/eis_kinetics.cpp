@@ -222,17 +222,22 @@ EisKinetics EisKinetics::from_message(const pb::EisDevice& m, const std::filesys
       auto table = std::make_shared<SeriesTable>();
       table->h = law.v0 / kSeriesTableStepsPerV0;
       const auto n = static_cast<std::size_t>(std::ceil(kSeriesTableMaxV / table->h)) + 1;
-      table->vi.resize(n);
-      table->slope.resize(n);
-      table->half_sinh.resize(n);
-      table->half_sinh_slope.resize(n);
       const double c = law.r * law.k / law.v0;
       for (std::size_t i = 0; i < n; ++i) {
         const double vi = law.solve(static_cast<double>(i) * table->h);
-        table->vi[i] = vi;
-        table->slope[i] = 1.0 / (1.0 + c * std::cosh(vi / law.v0));
-        table->half_sinh[i] = std::sinh(0.5 * vi / law.v0);
-        table->half_sinh_slope[i] = std::cosh(0.5 * vi / law.v0) / (2.0 * law.v0) * table->slope[i];
+        // Without a series resistance V_i = eta (slope 1; c * cosh would be 0 * inf = NaN
+        // where cosh(V_i / v0) overflows, |eta| > ~710 v0, inside the table when v0 < 0.057 V).
+        const double slope = c > 0.0 ? 1.0 / (1.0 + c * std::cosh(vi / law.v0)) : 1.0;
+        const double half_sinh = std::sinh(0.5 * vi / law.v0);
+        const double half_sinh_slope = std::cosh(0.5 * vi / law.v0) / (2.0 * law.v0) * slope;
+        // The table ends before S nears overflow (only without a series resistance and with
+        // v0 < ~0.029 V: |eta| > ~1380 v0), where the rate has overflowed long since; beyond
+        // it Newton and sinh are used, as beyond 40 V.
+        if (!(half_sinh < 1e300 && half_sinh_slope * table->h < 1e300)) break;
+        table->vi.push_back(vi);
+        table->slope.push_back(slope);
+        table->half_sinh.push_back(half_sinh);
+        table->half_sinh_slope.push_back(half_sinh_slope);
       }
       law.table = std::move(table);
       kin.kind_ = Kind::series_limited_sinh;
@@ -373,10 +378,22 @@ const EisKinetics::Series* EisKinetics::series_by_antiderivative(double ea, doub
   return std::fabs(eb - ea) < 1e-3 * s.v0 ? nullptr : &s;
 }
 
+namespace {
+
+// d (A(eb) - A(ea)) / (eb - ea) of the series-limited law. Where the rate overflows both
+// antiderivatives are infinite (inf - inf): the integral is then infinite too, with the
+// sign of eta (the piece does not change sign), as the sinh law's closed form gives.
+double series_piece_integral(double start, double end, double ea, double eb, double d) {
+  const double integral = d * (end - start) / (eb - ea);
+  return std::isnan(integral) ? std::copysign(std::numeric_limits<double>::infinity(), ea + eb) : integral;
+}
+
+}  // namespace
+
 double EisKinetics::integral_from(double ea, double start, double eb, double d) const {
   const Series* s = series_by_antiderivative(ea, eb, d);
   if (s == nullptr) return integral(ea, eb, d);
-  return d * (s->antiderivative(eb) - start) / (eb - ea);
+  return series_piece_integral(start, s->antiderivative(eb), ea, eb, d);
 }
 
 double EisKinetics::integral(double ea, double eb, double d, Chain& chain) const {
@@ -385,7 +402,7 @@ double EisKinetics::integral(double ea, double eb, double d, Chain& chain) const
   const double start = chain.eta_V == ea ? chain.term : s->antiderivative(ea);
   const double end = s->antiderivative(eb);
   chain = {eb, end};
-  return d * (end - start) / (eb - ea);
+  return series_piece_integral(start, end, ea, eb, d);
 }
 
 double EisKinetics::integral(double ea, double eb, double d) const {
@@ -410,7 +427,7 @@ double EisKinetics::integral(double ea, double eb, double d) const {
         for (int i = 0; i < 3; ++i) sum += kGl3w[i] * rate(ea + (eb - ea) * kGl3x[i]);
         return d * sum;
       }
-      return d * (s.antiderivative(eb) - s.antiderivative(ea)) / (eb - ea);
+      return series_piece_integral(s.antiderivative(ea), s.antiderivative(eb), ea, eb, d);
     }
     case Kind::tabulated: {
       const auto& t = std::get<Tabulated>(law_);

@@ -156,6 +156,31 @@ TEST_CASE("series-limited law: tabulation error and exact antiderivative", "[eis
   // Without a series resistance the law is a plain sinh.
   const EisKinetics plain = make(series_device(2.0, 0.5, 0.0));
   CHECK(plain.rate(1.3) == Approx(2.0 * std::sinh(2.6)).epsilon(1e-12));
+  // Nor with a small v0, where cosh(V_i / v0) overflows inside the table (|eta| > ~710 v0 =
+  // 7.1 V here): V_i = eta exactly, S stays finite up to ~1420 v0 and the rate is the sinh
+  // law's, infinite only where k sinh(eta / v0) itself overflows (was NaN from 0 * inf).
+  const EisKinetics narrow = make(series_device(2.0, 0.01, 0.0));
+  const EisKinetics plain_sinh = make(sinh_device(2.0, 0.01, 2.0, 0.01));
+  for (double eta : {-39.9, -14.0, -7.2, 0.3, 6.9, 7.2, 14.0, 39.9}) {
+    INFO("eta = " << eta << " V");
+    CHECK(narrow.series_interface_V(eta) == Approx(eta).epsilon(1e-14));
+    const double s = std::sinh(0.5 * eta / 0.01);
+    if (std::isfinite(s)) CHECK(narrow.series_half_sinh(eta) == Approx(s).epsilon(1e-10));
+    const double rate = narrow.rate(eta), expected = 2.0 * std::sinh(eta / 0.01);
+    CHECK(!std::isnan(rate));
+    if (std::isfinite(expected)) CHECK(rate == Approx(expected).epsilon(1e-10));
+    else CHECK(rate == expected);
+    // Piece integrals: the sinh law's closed form, infinite (not NaN) where it overflows.
+    for (double eb : {0.5 * eta, eta + std::copysign(0.7, eta)}) {
+      const double got = narrow.integral(eta, eb, 1.5), sinh_law = plain_sinh.integral(eta, eb, 1.5);
+      CHECK(!std::isnan(got));
+      if (std::isfinite(sinh_law) && std::fabs(eb) < 7.0 && std::fabs(eta) < 7.0)
+        CHECK(got == Approx(sinh_law).epsilon(1e-9));
+      if (std::isinf(sinh_law)) CHECK(got == sinh_law);
+      EisKinetics::Chain chain;
+      CHECK(narrow.integral(eta, eb, 1.5, chain) == got);
+    }
+  }
 }
 
 TEST_CASE("tabulated law: log interpolation, exact integrals, CSV input", "[eis][kinetics]") {
