@@ -63,8 +63,7 @@ class PieceSweep {
       std::uint32_t& j = cursors_[i];
       while (pts[j + 1].t_ms <= mid) ++j;  // pts[j].t <= mid < pts[j + 1].t
       const Waveform::Point& p = pts[j];
-      const Waveform::Point& q = pts[j + 1];
-      const double slope = (q.v_V - p.v_V) / (q.t_ms - p.t_ms);
+      const double slope = c.shape->slopes_V_per_ms()[j];
       const double xa = c.amplitude * (p.v_V + slope * (a - p.t_ms));
       const double xb = c.amplitude * (p.v_V + slope * (b - p.t_ms));
       s.vg_a += 0.5 * xa;
@@ -106,15 +105,17 @@ double gate_voltage_left_V(std::span<const WaveformCopy> copies, double t) {
   return v;
 }
 
+// (Called at every update: the message is built only for a bad copy.)
 void check_copies(std::span<const WaveformCopy> copies) {
   for (std::size_t i = 0; i < copies.size(); ++i) {
     const WaveformCopy& c = copies[i];
-    const std::string at = "EisDevice::advance: copies[" + std::to_string(i) + "]";
-    if (c.shape == nullptr) throw std::invalid_argument(at + ".shape is null");
-    if (!std::isfinite(c.start_ms)) throw std::invalid_argument(at + ".start_ms is not finite");
-    if (!std::isfinite(c.amplitude)) throw std::invalid_argument(at + ".amplitude is not finite");
-    if (c.side < -1 || c.side > 1)
-      throw std::invalid_argument(at + ".side = " + std::to_string(c.side) + " must be -1, 0 or +1");
+    const auto fail = [&](const std::string& what) {
+      throw std::invalid_argument("EisDevice::advance: copies[" + std::to_string(i) + "]" + what);
+    };
+    if (c.shape == nullptr) fail(".shape is null");
+    if (!std::isfinite(c.start_ms)) fail(".start_ms is not finite");
+    if (!std::isfinite(c.amplitude)) fail(".amplitude is not finite");
+    if (c.side < -1 || c.side > 1) fail(".side = " + std::to_string(c.side) + " must be -1, 0 or +1");
   }
 }
 

@@ -47,7 +47,14 @@ std::vector<Waveform::Point> from_message(const pb::Waveform& m) {
 
 Waveform::Waveform(const pb::Waveform& message) : Waveform(from_message(message)) {}
 
-Waveform::Waveform(std::vector<Point> points) : points_(std::move(points)) { validate(points_); }
+Waveform::Waveform(std::vector<Point> points) : points_(std::move(points)) {
+  validate(points_);
+  for (std::size_t j = 0; j + 1 < points_.size(); ++j) {
+    const Point& p = points_[j];
+    const Point& q = points_[j + 1];
+    slopes_V_per_ms_.push_back((q.v_V - p.v_V) / (q.t_ms - p.t_ms));
+  }
+}
 
 Waveform Waveform::rectangular(double duration_ms, double v_V) {
   if (!(duration_ms > 0.0) || !std::isfinite(duration_ms))
@@ -73,9 +80,9 @@ Waveform::Line Waveform::line_on(double a, double b) const {
     return {0.0, 0.0};
   const auto it = std::upper_bound(points_.begin(), points_.end(), mid,
                                    [](double x, const Point& p) { return x < p.t_ms; });
-  const Point& q = *it;
-  const Point& p = *(it - 1);
-  const double slope = (q.v_V - p.v_V) / (q.t_ms - p.t_ms);
+  const auto j = static_cast<std::size_t>(it - points_.begin()) - 1;
+  const Point& p = points_[j];
+  const double slope = slopes_V_per_ms_[j];
   return {p.v_V + slope * (a - p.t_ms), p.v_V + slope * (b - p.t_ms)};
 }
 

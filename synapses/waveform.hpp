@@ -46,6 +46,9 @@ class Waveform {
   // V(t) in V at t ms after the start.
   double value_V(double t_ms) const;
   std::span<const Point> points() const { return points_; }
+  // Slope of segment j, (v_{j+1} - v_j) / (t_{j+1} - t_j) in V/ms, computed once (what
+  // line_on and the EIS piece sweep use, so both give the same lines).
+  std::span<const double> slopes_V_per_ms() const { return slopes_V_per_ms_; }
 
   // The straight line V takes on an open interval (a_ms, b_ms) that contains no point time:
   // the one-sided limits V(a+) and V(b-). Both are 0 when the interval lies outside the
@@ -60,6 +63,7 @@ class Waveform {
 
  private:
   std::vector<Point> points_;
+  std::vector<double> slopes_V_per_ms_;  // one per segment (points_.size() - 1)
 };
 
 }  // namespace ionspike
