@@ -114,7 +114,8 @@ double EisKinetics::Series::antiderivative(double eta) const {
   // the same S.
   const double sh = half_sinh(eta);
   const double hr = rate_of_half_sinh(sh);
-  return k * v0 * 2.0 * sh * sh + 0.5 * r * hr * hr;
+  // (Without a series resistance the second term is 0, also where h overflows: not 0 * inf.)
+  return k * v0 * 2.0 * sh * sh + (r == 0.0 ? 0.0 : 0.5 * r * hr * hr);
 }
 
 // ---- tabulated ---------------------------------------------------------------------------
@@ -223,6 +224,7 @@ EisKinetics EisKinetics::from_message(const pb::EisDevice& m, const std::filesys
       table->h = law.v0 / kSeriesTableStepsPerV0;
       const auto n = static_cast<std::size_t>(std::ceil(kSeriesTableMaxV / table->h)) + 1;
       const double c = law.r * law.k / law.v0;
+      for (auto* column : {&table->vi, &table->slope, &table->half_sinh, &table->half_sinh_slope}) column->reserve(n);
       for (std::size_t i = 0; i < n; ++i) {
         const double vi = law.solve(static_cast<double>(i) * table->h);
         // Without a series resistance V_i = eta (slope 1; c * cosh would be 0 * inf = NaN
@@ -232,7 +234,7 @@ EisKinetics EisKinetics::from_message(const pb::EisDevice& m, const std::filesys
         const double half_sinh_slope = std::cosh(0.5 * vi / law.v0) / (2.0 * law.v0) * slope;
         // The table ends before S nears overflow (only without a series resistance and with
         // v0 < ~0.029 V: |eta| > ~1380 v0), where the rate has overflowed long since; beyond
-        // it Newton and sinh are used, as beyond 40 V.
+        // it the exact V_i and sinh are used, as beyond 40 V.
         if (!(half_sinh < 1e300 && half_sinh_slope * table->h < 1e300)) break;
         table->vi.push_back(vi);
         table->slope.push_back(slope);
@@ -378,22 +380,23 @@ const EisKinetics::Series* EisKinetics::series_by_antiderivative(double ea, doub
   return std::fabs(eb - ea) < 1e-3 * s.v0 ? nullptr : &s;
 }
 
-namespace {
-
-// d (A(eb) - A(ea)) / (eb - ea) of the series-limited law. Where the rate overflows both
-// antiderivatives are infinite (inf - inf): the integral is then infinite too, with the
-// sign of eta (the piece does not change sign), as the sinh law's closed form gives.
-double series_piece_integral(double start, double end, double ea, double eb, double d) {
-  const double integral = d * (end - start) / (eb - ea);
-  return std::isnan(integral) ? std::copysign(std::numeric_limits<double>::infinity(), ea + eb) : integral;
+double EisKinetics::Series::gauss_legendre3(double ea, double eb, double d) const {
+  double sum = 0.0;
+  for (int i = 0; i < 3; ++i) sum += kGl3w[i] * rate(ea + (eb - ea) * kGl3x[i]);
+  return d * sum;
 }
 
-}  // namespace
+double EisKinetics::Series::piece_integral(double start, double end, double ea, double eb, double d) const {
+  const double integral = d * (end - start) / (eb - ea);
+  if (std::isnan(integral) && !std::isnan(ea) && !std::isnan(eb))
+    return std::copysign(std::numeric_limits<double>::infinity(), ea + eb);
+  return integral;
+}
 
 double EisKinetics::integral_from(double ea, double start, double eb, double d) const {
   const Series* s = series_by_antiderivative(ea, eb, d);
   if (s == nullptr) return integral(ea, eb, d);
-  return series_piece_integral(start, s->antiderivative(eb), ea, eb, d);
+  return s->piece_integral(start, s->antiderivative(eb), ea, eb, d);
 }
 
 double EisKinetics::integral(double ea, double eb, double d, Chain& chain) const {
@@ -402,7 +405,7 @@ double EisKinetics::integral(double ea, double eb, double d, Chain& chain) const
   const double start = chain.eta_V == ea ? chain.term : s->antiderivative(ea);
   const double end = s->antiderivative(eb);
   chain = {eb, end};
-  return series_piece_integral(start, end, ea, eb, d);
+  return s->piece_integral(start, end, ea, eb, d);
 }
 
 double EisKinetics::integral(double ea, double eb, double d) const {
@@ -422,12 +425,8 @@ double EisKinetics::integral(double ea, double eb, double d) const {
     }
     case Kind::series_limited_sinh: {
       const auto& s = std::get<Series>(law_);
-      if (std::fabs(eb - ea) < 1e-3 * s.v0) {
-        double sum = 0.0;
-        for (int i = 0; i < 3; ++i) sum += kGl3w[i] * rate(ea + (eb - ea) * kGl3x[i]);
-        return d * sum;
-      }
-      return series_piece_integral(s.antiderivative(ea), s.antiderivative(eb), ea, eb, d);
+      if (std::fabs(eb - ea) < 1e-3 * s.v0) return s.gauss_legendre3(ea, eb, d);
+      return s.piece_integral(s.antiderivative(ea), s.antiderivative(eb), ea, eb, d);
     }
     case Kind::tabulated: {
       const auto& t = std::get<Tabulated>(law_);

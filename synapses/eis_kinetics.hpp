@@ -39,7 +39,9 @@
 // to 4 ulp. The interpolation error bound is h^4 max|V_i''''| / 384 with h = v0 / 128; the
 // measured maximum over +-40 V is 2.2e-13 V for the 14 nm preset and 1.1e-13 V for the 7 nm one,
 // a relative rate error |dV_i| / v0 < 1e-12 (tests/test_eis_kinetics.cpp requires < 1e-10 V).
-// Beyond the table V_i is solved by Newton directly (exact).
+// Beyond the table V_i is solved by Newton directly (exact). Without a series resistance
+// (r_s = 0: V_i = eta, slope 1) and with v0 < ~0.029 V the table ends before S nears overflow
+// (|eta| > ~1380 v0); beyond, V_i = eta exactly and S = sinh(eta / (2 v0)).
 #pragma once
 
 #include <cmath>
@@ -129,6 +131,13 @@ class EisKinetics {
     double rate_of_half_sinh(double s) const { return k * 2.0 * s * std::sqrt(1.0 + s * s); }
     double rate(double eta) const { return rate_of_half_sinh(half_sinh(eta)); }  // k sinh(V_i / v0)
     double antiderivative(double eta) const;  // A(eta) from S: k v0 2 S^2 + r h^2 / 2
+    // 3-point Gauss-Legendre rule of the rate over a short piece.
+    double gauss_legendre3(double eta_a, double eta_b, double d) const;
+    // d (A(eta_b) - A(eta_a)) / (eta_b - eta_a) from the two antiderivatives. Where both
+    // overflow (inf - inf: the rate overflows all along the piece, which does not change
+    // sign) the integral is +-inf with the sign of eta, as the sinh law's closed form gives;
+    // NaN inputs stay NaN.
+    double piece_integral(double a_start, double a_end, double eta_a, double eta_b, double d) const;
   };
   // The series-limited law when a piece of d ms from eta_a to eta_b is integrated through its
   // antiderivative (d > 0, |eta_b - eta_a| >= 1e-3 v0); null otherwise (integral() then).

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=build-sanitize
 # -O1 -g1 (line tables), assertions on (no NDEBUG): the sanitizers' recommended level; it
-# builds in ~40 % of the time of -O2 -g and the tests run ~2.5x slower (stage ~330 s, was ~530).
+# builds in ~40 % of the time of -O2 -g and the tests run ~2.5x slower (stage ~350 s, was ~530).
 flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="$flags" \
       -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
