@@ -67,7 +67,7 @@ int cmd_validate(const std::string& file) {
 
 // Raised by SIGINT/SIGTERM; run_until polls it and stops at the next event boundary. A
 // signal handler can only reach process-wide storage, hence these two file-scope variables
-// (the only ones of the program; nothing else reads them).
+// (the only ones of the program; read by simulate() and report_signal_before_run()).
 std::atomic<bool> g_interrupted{false};
 volatile std::sig_atomic_t g_signal = 0;
 static_assert(std::atomic<bool>::is_always_lock_free);
@@ -113,6 +113,14 @@ struct CheckpointOptions {
   std::optional<double> every_ms;           // absent: the stored interval on resume, none on run
   std::optional<std::string> file;          // absent: <output dir>/checkpoint.ckpt
 };
+
+// A SIGINT/SIGTERM that arrived while the network was built or the checkpoint was read (the
+// handlers are installed before): said at once, since the run will stop at its start.
+void report_signal_before_run(const char* while_doing) {
+  if (g_interrupted.load(std::memory_order_relaxed))
+    spdlog::warn("{} arrived while {}: the run stops at its start, with a checkpoint and its outputs",
+                 g_signal == SIGINT ? "SIGINT" : "SIGTERM", while_doing);
+}
 
 // Runs `sim` to its network's t_stop, writing a checkpoint every `every_ms` of simulated time
 // (at its multiples, so a resumed run checkpoints at the same times), at the end when
@@ -198,11 +206,13 @@ int cmd_run(const std::string& file, const SimulationOverrides& overrides, const
   // (BuildOptions; the build is then a collective of the ranks).
   BuildOptions build;
   if (ranks && ranks->ranks() > 1 && !whole_network) build = {ranks->ranks(), ranks->rank(), std::nullopt, ranks.get()};
+  spdlog::info("building the network of {}", file);
   RuntimeNetwork network = build_network(loaded, &notes, build);
   for (const std::string& w : notes.warnings) spdlog::warn("{}", w);
   const double build_s = seconds_since(t0);
   spdlog::info("built {} neurons, {} synapses in {:.3f} s", network.neuron_count(), network.synapse_count(),
                build_s);
+  report_signal_before_run("the network was built");
   if (network.distribution && network.distribution->any_local())
     spdlog::info("rank {} of {} stores {} of the {} synapses (peak memory so far {})", network.distribution->rank,
                  network.distribution->ranks, network.stored_synapse_count(), network.synapse_count(),
@@ -226,6 +236,7 @@ int cmd_resume(const std::string& checkpoint_path, const ResumeChanges& changes,
                     changes.output_dir ? "--out" : "simulation.output_dir");
   const double build_s = seconds_since(t0);
   spdlog::info("resumed {} at {} ms in {:.3f} s", checkpoint_path, resumed.simulator.time_ms(), build_s);
+  report_signal_before_run("the checkpoint was read");
   return simulate(resumed.simulator, resumed.network, resumed.network_file,
                   checkpoint.every_ms.value_or(resumed.checkpoint_every_ms), checkpoint.file, build_s);
 }

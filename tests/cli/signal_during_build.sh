@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# SIGTERM and SIGINT while `ionspike run` builds its network: the process must not die. It says
+# that the signal came during the build, stops at the run's start with a checkpoint and its
+# outputs so far, and exits with 128 + the signal; `ionspike resume` of that checkpoint then
+# ends with the uninterrupted run's outputs, byte for byte.
+#
+#   signal_during_build.sh IONSPIKE NETWORK WORKDIR
+# The signal is sent as soon as the run has logged "building the network" (--log-level info),
+# so it lands inside a build that takes ~1 s (tests/cli/networks/slow_build.pbtxt). Should the
+# build have ended first (the run then says nothing of the build), it is tried again, up to 5
+# times, and the test fails if the signal never landed in the build.
+set -euo pipefail
+ionspike=$1 network=$2 work=$3
+source "$(dirname "${BASH_SOURCE[0]}")/../work_dir.sh"
+fresh_work_dir "$work"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$ionspike" run "$network" --out "$work/full" > /dev/null
+
+for signal in TERM INT; do
+  expected=$((128 + $(kill -l "$signal")))
+  landed=0
+  for attempt in 1 2 3 4 5; do
+    rm -rf "$work/stopped" "$work/resumed"
+    "$ionspike" --log-level info run "$network" --out "$work/stopped" > "$work/stdout" 2> "$work/stderr" &
+    pid=$!
+    until grep -q "building the network" "$work/stderr" || ! kill -0 "$pid" 2> /dev/null; do sleep 0.01; done
+    kill -s "$signal" "$pid" 2> /dev/null || true
+    status=0
+    wait "$pid" || status=$?
+    if grep -q "SIG$signal arrived while the network was built" "$work/stderr"; then
+      landed=1
+      break
+    fi
+    echo "  SIG$signal, attempt $attempt: the build had ended before the signal (exit $status); again"
+  done
+  ((landed)) || { cat "$work/stderr" >&2; fail "SIG$signal never arrived during the build in 5 attempts"; }
+  [[ $status -eq $expected ]] || { cat "$work/stderr" >&2; fail "SIG$signal during the build: exit $status, expected $expected"; }
+  grep -q "stopped by SIG$signal at" "$work/stderr" || { cat "$work/stderr" >&2; fail "SIG$signal: no stop message"; }
+  [[ -s $work/stopped/checkpoint.ckpt ]] || fail "SIG$signal during the build: no checkpoint written"
+  [[ -s $work/stopped/summary.json ]] || fail "SIG$signal during the build: no outputs written"
+  echo "  SIG$signal during the build: exit $status, $(grep -o 'stopped by .* ms' "$work/stderr"), checkpoint and outputs written"
+  "$ionspike" resume "$work/stopped/checkpoint.ckpt" --out "$work/resumed" > /dev/null ||
+    fail "resume after SIG$signal failed"
+  n=0
+  for f in "$work/full"/*; do
+    case $(basename "$f") in summary.json) continue ;; esac
+    cmp "$f" "$work/resumed/$(basename "$f")" || fail "$(basename "$f") after SIG$signal and resume differs from the uninterrupted run"
+    n=$((n + 1))
+  done
+  ((n > 0)) || fail "no output files to compare"
+  echo "  resumed: $n output files identical to the uninterrupted run"
+  discard "$work/stopped" "$work/resumed"
+done
+echo "signals during the build: handled"
