@@ -69,12 +69,12 @@ int cmd_validate(const std::string& file) {
 // signal handler can only reach process-wide storage, hence these two file-scope variables
 // (the only ones of the program; read by simulate() and report_signal_before_run()).
 std::atomic<bool> g_interrupted{false};
-volatile std::sig_atomic_t g_signal = 0;
-static_assert(std::atomic<bool>::is_always_lock_free);
+std::atomic<int> g_signal{0};  // (atomic, not volatile: the handler may run on a worker thread)
+static_assert(std::atomic<bool>::is_always_lock_free && std::atomic<int>::is_always_lock_free);
 
 extern "C" void on_stop_signal(int signal) {
-  g_signal = signal;
-  g_interrupted.store(true, std::memory_order_relaxed);
+  g_signal.store(signal, std::memory_order_relaxed);
+  g_interrupted.store(true, std::memory_order_release);
 }
 
 // Installs the handlers for a whole run or resume, from before the network is loaded: a signal
@@ -117,9 +117,9 @@ struct CheckpointOptions {
 // A SIGINT/SIGTERM that arrived while the network was built or the checkpoint was read (the
 // handlers are installed before): said at once, since the run will stop at its start.
 void report_signal_before_run(const char* while_doing) {
-  if (g_interrupted.load(std::memory_order_relaxed))
+  if (g_interrupted.load(std::memory_order_acquire))
     spdlog::warn("{} arrived while {}: the run stops at its start, with a checkpoint and its outputs",
-                 g_signal == SIGINT ? "SIGINT" : "SIGTERM", while_doing);
+                 g_signal.load(std::memory_order_relaxed) == SIGINT ? "SIGINT" : "SIGTERM", while_doing);
 }
 
 // Runs `sim` to its network's t_stop, writing a checkpoint every `every_ms` of simulated time
@@ -162,7 +162,7 @@ int simulate(Simulator& sim, const pb::Network& message, const std::string& netw
   if (writer) bar.finish();
   const double run_s = seconds_since(t1);
   // The signal that stopped the run, as every rank learns it (it may have reached only some).
-  int signal = g_signal;
+  int signal = g_interrupted.load(std::memory_order_acquire) ? g_signal.load(std::memory_order_relaxed) : 0;
   if (!complete && distributed) {
     const double first = sim.rank_exchange()->min_over_ranks(signal > 0 ? signal : std::numeric_limits<double>::infinity());
     signal = std::isfinite(first) ? static_cast<int>(first) : SIGTERM;
@@ -212,7 +212,6 @@ int cmd_run(const std::string& file, const SimulationOverrides& overrides, const
   const double build_s = seconds_since(t0);
   spdlog::info("built {} neurons, {} synapses in {:.3f} s", network.neuron_count(), network.synapse_count(),
                build_s);
-  report_signal_before_run("the network was built");
   if (network.distribution && network.distribution->any_local())
     spdlog::info("rank {} of {} stores {} of the {} synapses (peak memory so far {})", network.distribution->rank,
                  network.distribution->ranks, network.stored_synapse_count(), network.synapse_count(),
@@ -221,6 +220,7 @@ int cmd_run(const std::string& file, const SimulationOverrides& overrides, const
                     overrides.output_dir ? "--out" : "simulation.output_dir");
   Simulator sim(std::move(network));
   if (ranks && ranks->ranks() > 1) sim.set_rank_exchange(ranks);
+  report_signal_before_run("the network was loaded and built");
   return simulate(sim, loaded.message, file, checkpoint.every_ms.value_or(0.0), checkpoint.file, build_s);
 }
 
