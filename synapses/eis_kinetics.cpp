@@ -220,6 +220,12 @@ EisKinetics EisKinetics::from_message(const pb::EisDevice& m, const std::filesys
                        "finite, >= 0.001 V");
       law.r = require(ctx, "series_limited_sinh.r_series_V_ms_per_nS", s.has_r_series_v_ms_per_ns(),
                       s.r_series_v_ms_per_ns(), 0.0, true, inf, "finite, >= 0");
+      // Below this the series drop is nil at any voltage, while the Newton solution's
+      // c sinh(x) would overflow (c * inf) from its upper bound asinh(eta / (c v0)).
+      if (law.r > 0.0 && law.r * law.k / law.v0 < 1e-200)
+        fail(ctx, "series_limited_sinh.r_series_V_ms_per_nS", law.r,
+             "0, or with r_series * k / v0 >= 1e-200 (here k / v0 = " + num(law.k / law.v0) +
+                 " nS/(ms V)); a smaller one is no series resistance: use 0");
       auto table = std::make_shared<SeriesTable>();
       table->h = law.v0 / kSeriesTableStepsPerV0;
       const auto n = static_cast<std::size_t>(std::ceil(kSeriesTableMaxV / table->h)) + 1;

@@ -240,6 +240,12 @@ TEST_CASE("kinetics validation names the field and the allowed range", "[eis][ki
   bv.mutable_butler_volmer()->set_alpha(1.0);
   CHECK_THAT(error_of(bv), Catch::Contains("butler_volmer.alpha") && Catch::Contains("0 < alpha < 1"));
   CHECK_THAT(error_of(series_device(1, 0.5, -1)), Catch::Contains("series_limited_sinh.r_series_V_ms_per_nS"));
+  // A series resistance so small that r_s k / v0 < 1e-200 is nil at any voltage, but its
+  // Newton solution would overflow (c sinh(x) = c * inf) beyond the table: refused, name 0.
+  CHECK_THAT(error_of(series_device(1, 0.5, 1e-310)),
+             Catch::Contains("series_limited_sinh.r_series_V_ms_per_nS") && Catch::Contains("1e-200") &&
+                 Catch::Contains("use 0"));
+  CHECK_NOTHROW(make(series_device(1, 0.5, 1e-190)));
   pb::EisDevice t = base();
   t.mutable_tabulated()->add_v_v(-1);
   t.mutable_tabulated()->add_v_v(1);
