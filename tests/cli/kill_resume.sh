@@ -12,20 +12,9 @@ ionspike=$1 network=$2 work=$3 every=$4 seed=$5
 shift 5
 run_options=("$@")
 source "$(dirname "${BASH_SOURCE[0]}")/../work_dir.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../same_outputs.sh"
 fresh_work_dir "$work"
 RANDOM=$seed
-
-same_outputs() {  # every output file but summary.json (wall times) must be byte-identical
-  local a=$1 b=$2 f n=0
-  for f in "$a"/*; do
-    # (NAME.tmp-PID is what a SIGKILL during an atomic write, checkpoint or output, leaves behind)
-    case $(basename "$f") in summary.json | checkpoint.ckpt | *.tmp-*) continue ;; esac
-    cmp "$f" "$b/$(basename "$f")" || { echo "FAIL: $(basename "$f") differs from the uninterrupted run" >&2; return 1; }
-    n=$((n + 1))
-  done
-  ((n > 0)) || { echo "FAIL: no output files in $a" >&2; return 1; }
-  echo "  $n output files identical to the uninterrupted run"
-}
 
 wait_for_checkpoint() {  # until the running process has written a checkpoint (or has ended)
   local file=$1 pid=$2
@@ -78,6 +67,7 @@ kill -KILL $pid 2>/dev/null || true
 wait $pid 2>/dev/null || true
 "$ionspike" resume "$work/killed/checkpoint.ckpt" > /dev/null
 same_outputs "$work/killed" "$work/full"
+echo "  $same_outputs_files output files identical to the uninterrupted run"
 discard "$work/killed"
 
 echo "SIGTERM"
@@ -99,4 +89,5 @@ grep -q "continue with: ionspike resume" "$work/terminated.err" || { echo "FAIL:
 [[ -s $work/terminated/spikes.csv || -s $work/terminated/summary.json ]] || { echo "FAIL: no outputs flushed" >&2; exit 1; }
 "$ionspike" resume "$work/terminated/checkpoint.ckpt" > /dev/null
 same_outputs "$work/terminated" "$work/full"
+echo "  $same_outputs_files output files identical to the uninterrupted run"
 echo "OK"

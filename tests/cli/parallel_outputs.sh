@@ -7,20 +7,14 @@
 set -euo pipefail
 ionspike=$1; net=$2; work=$3; t_stop=$4; shift 4
 source "$(dirname "${BASH_SOURCE[0]}")/../work_dir.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../same_outputs.sh"
 fresh_work_dir "$work"
 "$ionspike" run "$net" --t-stop "$t_stop" --threads 1 --out "$work/t1" > "$work/t1.log"
 for n in "$@"; do
   "$ionspike" run "$net" --t-stop "$t_stop" --threads "$n" --out "$work/t$n" > "$work/t$n.log"
   grep -q "on $n threads)" "$work/t$n.log" || { echo "FAIL: --threads $n did not run on $n threads:"; cat "$work/t$n.log"; exit 1; }
-  files=0
-  for f in "$work/t1"/*; do
-    name=$(basename "$f")
-    [ "$name" = summary.json ] && continue
-    cmp "$f" "$work/t$n/$name" || { echo "FAIL: $name differs between 1 and $n threads"; exit 1; }
-    files=$((files + 1))
-  done
-  [ "$files" -gt 0 ] || { echo "FAIL: no output files"; exit 1; }
-  echo "threads $n: $files output files identical to one thread's; $(grep -o 'run [0-9.]* s on [0-9]* threads' "$work/t$n.log")"
+  same_outputs "$work/t1" "$work/t$n"
+  echo "threads $n: $same_outputs_files output files identical to one thread's; $(grep -o 'run [0-9.]* s on [0-9]* threads' "$work/t$n.log")"
   discard "$work/t$n"
 done
 grep -o 'run [0-9.]* s on 1 thread' "$work/t1.log"

@@ -12,6 +12,7 @@
 set -euo pipefail
 ionspike=$1 network=$2 work=$3
 source "$(dirname "${BASH_SOURCE[0]}")/../work_dir.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../same_outputs.sh"
 fresh_work_dir "$work"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -46,14 +47,8 @@ for signal in TERM INT; do
   echo "  SIG$signal during the build: exit $status, $(grep -o 'stopped by .* ms' "$work/stderr"), checkpoint and outputs written"
   "$ionspike" resume "$work/stopped/checkpoint.ckpt" --out "$work/resumed" > /dev/null ||
     fail "resume after SIG$signal failed"
-  n=0
-  for f in "$work/full"/*; do
-    case $(basename "$f") in summary.json) continue ;; esac
-    cmp "$f" "$work/resumed/$(basename "$f")" || fail "$(basename "$f") after SIG$signal and resume differs from the uninterrupted run"
-    n=$((n + 1))
-  done
-  ((n > 0)) || fail "no output files to compare"
-  echo "  resumed: $n output files identical to the uninterrupted run"
+  same_outputs "$work/full" "$work/resumed" || fail "SIG$signal and resume: outputs differ from the uninterrupted run"
+  echo "  resumed: $same_outputs_files output files identical to the uninterrupted run"
   discard "$work/stopped" "$work/resumed"
 done
 echo "signals during the build: handled"

@@ -11,18 +11,8 @@
 set -euo pipefail
 mpiexec=$1; flags=$2; ionspike=$3; net=$4; work=$5; t1=$6; t_stop=$7; threads=$8; ranks=$9; kill=${10:-}
 source "$(dirname "${BASH_SOURCE[0]}")/../work_dir.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../same_outputs.sh"
 fresh_work_dir "$work"
-# Every output file but summary.json (timings) of DIR_A equals DIR_B's; sets `files`.
-same_outputs() {  # DIR_A DIR_B
-  local n=0
-  for f in "$1"/*; do
-    [ "$(basename "$f")" = summary.json ] && continue
-    cmp "$f" "$2/$(basename "$f")" || { echo "FAIL: $(basename "$f") differs between $1 and $2"; exit 1; }
-    n=$((n + 1))
-  done
-  [ "$n" -gt 0 ] || { echo "FAIL: no output files in $1"; exit 1; }
-  files=$n
-}
 "$ionspike" run "$net" --t-stop "$t_stop" --threads 1 --out "$work/single" > "$work/single.log"
 # shellcheck disable=SC2086
 "$mpiexec" -n "$ranks" $flags "$ionspike" run "$net" --t-stop "$t1" --threads "$threads" --out "$work/first" \
@@ -39,7 +29,7 @@ parts=$(find "$work/ckpt" -name 'run.ckpt.g*.rank*-of*' | wc -l)
 grep -q "$distributed" "$work/resumed.log" || { echo "FAIL: the resumed run did not run $distributed"; exit 1; }
 same_outputs "$work/single" "$work/resumed"
 discard "$work/single" "$work/resumed" "$work/first"
-echo "checkpoint at $t1 ms on $ranks ranks, resumed to $t_stop ms: $files output files identical to one process's"
+echo "checkpoint at $t1 ms on $ranks ranks, resumed to $t_stop ms: $same_outputs_files output files identical to one process's"
 
 # Refusals: one process, another number of ranks, or a part on its own (exit 2, the reason on
 # stderr; under mpiexec every rank refuses and the job ends with MPI_Abort(2)).
