@@ -31,8 +31,9 @@ namespace ionspike {
 // rank's part of a checkpoint across MPI ranks (header fields rank, ranks). 4: a part of a
 // per-rank build holds its rank's share of EIS projections and connection lists too. 5: EIS
 // synapses keep no device prefactor (counter-based by synapse) and mark floored synapses by the
-// sign of their conductance.
-inline constexpr std::uint32_t kCheckpointFormatVersion = 5;
+// sign of their conductance. 6: grid populations save their receivers scaled (x / D, with the
+// scales D; neurons/grid_population.hpp).
+inline constexpr std::uint32_t kCheckpointFormatVersion = 6;
 
 // Which part of a run a checkpoint file holds: the whole (ranks == 1), or rank `rank`'s part
 // of a run across `ranks` ranks (engine/distributed_checkpoint.hpp).

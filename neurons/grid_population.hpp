@@ -8,17 +8,20 @@
 //   Model        the exact model (names, Parameters, variables, kV, kResets, threshold_mV,
 //                refractory_ms, reset, weight unit); the network format and recorders see
 //                the same model and the same state variables in both modes
-//   Constants    per-step constants (decay factors exp(-dt/tau), dt/C, tables), from
-//                constants(Parameters, dt_ms)
+//   Constants    per-step constants (dt/C, tables, ...), from constants(Parameters, dt_ms),
+//                among them decay_ex and decay_in, the receivers' factors exp(-dt/tau)
 //   kExReceiver, kInReceiver, kInSign
 //                the state variables that inputs of w >= 0 and w < 0 reach, and how the
-//                latter's |w| is added (InputSign)
+//                latter's |w| is added (InputSign); they decay by decay_ex and decay_in per
+//                step and nothing else moves them (the population scales them, design note;
+//                Model::reset leaves them alone)
 //   advance<kCurrent, kInputs>(Constants, GridStep, n)
 //                advances neurons [0, n) of the GridStep's columns from t_{k-1} to t_k with
 //                the state at t_{k-1} (plain loops over the columns, no per-neuron call; the
-//                population calls it per block of kBlock neurons), then, with kInputs, adds
-//                the inputs accumulated for the step (GridStep::acc_ex, acc_in; zeroed) to the
-//                receiving variables through receive() (without kInputs: receive(x, 0.0));
+//                population calls it per block of kBlock neurons), reading the receivers as
+//                column * GridStep::scales.scale_ex / scale_in; with kInputs it then writes
+//                them through receive_inputs() (the step's accumulated inputs,
+//                GridStep::acc_ex, acc_in, zeroed), without kInputs not at all;
 //                returns the candidate mask: bit c set unless every new V of
 //                neurons [64 c, 64 c + 64) is below GridStep::threshold_mV (AND of below_bits
 //                in the same loop, one test block of kTestBlock neurons after the other;
@@ -37,13 +40,26 @@
 //   inputs act from t_k on (NEST's ring buffers, Brian2's on_pre at the end of a step).
 //   Changes of injected current at t in (t_{k-1}, t_k] likewise act from t_k on.
 // - Sparse inputs. In a step only a few neurons receive inputs (CUBA: ~200 deliveries onto
-//   4000 neurons), yet reading and zeroing two accumulators per neuron is 32 of a kernel's
-//   80 bytes per neuron. So a delivery also notes its targets in a list per column; at the
-//   Step event the kernel runs without inputs (advance<_, false>), and the noted neurons then
-//   receive their accumulators (receive(), the same arithmetic, so the state is bit for bit
-//   the one of the kernel with inputs). When the lists would exceed size / kSparseInputShare
+//   4000 neurons), yet reading and zeroing two accumulators and writing two receivers per
+//   neuron would be most of a kernel's memory traffic. So a delivery also notes its targets
+//   in a list per accumulator; at the Step event the kernel runs without inputs
+//   (advance<_, false>: it writes V only), and the noted neurons then receive their
+//   accumulators (receive(), the same arithmetic, so the state is bit for bit the one of the
+//   kernel with inputs; canonical_zeros). When the lists would exceed size / kSparseInputShare
 //   entries, when Poisson drives fill every accumulator, and after a restore, slicing or
 //   absorbing (accumulators copied, lists not), the step takes the kernel with inputs instead.
+// - Scaled receivers. The receiving variables (kExReceiver, kInReceiver: conductances or
+//   synaptic currents) decay by one factor per step for every neuron, x_k = x_{k-1} e + acc
+//   (e = exp(-dt/tau)). Writing every x back each step would cost two stores per neuron-step,
+//   the kernels' bottleneck (three of the lif kernels' four memory streams). So their columns
+//   hold x / D and the population keeps the scale D_k = e^k (as the running product), the
+//   same for all neurons: x_{k-1} = column * D_{k-1} in the kernel, which writes no receiver
+//   unless inputs arrive; an input adds acc / D_k. When D_k falls below kRescaleBelow (2^-30)
+//   the columns are multiplied by D_k and D_k becomes 1 (every ~1000 steps at tau / dt = 50;
+//   every step if e < 2^-30), so column values stay within 2^30 of x. A receiver thus moves
+//   by the same decay and inputs as x_k = x_{k-1} e + acc, with roundings of its own (one
+//   product per read instead of one per step); the population's outside (samples, state
+//   variables, slices, checkpoints) sees x.
 // - External Poisson drives (network field poisson_inputs, neurons/poisson_input.hpp): at the
 //   Step event each block's counts for the step are drawn and count x weight added to the
 //   block's accumulators just before its kernel call (Brian2's PoissonInput), no events.
@@ -96,6 +112,16 @@
 
 namespace ionspike {
 
+// Scaled receivers (design note) in one step: x_{k-1} = column * scale for the excitatory
+// (ex) and inhibitory (in) receiver. advance<_, true> writes column * keep +- acc * input_scale
+// (keep is 1, or D_k when the population rescales in this step; input_scale = 1 / D_k, or 1
+// then); advance<_, false> writes neither receiver. Passed to the kernels by value.
+struct ReceiverScales {
+  double scale_ex = 1.0, scale_in = 1.0;
+  double keep_ex = 1.0, keep_in = 1.0;
+  double input_scale_ex = 1.0, input_scale_in = 1.0;
+};
+
 // What a kernel's advance() sees of one step: raw columns, all of the population's size.
 template <std::size_t K>
 struct GridStep {
@@ -106,6 +132,7 @@ struct GridStep {
   double* acc_in = nullptr;           // |w| of inputs with w < 0 (likewise)
   const double* i_inj_pA = nullptr;   // injected current per neuron (advance<true> only)
   double threshold_mV = 0.0;          // advance returns which test blocks may have a V at t_k >= it
+  ReceiverScales scales;              // of y[kExReceiver] and y[kInReceiver] in this step
 };
 
 // The fused threshold pre-test of the kernels: AND over the neurons of below_bits(V, thr) has
@@ -118,35 +145,33 @@ inline std::uint64_t below_bits(double v_mV, double threshold_mV) {
 }
 inline bool all_below(std::uint64_t anded_bits) { return (anded_bits >> 63) != 0; }
 
-// How a kernel adds a step's accumulated inputs to their receiving variable: x_k = decayed + acc
-// (conductances, lif_exp's I_ex) or decayed - acc (lif_exp's I_in <= 0; its accumulator holds
-// |w|). Both the kernels (every neuron, GridStep with inputs) and the population's sparse path
-// (after the kernel, only the neurons that received inputs) go through it. The sparse path's
-// kernel passes acc = 0.0; since receive(receive(d, 0.0), a) == receive(d, a) bit for bit for
-// every value an accumulator holds (a >= +0.0, never -0.0), the two paths agree exactly.
+// How a receiver takes a step's accumulated inputs: column + acc * input_scale (conductances,
+// lif_exp's I_ex) or column - acc * input_scale (lif_exp's I_in <= 0; its accumulator holds
+// |w|). Both the kernels (every neuron, advance<_, true>) and the population's sparse path
+// (after the kernel, only the neurons whose inputs arrived) go through it, so they agree
+// exactly.
 enum class InputSign { add, subtract };
 template <InputSign kSign>
-[[gnu::always_inline]] inline double receive(double decayed, double acc) {
+[[gnu::always_inline]] inline double receive(double column, double acc, double input_scale) {
   if constexpr (kSign == InputSign::add)
-    return decayed + acc;
+    return column + acc * input_scale;
   else
-    return decayed - acc;
+    return column - acc * input_scale;
 }
 
-// A kernel's last act on neuron i: the receiving variables take their decayed values plus, with
-// kInputs, the step's accumulated inputs (then zeroed), else receive(x, 0.0). Inlined into the
-// kernels' loops (the pointers are theirs, restrict-qualified there).
+// A kernel's last act on neuron i with kInputs: the receivers read as ex_column and
+// in_column take the step's accumulated inputs (then zeroed), after the step's rescaling
+// (keep); without kInputs the receivers are not written (scaled receivers, design note).
+// Inlined into the kernels' loops (the pointers are theirs, restrict-qualified there).
 template <bool kInputs, InputSign kInSign>
-[[gnu::always_inline]] inline void receive_inputs(std::size_t i, double decayed_ex, double decayed_in, double* ex,
-                                                  double* in, double* acc_ex, double* acc_in) {
+[[gnu::always_inline]] inline void receive_inputs(std::size_t i, const ReceiverScales& s, double ex_column,
+                                                  double in_column, double* ex, double* in, double* acc_ex,
+                                                  double* acc_in) {
   if constexpr (kInputs) {
-    ex[i] = receive<InputSign::add>(decayed_ex, acc_ex[i]);
-    in[i] = receive<kInSign>(decayed_in, acc_in[i]);
+    ex[i] = receive<InputSign::add>(ex_column * s.keep_ex, acc_ex[i], s.input_scale_ex);
+    in[i] = receive<kInSign>(in_column * s.keep_in, acc_in[i], s.input_scale_in);
     acc_ex[i] = 0.0;
     acc_in[i] = 0.0;
-  } else {
-    ex[i] = receive<InputSign::add>(decayed_ex, 0.0);
-    in[i] = receive<kInSign>(decayed_in, 0.0);
   }
 }
 
@@ -197,7 +222,9 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
   using Columns = std::array<std::vector<double>, K>;
   static constexpr std::size_t kBlock = 512;  // neurons per kernel call
   // Sparse inputs (design note) while a step's noted targets stay within size / kSparseInputShare.
-  static constexpr std::size_t kSparseInputShare = 8;
+  static constexpr std::size_t kSparseInputShare = 4;
+  // Scaled receivers (design note): the columns are rescaled when D_k would fall below this.
+  static constexpr double kRescaleBelow = 0x1p-30;
   static_assert(kBlock <= 64 * kTestBlock, "a kernel's candidate mask has one bit per test block");
 
   // initial: one column per state variable, all of the population's size.
@@ -216,6 +243,7 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
         noted_limit_(size() / kSparseInputShare) {
     noted_ex_.reserve(noted_limit_);
     noted_in_.reserve(noted_limit_);
+    canonical_zeros(y_[Kernel::kExReceiver], y_[Kernel::kInReceiver]);
   }
 
   std::string_view model_name() const override { return Model::kName; }
@@ -296,6 +324,7 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
     const std::size_t n = size();
 
     std::swap(y_[kV], v_other_mV_);  // v_other_mV_: V at t_{k-1}; y_[kV] receives V at t_k
+    const ReceiverScales scales = step_scales();
     std::size_t held = 0;               // releases_[0, held): neurons held at reset in this step
     if constexpr (Model::kResets) {
       release_refractory(k);
@@ -314,11 +343,16 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
       s.acc_in = acc_in_.data() + b;
       s.i_inj_pA = i_inj_pA_.empty() ? nullptr : i_inj_pA_.data() + b;
       s.threshold_mV = threshold_mV_;
+      s.scales = scales;
       if (!poisson_inputs_.empty()) poisson_inputs_.add_block(b / kBlock, len, s.acc_ex, s.acc_in);
       const std::uint64_t candidates = advance_block(s, len, inputs_everywhere);
+      if (!inputs_everywhere) rescale_block(b, len, scales);
       if (candidates != 0) find_spikes(b, len, candidates, k, t0_ms, t1_ms, ctx);
     }
-    if (!inputs_everywhere) add_noted_inputs();
+    if (!inputs_everywhere) {
+      add_noted<InputSign::add>(noted_ex_, acc_ex_, y_[Kernel::kExReceiver], scales.input_scale_ex);
+      add_noted<Kernel::kInSign>(noted_in_, acc_in_, y_[Kernel::kInReceiver], scales.input_scale_in);
+    }
     noted_ex_.clear();
     noted_in_.clear();
     inputs_everywhere_ = !poisson_inputs_.empty();
@@ -350,6 +384,8 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
     slice->acc_ex_ = cut(acc_ex_);
     slice->acc_in_ = cut(acc_in_);
     slice->inputs_everywhere_ = true;  // accumulators copied, noted targets not
+    slice->receiver_scale_ex_ = receiver_scale_ex_;
+    slice->receiver_scale_in_ = receiver_scale_in_;
     slice->free_from_step_ = cut(free_from_step_);
     for (std::uint32_t n : releases_)
       if (n >= begin && n < end) slice->releases_.push_back(n - begin);
@@ -372,6 +408,8 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
     paste(slice.acc_ex_, acc_ex_);
     paste(slice.acc_in_, acc_in_);
     inputs_everywhere_ = true;  // the slice's accumulators arrive without its noted targets
+    receiver_scale_ex_ = slice.receiver_scale_ex_;  // every slice steps the same scales
+    receiver_scale_in_ = slice.receiver_scale_in_;
     paste(slice.free_from_step_, free_from_step_);
     if (!slice.i_inj_pA_.empty()) {
       if (i_inj_pA_.empty()) i_inj_pA_.assign(size(), 0.0);
@@ -400,16 +438,37 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
 
   void sample(std::size_t variable, std::span<const std::uint32_t> neurons, double, double* out) const override {
     const std::vector<double>& column = y_[variable];
-    for (std::uint32_t n : neurons) *out++ = column[n - first_neuron_];
+    const double scale = column_scale(variable);
+    for (std::uint32_t n : neurons) *out++ = column[n - first_neuron_] * scale;
   }
 
   // State variable `variable` (index into state_variables()) of neuron n at integrated_until_ms().
-  double state_variable(std::size_t variable, std::uint32_t n) const { return y_.at(variable).at(n); }
-  void set_state_variable(std::size_t variable, std::uint32_t n, double value) { y_.at(variable).at(n) = value; }
+  double state_variable(std::size_t variable, std::uint32_t n) const {
+    return y_.at(variable).at(n) * column_scale(variable);
+  }
+  // Sets it exactly: a scaled receiver's columns are rescaled to 1 first.
+  void set_state_variable(std::size_t variable, std::uint32_t n, double value) {
+    y_.at(variable).at(n);  // range checks
+    if (variable != Kernel::kExReceiver && variable != Kernel::kInReceiver) {
+      y_[variable][n] = value;
+      return;
+    }
+    canonical_zeros(y_[Kernel::kExReceiver], y_[Kernel::kInReceiver], receiver_scale_ex_, receiver_scale_in_);
+    receiver_scale_ex_ = receiver_scale_in_ = 1.0;
+    y_[variable][n] = value;
+    const std::span<double> one = std::span(y_[variable]).subspan(n, 1);
+    if (variable == Kernel::kExReceiver)
+      canonical_zeros(one, {});
+    else
+      canonical_zeros({}, one);
+  }
 
   void checkpoint(StateArchive& ar) override {
     ar.value("steps_done", steps_done_);
-    for (std::size_t k = 0; k < K; ++k) ar.values(Model::variables()[k], y_[k]);
+    for (std::size_t k = 0; k < K; ++k)  // the receivers as their columns hold them, x / scale
+      ar.values(Model::variables()[k] + (k == Kernel::kExReceiver || k == Kernel::kInReceiver ? "_scaled" : ""), y_[k]);
+    ar.value("receiver_scale_ex", receiver_scale_ex_);
+    ar.value("receiver_scale_in", receiver_scale_in_);
     ar.values("v_previous_step_mV", v_other_mV_);
     ar.values("input_ex", acc_ex_);
     ar.values("input_in", acc_in_);
@@ -422,6 +481,8 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
     ar.flag("has_pending_current", has_pending_current_);
     poisson_inputs_.checkpoint(ar);  // no field without drives
     if (ar.restoring()) {
+      if (!(receiver_scale_ex_ > 0.0 && receiver_scale_ex_ <= 1.0)) ar.fail("receiver_scale_ex", "must lie in (0, 1]");
+      if (!(receiver_scale_in_ > 0.0 && receiver_scale_in_ <= 1.0)) ar.fail("receiver_scale_in", "must lie in (0, 1]");
       inputs_everywhere_ = true;  // accumulators restored, noted targets not
       releases_.assign(releases.begin(), releases.end());
       for (std::uint32_t n : releases)
@@ -498,6 +559,14 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
       if (refractory_steps_ > 0.0) releases_.push_back(j);
   }
 
+  std::uint64_t advance_block(const GridStep<K>& s, std::size_t len, bool inputs_everywhere) const {
+    if (s.i_inj_pA == nullptr)
+      return inputs_everywhere ? Kernel::template advance<false, true>(constants_, s, len)
+                               : Kernel::template advance<false, false>(constants_, s, len);
+    return inputs_everywhere ? Kernel::template advance<true, true>(constants_, s, len)
+                             : Kernel::template advance<true, false>(constants_, s, len);
+  }
+
   // Whether a delivery of `count` inputs is to note its targets (sparse inputs): not when the
   // step adds every neuron's inputs anyway, nor when the lists would grow past their limit
   // (the step then does so).
@@ -508,27 +577,61 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
     return false;
   }
 
-  std::uint64_t advance_block(const GridStep<K>& s, std::size_t len, bool inputs_everywhere) const {
-    if (s.i_inj_pA == nullptr)
-      return inputs_everywhere ? Kernel::template advance<false, true>(constants_, s, len)
-                               : Kernel::template advance<false, false>(constants_, s, len);
-    return inputs_everywhere ? Kernel::template advance<true, true>(constants_, s, len)
-                             : Kernel::template advance<true, false>(constants_, s, len);
-  }
-
   // Sparse inputs: the noted neurons receive their accumulators after the kernel (a neuron
-  // noted twice receives 0.0 the second time, which receive() leaves unchanged).
-  void add_noted_inputs() {
-    add_noted<InputSign::add>(noted_ex_, acc_ex_, y_[Kernel::kExReceiver]);
-    add_noted<Kernel::kInSign>(noted_in_, acc_in_, y_[Kernel::kInReceiver]);
-  }
+  // noted twice receives 0.0 the second time, which receive() leaves unchanged: the receivers
+  // never hold -0.0, see canonical_zeros).
   template <InputSign kSign>
-  void add_noted(const std::vector<std::uint32_t>& noted, std::vector<double>& acc, std::vector<double>& column) {
+  void add_noted(const std::vector<std::uint32_t>& noted, std::vector<double>& acc, std::vector<double>& column,
+                 double input_scale) {
     for (const std::uint32_t post : noted) {
       const std::size_t j = post - first_neuron_;
-      column[j] = receive<kSign>(column[j], acc[j]);
+      column[j] = receive<kSign>(column[j], acc[j], input_scale);
       acc[j] = 0.0;
     }
+  }
+  // The kernel with inputs gives every neuron receive(column * keep, acc, s), the sparse path
+  // only the noted ones (after rescale_block); for the others acc is +0.0, and the two agree bit
+  // for bit unless an adding receiver holds -0.0 (-0.0 + 0.0 is +0.0; a subtracting one keeps
+  // it either way). So the receivers go through receive(x, 0.0, 1.0) from the start, after a
+  // change and in every rescaling: x + 0.0 is x for every x but -0.0, which becomes +0.0.
+  // Accumulators never hold -0.0, so no later step makes one.
+  void canonical_zeros(std::span<double> ex, std::span<double> in, double keep_ex = 1.0, double keep_in = 1.0) {
+    for (double& x : ex) x = receive<InputSign::add>(x * keep_ex, 0.0, 1.0);
+    for (double& x : in) x = receive<Kernel::kInSign>(x * keep_in, 0.0, 1.0);
+  }
+
+  // Scaled receivers (design note): the scales of this step, advancing the population's D to
+  // D_k; a scale that would fall below kRescaleBelow rescales its column to 1 instead (keep).
+  ReceiverScales step_scales() {
+    ReceiverScales r;
+    r.scale_ex = receiver_scale_ex_;
+    r.scale_in = receiver_scale_in_;
+    const auto advance = [](double& d, double decay, double& keep, double& input_scale) {
+      const double next = d * decay;
+      if (next >= kRescaleBelow) {
+        d = next;
+        keep = 1.0;
+        input_scale = 1.0 / next;
+      } else {  // also decay 0 (tau far below dt): the column times D_k, then scale 1
+        d = 1.0;
+        keep = next;
+        input_scale = 1.0;
+      }
+    };
+    advance(receiver_scale_ex_, constants_.decay_ex, r.keep_ex, r.input_scale_ex);
+    advance(receiver_scale_in_, constants_.decay_in, r.keep_in, r.input_scale_in);
+    return r;
+  }
+  // The rescaling of one block's receivers when the kernel did not (advance<_, false>).
+  void rescale_block(std::size_t b, std::size_t len, const ReceiverScales& r) {
+    if (r.keep_ex != 1.0 || r.keep_in != 1.0)
+      canonical_zeros(std::span(y_[Kernel::kExReceiver]).subspan(b, len),
+                      std::span(y_[Kernel::kInReceiver]).subspan(b, len), r.keep_ex, r.keep_in);
+  }
+  double column_scale(std::size_t variable) const {
+    if (variable == Kernel::kExReceiver) return receiver_scale_ex_;
+    if (variable == Kernel::kInReceiver) return receiver_scale_in_;
+    return 1.0;
   }
 
   void apply_pending_current() {
@@ -563,6 +666,8 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
   std::vector<std::uint32_t> noted_ex_, noted_in_;
   std::size_t noted_limit_;
   bool inputs_everywhere_ = false;
+  // Scaled receivers: D at integrated_until_ms(); x = column * D (design note).
+  double receiver_scale_ex_ = 1.0, receiver_scale_in_ = 1.0;
 };
 
 }  // namespace ionspike

@@ -11,7 +11,8 @@
 //   g_tot = g_na m^3 h + g_k n^4 + g_l + g_ex + g_in
 //   V_inf = (g_na m^3 h e_na + g_k n^4 e_k + g_l e_l + g_ex e_ex + g_in e_in + i_e + I_inj) / g_tot
 //   V_k   = V_inf + (V_{k-1} - V_inf) exp(-g_tot dt / c_m)
-// Conductances: g_k = g_{k-1} exp(-dt / tau) + the inputs of (t_{k-1}, t_k] (as lif_cond_exp_grid).
+// Conductances: g_k = g_{k-1} exp(-dt / tau) + the inputs of (t_{k-1}, t_k] (as lif_cond_exp_grid;
+// the decay is carried by the population's receiver scale, grid_population.hpp).
 //
 // Order: first order in dt (the coefficients are frozen over the step); exact for frozen
 // coefficients, unconditionally stable (every update is a convex combination of the old value
@@ -142,7 +143,7 @@ struct HodgkinHuxleyGrid {
                                            s.y[Model::kH] + b, s.y[Model::kN] + b, s.y[Model::kGEx] + b,
                                            s.y[Model::kGIn] + b, kInputs ? s.acc_ex + b : nullptr,
                                            kInputs ? s.acc_in + b : nullptr,
-                                  kCurrent ? s.i_inj_pA + b : nullptr, v_inf, z);
+                                  kCurrent ? s.i_inj_pA + b : nullptr, s.scales, v_inf, z);
       candidates |= hodgkin_huxley_grid_membrane(len, s.y[Model::kV] + b, v_inf, z, s.threshold_mV)
                     << (b / kTestBlock);
     }
@@ -159,10 +160,12 @@ struct HodgkinHuxleyGrid {
                                 double* __restrict v_new, double* __restrict m_col, double* __restrict h_col,
                                 double* __restrict n_col, double* __restrict g_ex, double* __restrict g_in,
                                 double* __restrict acc_ex, double* __restrict acc_in,
-                                const double* __restrict i_inj, double* __restrict v_inf,
-                                double* __restrict z_out) {
+                                const double* __restrict i_inj, const ReceiverScales r,
+                                double* __restrict v_inf, double* __restrict z_out) {
     for (std::size_t i = 0; i < n; ++i) {
-      const double v = v_old[i], m = m_col[i], h = h_col[i], nn = n_col[i], ge = g_ex[i], gi = g_in[i];
+      const double ge_column = g_ex[i], gi_column = g_in[i];
+      const double v = v_old[i], m = m_col[i], h = h_col[i], nn = n_col[i];
+      const double ge = ge_column * r.scale_ex, gi = gi_column * r.scale_in;  // nS at t_{k-1}
       const GateStep g = lookup(c, v);
       const double g_na = c.g_na_nS * m * m * m * h;
       const double n2 = nn * nn;
@@ -182,7 +185,7 @@ struct HodgkinHuxleyGrid {
       m_col[i] = g.m_inf + (m - g.m_inf) * g.m_decay;
       h_col[i] = g.h_inf + (h - g.h_inf) * g.h_decay;
       n_col[i] = g.n_inf + (nn - g.n_inf) * g.n_decay;
-      receive_inputs<kInputs, InputSign::add>(i, ge * c.decay_ex, gi * c.decay_in, g_ex, g_in, acc_ex, acc_in);
+      receive_inputs<kInputs, InputSign::add>(i, r, ge_column, gi_column, g_ex, g_in, acc_ex, acc_in);
     }
   }
 };

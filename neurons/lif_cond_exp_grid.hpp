@@ -8,6 +8,7 @@
 //            (computed for every neuron; the population puts V_{k-1} back for held ones)
 //   g_ex,k = g_ex,k-1 exp(-dt / tau_ex_ms) + sum of the weights w >= 0 arriving in (t_{k-1}, t_k]   (nS)
 //   g_in,k = g_in,k-1 exp(-dt / tau_in_ms) + sum of |w| of the weights w < 0 arriving then          (nS)
+//   (the conductances' decay is carried by the population's receiver scale, grid_population.hpp)
 //
 // Order: forward Euler for V (first order in dt; stable while dt (g_l + g_ex + g_in) / c_m < 2,
 // i.e. up to 4000 nS of total conductance at dt 0.1 ms and 200 pF), exact decay for the
@@ -45,14 +46,15 @@ template <bool kCurrent, bool kInputs>
 IONSPIKE_AVX2_CLONES static std::uint64_t lif_cond_exp_grid_loop(
     const LifCondExpGridConstants k, std::size_t n, const double* __restrict v_old, double* __restrict v_new,
     double* __restrict g_ex, double* __restrict g_in, double* __restrict acc_ex, double* __restrict acc_in,
-    const double* __restrict i_inj, double threshold_mV) {
+    const double* __restrict i_inj, double threshold_mV, const ReceiverScales r) {
   const auto step = [&](std::size_t i) __attribute__((always_inline)) {
-    const double v = v_old[i], ge = g_ex[i], gi = g_in[i];
+    const double ge_column = g_ex[i], gi_column = g_in[i];
+    const double v = v_old[i], ge = ge_column * r.scale_ex, gi = gi_column * r.scale_in;  // nS at t_{k-1}
     double drive = k.rest_drive_pA + ge * k.e_ex_mV + gi * k.e_in_mV;
     if constexpr (kCurrent) drive += i_inj[i];
     const double v_next = v + k.dt_over_c_ms_per_pF * (drive - (k.g_l_nS + ge + gi) * v);
     v_new[i] = v_next;
-    receive_inputs<kInputs, InputSign::add>(i, ge * k.decay_ex, gi * k.decay_in, g_ex, g_in, acc_ex, acc_in);
+    receive_inputs<kInputs, InputSign::add>(i, r, ge_column, gi_column, g_ex, g_in, acc_ex, acc_in);
     return below_bits(v_next, threshold_mV);
   };
   return for_each_test_block(n, step);
@@ -77,7 +79,7 @@ struct LifCondExpGrid {
   template <bool kCurrent, bool kInputs>
   static std::uint64_t advance(const Constants& c, const GridStep<Model::kVariables>& s, std::size_t n) {
     return lif_cond_exp_grid_loop<kCurrent, kInputs>(c, n, s.v_old_mV, s.y[Model::kV], s.y[Model::kGEx], s.y[Model::kGIn],
-                                            s.acc_ex, s.acc_in, s.i_inj_pA, s.threshold_mV);
+                                            s.acc_ex, s.acc_in, s.i_inj_pA, s.threshold_mV, s.scales);
   }
 };
 

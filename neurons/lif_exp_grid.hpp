@@ -10,6 +10,7 @@
 //   P_s    = (e_s - e_m) / (c_m (1/tau_m - 1/tau_s))    (mV/pA; the phi form of neurons/lif_exp.hpp)
 //   I_ex,k = I_ex e_ex + sum of the weights w >= 0 arriving in (t_{k-1}, t_k]                  (pA)
 //   I_in,k = I_in e_in + sum of the weights w < 0 (I_in <= 0, as in the exact model)            (pA)
+// (the currents' decay is carried by the population's receiver scale, grid_population.hpp)
 // The only error is the timing of the inputs (moved to the end of their step: first order in
 // dt) and of the threshold test (end of the step; the spike time is interpolated linearly).
 // V is held at v_reset for round(t_ref / dt) steps after a spike while the currents continue
@@ -55,13 +56,14 @@ template <bool kCurrent, bool kInputs>
 IONSPIKE_AVX512_CLONES static std::uint64_t lif_exp_grid_loop(
     const LifExpGridConstants k, std::size_t n, const double* __restrict v_old, double* __restrict v_new,
     double* __restrict i_ex, double* __restrict i_in, double* __restrict acc_ex, double* __restrict acc_in,
-    const double* __restrict i_inj, double threshold_mV) {
+    const double* __restrict i_inj, double threshold_mV, const ReceiverScales r) {
   const auto step = [&](std::size_t i) __attribute__((always_inline)) {
-    const double ie = i_ex[i], ii = i_in[i];
+    const double ie_column = i_ex[i], ii_column = i_in[i];
+    const double ie = ie_column * r.scale_ex, ii = ii_column * r.scale_in;  // I at t_{k-1} (pA)
     double v = k.rest_mV + v_old[i] * k.decay_m + ie * k.p_ex_mV_per_pA + ii * k.p_in_mV_per_pA;
     if constexpr (kCurrent) v += k.inj_mV_per_pA * i_inj[i];
     v_new[i] = v;
-    receive_inputs<kInputs, InputSign::subtract>(i, ie * k.decay_ex, ii * k.decay_in, i_ex, i_in, acc_ex, acc_in);
+    receive_inputs<kInputs, InputSign::subtract>(i, r, ie_column, ii_column, i_ex, i_in, acc_ex, acc_in);
     return below_bits(v, threshold_mV);
   };
   return for_each_test_block(n, step);
@@ -96,7 +98,7 @@ struct LifExpGrid {
   template <bool kCurrent, bool kInputs>
   static std::uint64_t advance(const Constants& c, const GridStep<Model::kVariables>& s, std::size_t n) {
     return lif_exp_grid_loop<kCurrent, kInputs>(c, n, s.v_old_mV, s.y[Model::kV], s.y[Model::kIEx], s.y[Model::kIIn],
-                                       s.acc_ex, s.acc_in, s.i_inj_pA, s.threshold_mV);
+                                       s.acc_ex, s.acc_in, s.i_inj_pA, s.threshold_mV, s.scales);
   }
 };
 

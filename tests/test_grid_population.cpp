@@ -138,7 +138,8 @@ TEST_CASE("grid lif_cond_exp: constant drive follows the closed form of forward 
 
 TEST_CASE("grid lif_cond_exp: inputs of one step act together at its end (two inputs == their sum)", "[grid]") {
   // Arrivals 1.12 and 1.17 ms (3 nS each) and one arrival at 1.15 ms of 6 nS all fall in the
-  // step (1.1, 1.2]: the conductance is 0 at 1.1 ms, exactly 6 nS at 1.2 ms, then decays by
+  // step (1.1, 1.2]: the conductance is 0 at 1.1 ms, 6 nS at 1.2 ms (to rounding: the column
+  // holds g / D, neurons/grid_population.hpp "Scaled receivers"), then decays by
   // exp(-dt / 5 ms) per step; the two runs are identical bit for bit.
   const double t_stop = 20.0;
   const Simulator two = run_text(lif_cell(t_stop, "", input_to_cell({{1.02}, {1.07}}, 3.0)), t_stop);
@@ -146,7 +147,7 @@ TEST_CASE("grid lif_cond_exp: inputs of one step act together at its end (two in
   const auto& ge = samples(two, 1);
   REQUIRE(ge.size() > 100);
   CHECK(ge[11] == 0.0);
-  CHECK(ge[12] == 6.0);
+  CHECK(ge[12] == Approx(6.0).epsilon(1e-15));
   CHECK(ge[13] == Approx(6.0 * std::exp(-0.1 / 5.0)).epsilon(1e-14));
   CHECK(ge == samples(one, 1));
   CHECK(samples(two, 0) == samples(one, 0));
@@ -158,12 +159,12 @@ TEST_CASE("grid lif_cond_exp: inputs of one step act together at its end (two in
   // Inhibitory weights go to g_in as |w|.
   const Simulator inh = run_text(lif_cell(t_stop, "", input_to_cell({{1.02}, {1.07}}, -4.0)), t_stop);
   CHECK(samples(inh, 2)[11] == 0.0);
-  CHECK(samples(inh, 2)[12] == 8.0);
+  CHECK(samples(inh, 2)[12] == Approx(8.0).epsilon(1e-15));
   CHECK(samples(inh, 1)[12] == 0.0);
   // An arrival in the next step (1.21 ms) waits for the next boundary.
   const Simulator later = run_text(lif_cell(t_stop, "", input_to_cell({{1.11}}, 6.0)), t_stop);
   CHECK(samples(later, 1)[12] == 0.0);
-  CHECK(samples(later, 1)[13] == 6.0);
+  CHECK(samples(later, 1)[13] == Approx(6.0).epsilon(1e-15));
 }
 
 TEST_CASE("grid lif_cond_exp: a change of injected current acts from the next step boundary", "[grid]") {
@@ -237,10 +238,12 @@ TEST_CASE("grid hh_traub_miles: exponential Euler matches an independent loop wi
 TEST_CASE("grid lif_exp: exact propagation from the step boundary (NEST iaf_psc_exp)", "[grid]") {
   // 500 pA (excitatory) and -300 pA (inhibitory) arriving in (1.1, 1.2] act at 1.2 ms; from there
   // V - e_l = sum_s w_s (e^{-s/tau_s} - e^{-s/tau_m}) / (c_m (1/tau_m - 1/tau_s)), exactly at
-  // every grid point, and the currents decay as w e^{-s/tau_s}.
-  const double t_stop = 30.0, tau_m = 20.0, c_m = 200.0, tau_ex = 5.0, tau_in = 10.0;
+  // every grid point, and the currents decay as w e^{-s/tau_s}. Over 300 ms the receivers'
+  // scales (neurons/grid_population.hpp) are rescaled twice (I_ex) and once (I_in): the same
+  // relative precision before and after.
+  const double t_stop = 300.0, tau_m = 20.0, c_m = 200.0, tau_ex = 5.0, tau_in = 10.0;
   const std::string text =
-      "format_version: 1 simulation { t_stop_ms: 30 min_delay_ms: 0.1 } populations { name: 'cell' size: 1 "
+      "format_version: 1 simulation { t_stop_ms: 300 min_delay_ms: 0.1 } populations { name: 'cell' size: 1 "
       "dt_ms: 0.1 input_timing: ON_GRID lif_exp { tau_m_ms: 20 c_m_pF: 200 e_l_mV: -70 v_th_mV: -40 v_reset_mV: -70 "
       "tau_syn_ex_ms: 5 tau_syn_in_ms: 10 v_init_mV { constant: -70 } } } "
       "populations { name: 'ex' size: 1 spike_source_array { trains { times_ms: [1.05] } } } "
@@ -252,14 +255,14 @@ TEST_CASE("grid lif_exp: exact propagation from the step boundary (NEST iaf_psc_
       "state_recorders { name: 'ii' population: 'cell' variable: 'i_syn_in_pA' neurons: [0] interval_ms: 0.1 }";
   const Simulator sim = run_text(text, t_stop);
   const auto &v = samples(sim, 0), &ie = samples(sim, 1), &ii = samples(sim, 2);
-  REQUIRE(v.size() == 301);
+  REQUIRE(v.size() == 3001);
   const auto kernel = [&](double s, double tau_s) {
     return (std::exp(-s / tau_s) - std::exp(-s / tau_m)) / (c_m * (1.0 / tau_m - 1.0 / tau_s));
   };
   for (std::size_t k = 0; k < v.size(); ++k) {
     if (k <= 12) {
       CHECK(v[k] == -70.0);
-      CHECK(ie[k] == (k == 12 ? 500.0 : 0.0));
+      CHECK(ie[k] == Approx(k == 12 ? 500.0 : 0.0).epsilon(1e-15));  // scaled receivers: to rounding
       continue;
     }
     const double s = static_cast<double>(k - 12) * 0.1;
@@ -267,6 +270,36 @@ TEST_CASE("grid lif_exp: exact propagation from the step boundary (NEST iaf_psc_
     CHECK(ie[k] == Approx(500.0 * std::exp(-s / tau_ex)).epsilon(1e-12));
     CHECK(ii[k] == Approx(-300.0 * std::exp(-s / tau_in)).epsilon(1e-12));
   }
+}
+
+TEST_CASE("grid: a scaled receiver reads and sets as its value over rescalings", "[grid]") {
+  // The receivers' columns hold x / D (neurons/grid_population.hpp "Scaled receivers"): a state
+  // variable and a sample read x = column * D, a set writes x exactly (the column is rescaled
+  // to D = 1 first), and steps keep D above kRescaleBelow with x to rounding.
+  using Pop = GridPopulation<LifExpGrid>;
+  LifExpParameters p;
+  p.tau_syn_ex_ms = 0.5;  // decay e^-0.2 per step: rescaled every 104 steps
+  Pop::Columns columns;
+  for (auto& column : columns) column.assign(3, 0.0);
+  columns[LifExpGridModel::kIEx] = {300.0, -0.0, 1e-300};
+  columns[LifExpGridModel::kV] = {-70.0, -70.0, -70.0};
+  Pop pop("cells", 0, p, 0.1, columns);
+  CHECK(std::signbit(pop.state_variable(LifExpGridModel::kIEx, 1)) == false);  // -0.0 held as +0.0
+  EventQueue queue;
+  EventContext ctx(queue);
+  pop.start(ctx);
+  for (int step = 1; step <= 250; ++step) {
+    pop.on_own_event(queue.pop(), ctx);
+    const double expected = 300.0 * std::exp(-0.2 * step);
+    REQUIRE(pop.state_variable(LifExpGridModel::kIEx, 0) == Approx(expected).epsilon(1e-13));
+    double sampled = 0.0;
+    const std::uint32_t neuron = 0;
+    pop.sample(LifExpGridModel::kIEx, std::span(&neuron, 1), 0.0, &sampled);
+    CHECK(sampled == pop.state_variable(LifExpGridModel::kIEx, 0));
+  }
+  pop.set_state_variable(LifExpGridModel::kIEx, 2, 12.25);
+  CHECK(pop.state_variable(LifExpGridModel::kIEx, 2) == 12.25);
+  CHECK(pop.state_variable(LifExpGridModel::kIEx, 0) == Approx(300.0 * std::exp(-0.2 * 250)).epsilon(1e-13));
 }
 
 TEST_CASE("grid: running in pieces equals one run, bit for bit", "[grid]") {
@@ -379,69 +412,82 @@ TEST_CASE("grid kernels: the clone chosen at load time (AVX-512, AVX2 or SSE2) g
   };
   const std::vector<double> v_old = column(-80, -40), x1 = column(0, 300), x2 = column(-300, 0), a1 = column(0, 50),
                             a2 = column(0, 50), inj = column(-100, 100);
-  {
-    LifExpParameters p;
-    p.i_e_pA = 12.5;
-    const LifExpGridConstants k = LifExpGrid::constants(p, 0.1);
-    std::vector<double> v(n), ie = x1, ii = x2, ae = a1, ai = a2;
-    GridStep<3> s = three_column_step(v, ie, ii, v_old, ae, ai, 1e9);
-    s.i_inj_pA = inj.data();
-    CHECK(LifExpGrid::advance<true, true>(k, s, n) == 0);  // every V below 1e9 mV: no candidate block
-    std::vector<double> rv(n), rie(n), rii(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      double x = k.rest_mV + v_old[i] * k.decay_m + x1[i] * k.p_ex_mV_per_pA + x2[i] * k.p_in_mV_per_pA;
-      x += k.inj_mV_per_pA * inj[i];
-      rv[i] = x;
-      rie[i] = x1[i] * k.decay_ex + a1[i];
-      rii[i] = x2[i] * k.decay_in - a2[i];
+  // Receiver scales of a step without rescaling and of one that rescales the inhibitory
+  // column (keep = D_k, input scale 1), with values that round.
+  ReceiverScales plain;
+  plain.scale_ex = 0.3711;
+  plain.scale_in = 0.0123;
+  plain.input_scale_ex = 1.0 / (0.3711 * 0.98);
+  plain.input_scale_in = 1.0 / (0.0123 * 0.99);
+  ReceiverScales rescaling = plain;
+  rescaling.keep_in = 0.0123 * 0.99;
+  rescaling.input_scale_in = 1.0;
+  for (const ReceiverScales& r : {plain, rescaling}) {
+    INFO("keep_in " << r.keep_in);
+    {
+      LifExpParameters p;
+      p.i_e_pA = 12.5;
+      const LifExpGridConstants k = LifExpGrid::constants(p, 0.1);
+      std::vector<double> v(n), ie = x1, ii = x2, ae = a1, ai = a2;
+      GridStep<3> s = three_column_step(v, ie, ii, v_old, ae, ai, 1e9);
+      s.i_inj_pA = inj.data();
+      s.scales = r;
+      CHECK(LifExpGrid::advance<true, true>(k, s, n) == 0);  // every V below 1e9 mV: no candidate block
+      std::vector<double> rv(n), rie(n), rii(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        double x = k.rest_mV + v_old[i] * k.decay_m + x1[i] * r.scale_ex * k.p_ex_mV_per_pA +
+                   x2[i] * r.scale_in * k.p_in_mV_per_pA;
+        x += k.inj_mV_per_pA * inj[i];
+        rv[i] = x;
+        rie[i] = x1[i] * r.keep_ex + a1[i] * r.input_scale_ex;
+        rii[i] = x2[i] * r.keep_in - a2[i] * r.input_scale_in;
+      }
+      CHECK(same_bits(v, rv));
+      CHECK(same_bits(ie, rie));
+      CHECK(same_bits(ii, rii));
+      CHECK(std::all_of(ae.begin(), ae.end(), [](double a) { return a == 0.0; }));
+      CHECK(std::all_of(ai.begin(), ai.end(), [](double a) { return a == 0.0; }));
+      // Without inputs (the sparse path): V only; receivers and accumulators untouched.
+      std::vector<double> v2(n), ie2 = x1, ii2 = x2, ae2 = a1, ai2 = a2;
+      GridStep<3> s2 = three_column_step(v2, ie2, ii2, v_old, ae2, ai2, 1e9);
+      s2.i_inj_pA = inj.data();
+      s2.scales = r;
+      CHECK(LifExpGrid::advance<true, false>(k, s2, n) == 0);
+      CHECK(same_bits(v2, rv));
+      CHECK(same_bits(ie2, x1));
+      CHECK(same_bits(ii2, x2));
+      CHECK(same_bits(ae2, a1));
+      CHECK(same_bits(ai2, a2));
     }
-    CHECK(same_bits(v, rv));
-    CHECK(same_bits(ie, rie));
-    CHECK(same_bits(ii, rii));
-    CHECK(std::all_of(ae.begin(), ae.end(), [](double a) { return a == 0.0; }));
-    // Without inputs (the sparse path): receive(x, 0.0), accumulators neither read nor zeroed.
-    std::vector<double> v2(n), ie2 = x1, ii2 = x2, ae2 = a1, ai2 = a2;
-    GridStep<3> s2 = three_column_step(v2, ie2, ii2, v_old, ae2, ai2, 1e9);
-    s2.i_inj_pA = inj.data();
-    CHECK(LifExpGrid::advance<true, false>(k, s2, n) == 0);
-    for (std::size_t i = 0; i < n; ++i) {
-      rie[i] = x1[i] * k.decay_ex + 0.0;
-      rii[i] = x2[i] * k.decay_in - 0.0;
+    {
+      LifCondExpModel::Parameters p;
+      const LifCondExpGridConstants k = LifCondExpGrid::constants(p, 0.1);
+      const std::vector<double> ge0 = column(0, 100), gi0 = column(0, 300);
+      std::vector<double> v(n), ge = ge0, gi = gi0, ae = a1, ai = a2;
+      GridStep<3> s = three_column_step(v, ge, gi, v_old, ae, ai, 1e9);
+      s.scales = r;
+      CHECK(LifCondExpGrid::advance<false, true>(k, s, n) == 0);
+      std::vector<double> rv(n), rge(n), rgi(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        const double g_ex = ge0[i] * r.scale_ex, g_in = gi0[i] * r.scale_in;
+        const double drive = k.rest_drive_pA + g_ex * k.e_ex_mV + g_in * k.e_in_mV;
+        rv[i] = v_old[i] + k.dt_over_c_ms_per_pF * (drive - (k.g_l_nS + g_ex + g_in) * v_old[i]);
+        rge[i] = ge0[i] * r.keep_ex + a1[i] * r.input_scale_ex;
+        rgi[i] = gi0[i] * r.keep_in + a2[i] * r.input_scale_in;
+      }
+      CHECK(same_bits(v, rv));
+      CHECK(same_bits(ge, rge));
+      CHECK(same_bits(gi, rgi));
+      std::vector<double> v2(n), ge2 = ge0, gi2 = gi0, ae2 = a1, ai2 = a2;
+      GridStep<3> s2 = three_column_step(v2, ge2, gi2, v_old, ae2, ai2, 1e9);
+      s2.scales = r;
+      CHECK(LifCondExpGrid::advance<false, false>(k, s2, n) == 0);
+      CHECK(same_bits(v2, rv));
+      CHECK(same_bits(ge2, ge0));
+      CHECK(same_bits(gi2, gi0));
+      CHECK(same_bits(ae2, a1));
+      CHECK(same_bits(ai2, a2));
     }
-    CHECK(same_bits(v2, rv));
-    CHECK(same_bits(ie2, rie));
-    CHECK(same_bits(ii2, rii));
-    CHECK(same_bits(ae2, a1));
-    CHECK(same_bits(ai2, a2));
-  }
-  {
-    LifCondExpModel::Parameters p;
-    const LifCondExpGridConstants k = LifCondExpGrid::constants(p, 0.1);
-    const std::vector<double> ge0 = column(0, 100), gi0 = column(0, 300);
-    std::vector<double> v(n), ge = ge0, gi = gi0, ae = a1, ai = a2;
-    const GridStep<3> s = three_column_step(v, ge, gi, v_old, ae, ai, 1e9);
-    CHECK(LifCondExpGrid::advance<false, true>(k, s, n) == 0);
-    std::vector<double> rv(n), rge(n), rgi(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      const double drive = k.rest_drive_pA + ge0[i] * k.e_ex_mV + gi0[i] * k.e_in_mV;
-      rv[i] = v_old[i] + k.dt_over_c_ms_per_pF * (drive - (k.g_l_nS + ge0[i] + gi0[i]) * v_old[i]);
-      rge[i] = ge0[i] * k.decay_ex + a1[i];
-      rgi[i] = gi0[i] * k.decay_in + a2[i];
-    }
-    CHECK(same_bits(v, rv));
-    CHECK(same_bits(ge, rge));
-    CHECK(same_bits(gi, rgi));
-    std::vector<double> v2(n), ge2 = ge0, gi2 = gi0, ae2 = a1, ai2 = a2;
-    CHECK(LifCondExpGrid::advance<false, false>(k, three_column_step(v2, ge2, gi2, v_old, ae2, ai2, 1e9), n) == 0);
-    for (std::size_t i = 0; i < n; ++i) {
-      rge[i] = ge0[i] * k.decay_ex + 0.0;
-      rgi[i] = gi0[i] * k.decay_in + 0.0;
-    }
-    CHECK(same_bits(v2, rv));
-    CHECK(same_bits(ge2, rge));
-    CHECK(same_bits(gi2, rgi));
-    CHECK(same_bits(ae2, a1));
-    CHECK(same_bits(ai2, a2));
   }
 }
 
@@ -589,12 +635,15 @@ TEST_CASE("grid: sparse inputs (noted targets, added after the kernel) equal the
   // every neuron's inputs. After every step the whole saved states, accumulators included, and
   // the spikes must be equal bit for bit; likewise for two slices [512, 1100), whose inputs
   // name the whole population's neurons. Inputs: excitatory and inhibitory weights, +0.0 and
-  // -0.0 weights, repeated targets, {target, weight} runs and uniform-weight groups.
+  // -0.0 weights, repeated targets, {target, weight} runs and uniform-weight groups; short
+  // synaptic time constants, so that steps rescale the receivers (kernel and sparse path).
   using Pop = GridPopulation<LifExpGrid>;
   constexpr std::uint32_t n = 1100;
   LifExpParameters p;
   p.v_th_mV = -55.0;
   p.t_ref_ms = 0.3;  // 3 steps held
+  p.tau_syn_ex_ms = 0.5;  // receiver scales rescaled every 104 (I_ex) and 52 (I_in) steps
+  p.tau_syn_in_ms = 0.25;
   RandomStream init(3, "sparse_inputs_init");
   Pop::Columns columns;
   for (auto& column : columns) column.resize(n);
