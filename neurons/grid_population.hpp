@@ -43,7 +43,7 @@
 //   4000 neurons), yet reading and zeroing two accumulators and writing two receivers per
 //   neuron would be most of a kernel's memory traffic. So a delivery also notes its targets
 //   in a list per accumulator; at the Step event the kernel runs without inputs
-//   (advance<_, false>: it writes V only), and the noted neurons then receive their
+//   (advance<_, false>: it writes no receiver), and the noted neurons then receive their
 //   accumulators (receive(), the same arithmetic, so the state is bit for bit the one of the
 //   kernel with inputs; canonical_zeros). When the lists would exceed size / kSparseInputShare
 //   entries, when Poisson drives fill every accumulator, and after a restore, slicing or
@@ -54,12 +54,13 @@
 //   the kernels' bottleneck (three of the lif kernels' four memory streams). So their columns
 //   hold x / D and the population keeps the scale D_k = e^k (as the running product), the
 //   same for all neurons: x_{k-1} = column * D_{k-1} in the kernel, which writes no receiver
-//   unless inputs arrive; an input adds acc / D_k. When D_k falls below kRescaleBelow (2^-30)
+//   unless it adds the inputs; an input adds acc / D_k. When D_k falls below kRescaleBelow (2^-30)
 //   the columns are multiplied by D_k and D_k becomes 1 (every ~1000 steps at tau / dt = 50;
 //   every step if e < 2^-30), so column values stay within 2^30 of x. A receiver thus moves
 //   by the same decay and inputs as x_k = x_{k-1} e + acc, with roundings of its own (one
-//   product per read instead of one per step); the population's outside (samples, state
-//   variables, slices, checkpoints) sees x.
+//   product per read instead of one per step; D drifts by up to ~1e-13 relative between
+//   rescalings). Samples and state variables read x; slices and checkpoints carry the scaled
+//   columns with their scales (bit-identical resume).
 // - External Poisson drives (network field poisson_inputs, neurons/poisson_input.hpp): at the
 //   Step event each block's counts for the step are drawn and count x weight added to the
 //   block's accumulators just before its kernel call (Brian2's PoissonInput), no events.
@@ -446,7 +447,8 @@ class GridPopulation final : public NeuronPopulation, public PoissonInputReceive
   double state_variable(std::size_t variable, std::uint32_t n) const {
     return y_.at(variable).at(n) * column_scale(variable);
   }
-  // Sets it exactly: a scaled receiver's columns are rescaled to 1 first.
+  // Sets it exactly: a scaled receiver's columns are rescaled to 1 first. On a whole
+  // population, between runs (a slice would leave its scales different from its siblings').
   void set_state_variable(std::size_t variable, std::uint32_t n, double value) {
     y_.at(variable).at(n);  // range checks
     if (variable != Kernel::kExReceiver && variable != Kernel::kInReceiver) {

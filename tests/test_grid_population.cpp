@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <bit>
 #include <memory>
 #include <string>
@@ -297,7 +298,25 @@ TEST_CASE("grid: a scaled receiver reads and sets as its value over rescalings",
     pop.sample(LifExpGridModel::kIEx, std::span(&neuron, 1), 0.0, &sampled);
     CHECK(sampled == pop.state_variable(LifExpGridModel::kIEx, 0));
   }
+  // Rescaled at steps 104 and 208 (e^{-0.2 k} < 2^-30 from k = 104 on): D = e^{-0.2 * 42} now,
+  // not e^{-50} as without rescaling.
+  const auto saved_scale = [&](const std::string& name) {
+    StateArchive ar;
+    pop.checkpoint(ar);
+    for (const ArchivedField& f : ar.fields())
+      if (f.name == name) {
+        double d = 0.0;
+        std::memcpy(&d, f.bytes.data(), sizeof d);
+        return d;
+      }
+    FAIL("no field " << name);
+    return 0.0;
+  };
+  CHECK(saved_scale("receiver_scale_ex") == Approx(std::exp(-0.2 * 42)).epsilon(1e-12));
+  CHECK(saved_scale("receiver_scale_in") == Approx(std::exp(-0.1 / 2.0 * 250)).epsilon(1e-12));  // tau 2 ms: not yet
   pop.set_state_variable(LifExpGridModel::kIEx, 2, 12.25);
+  CHECK(saved_scale("receiver_scale_ex") == 1.0);
+  CHECK(saved_scale("receiver_scale_in") == 1.0);
   CHECK(pop.state_variable(LifExpGridModel::kIEx, 2) == 12.25);
   CHECK(pop.state_variable(LifExpGridModel::kIEx, 0) == Approx(300.0 * std::exp(-0.2 * 250)).epsilon(1e-13));
 }
