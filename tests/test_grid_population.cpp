@@ -84,6 +84,15 @@ double mean_rate_Hz(const Simulator& sim, double t_stop_ms, double neurons) {
   return static_cast<double>(sim.network().spike_recorders.at(0).spikes().size()) / neurons / (t_stop_ms * 1e-3);
 }
 
+// The whole state of a population as its checkpoint saves it (raw bytes per field).
+std::vector<std::pair<std::string, std::string>> saved_state(NeuronPopulation& pop) {
+  StateArchive ar;
+  pop.checkpoint(ar);
+  std::vector<std::pair<std::string, std::string>> fields;
+  for (const ArchivedField& f : ar.fields()) fields.emplace_back(f.name, f.bytes);
+  return fields;
+}
+
 std::vector<SpikeRecord> sorted_spikes(const Simulator& sim) {
   auto s = sim.network().spike_recorders.at(0).spikes();
   std::sort(s.begin(), s.end(), [](const SpikeRecord& a, const SpikeRecord& b) {
@@ -301,12 +310,10 @@ TEST_CASE("grid: a scaled receiver reads and sets as its value over rescalings",
   // Rescaled at steps 104 and 208 (e^{-0.2 k} < 2^-30 from k = 104 on): D = e^{-0.2 * 42} now,
   // not e^{-50} as without rescaling.
   const auto saved_scale = [&](const std::string& name) {
-    StateArchive ar;
-    pop.checkpoint(ar);
-    for (const ArchivedField& f : ar.fields())
-      if (f.name == name) {
+    for (const auto& [field, bytes] : saved_state(pop))
+      if (field == name) {
         double d = 0.0;
-        std::memcpy(&d, f.bytes.data(), sizeof d);
+        std::memcpy(&d, bytes.data(), sizeof d);
         return d;
       }
     FAIL("no field " << name);
@@ -614,15 +621,6 @@ TEST_CASE("grid: a uniform-weight group adds exactly what its expanded synapses 
 }
 
 namespace {
-
-// The whole state of a population as its checkpoint saves it (raw bytes per field).
-std::vector<std::pair<std::string, std::string>> saved_state(NeuronPopulation& pop) {
-  StateArchive ar;
-  pop.checkpoint(ar);
-  std::vector<std::pair<std::string, std::string>> fields;
-  for (const ArchivedField& f : ar.fields()) fields.emplace_back(f.name, f.bytes);
-  return fields;
-}
 
 // A checkpoint round trip: the population restores its own state. Its next step then adds
 // every neuron's accumulators in the kernel (noted targets are not part of the state).
