@@ -29,11 +29,24 @@ namespace ionspike {
 
 struct LifCondExpGridConstants {
   double dt_over_c_ms_per_pF;  // dt / c_m
-  double g_l_nS;
-  double rest_drive_pA;  // g_l e_l + i_e
+  double leak_keep;            // 1 - (dt / c_m) g_l
+  double rest_step_mV;         // (dt / c_m) (g_l e_l + i_e)
   double e_ex_mV, e_in_mV;
   double decay_ex, decay_in;  // exp(-dt / tau)
 };
+
+// The V update as evaluated (10 operations per neuron instead of 12 for the form in the header
+// comment; the kernel's loop is limited by its arithmetic and its streams alike):
+//   V_k = (rest_step + V_{k-1} leak_keep) + (g_ex~ a_ex) (e_ex - V_{k-1}) + (g_in~ a_in) (e_in - V_{k-1})
+//         [+ (dt / c_m) I_inj],   a = (dt / c_m) D_{k-1}, g~ the scaled receiver column.
+struct LifCondExpStepFactors {
+  double a_ex, a_in;
+};
+[[gnu::always_inline]] inline double lif_cond_exp_grid_v(const LifCondExpGridConstants& k, LifCondExpStepFactors f,
+                                                         double v, double ge_column, double gi_column) {
+  return (k.rest_step_mV + v * k.leak_keep) + (ge_column * f.a_ex) * (k.e_ex_mV - v) +
+         (gi_column * f.a_in) * (k.e_in_mV - v);
+}
 
 // The step over n neurons, columns as restrict parameters: GCC vectorises the loop only when it
 // knows they do not overlap (restrict locals copied from a struct are not enough; checked with
@@ -47,12 +60,11 @@ IONSPIKE_AVX2_CLONES static std::uint64_t lif_cond_exp_grid_loop(
     const LifCondExpGridConstants k, std::size_t n, const double* __restrict v_old, double* __restrict v_new,
     double* __restrict g_ex, double* __restrict g_in, double* __restrict acc_ex, double* __restrict acc_in,
     const double* __restrict i_inj, double threshold_mV, const ReceiverScales r) {
+  const LifCondExpStepFactors f{k.dt_over_c_ms_per_pF * r.scale_ex, k.dt_over_c_ms_per_pF * r.scale_in};
   const auto step = [&](std::size_t i) __attribute__((always_inline)) {
     const double ge_column = g_ex[i], gi_column = g_in[i];
-    const double v = v_old[i], ge = ge_column * r.scale_ex, gi = gi_column * r.scale_in;  // nS at t_{k-1}
-    double drive = k.rest_drive_pA + ge * k.e_ex_mV + gi * k.e_in_mV;
-    if constexpr (kCurrent) drive += i_inj[i];
-    const double v_next = v + k.dt_over_c_ms_per_pF * (drive - (k.g_l_nS + ge + gi) * v);
+    double v_next = lif_cond_exp_grid_v(k, f, v_old[i], ge_column, gi_column);
+    if constexpr (kCurrent) v_next += k.dt_over_c_ms_per_pF * i_inj[i];
     v_new[i] = v_next;
     receive_inputs<kInputs, InputSign::add>(i, r, ge_column, gi_column, g_ex, g_in, acc_ex, acc_in);
     return below_bits(v_next, threshold_mV);
@@ -67,9 +79,10 @@ struct LifCondExpGrid {
   static constexpr InputSign kInSign = InputSign::add;
 
   static Constants constants(const Model::Parameters& p, double dt_ms) {
-    return {dt_ms / p.c_m_pF,
-            p.g_l_nS,
-            p.g_l_nS * p.e_l_mV + p.i_e_pA,
+    const double dt_over_c = dt_ms / p.c_m_pF;
+    return {dt_over_c,
+            1.0 - dt_over_c * p.g_l_nS,
+            dt_over_c * (p.g_l_nS * p.e_l_mV + p.i_e_pA),
             p.synapses.e_ex_mV,
             p.synapses.e_in_mV,
             std::exp(-dt_ms / p.synapses.tau_ex_ms),

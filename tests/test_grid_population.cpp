@@ -495,9 +495,9 @@ TEST_CASE("grid kernels: the clone chosen at load time (AVX-512, AVX2 or SSE2) g
       CHECK(LifCondExpGrid::advance<false, true>(k, s, n) == 0);
       std::vector<double> rv(n), rge(n), rgi(n);
       for (std::size_t i = 0; i < n; ++i) {
-        const double g_ex = ge0[i] * r.scale_ex, g_in = gi0[i] * r.scale_in;
-        const double drive = k.rest_drive_pA + g_ex * k.e_ex_mV + g_in * k.e_in_mV;
-        rv[i] = v_old[i] + k.dt_over_c_ms_per_pF * (drive - (k.g_l_nS + g_ex + g_in) * v_old[i]);
+        const double a_ex = k.dt_over_c_ms_per_pF * r.scale_ex, a_in = k.dt_over_c_ms_per_pF * r.scale_in;
+        rv[i] = (k.rest_step_mV + v_old[i] * k.leak_keep) + (ge0[i] * a_ex) * (k.e_ex_mV - v_old[i]) +
+                (gi0[i] * a_in) * (k.e_in_mV - v_old[i]);
         rge[i] = ge0[i] * r.keep_ex + a1[i] * r.input_scale_ex;
         rgi[i] = gi0[i] * r.keep_in + a2[i] * r.input_scale_in;
       }
@@ -654,6 +654,8 @@ TEST_CASE("grid: sparse inputs (noted targets, added after the kernel) equal the
   // name the whole population's neurons. Inputs: excitatory and inhibitory weights, +0.0 and
   // -0.0 weights, repeated targets, {target, weight} runs and uniform-weight groups; short
   // synaptic time constants, so that steps rescale the receivers (kernel and sparse path).
+  // Midway the sparse copy of the whole population continues in a new object restored from
+  // its checkpoint, and the later rescalings happen there.
   using Pop = GridPopulation<LifExpGrid>;
   constexpr std::uint32_t n = 1100;
   LifExpParameters p;
@@ -705,6 +707,21 @@ TEST_CASE("grid: sparse inputs (noted targets, added after the kernel) equal the
         }
       }
       save_and_restore(*reference);
+      if (!sliced && step == 75) {
+        // Resume in another object (initial columns of other values) from the sparse copy's
+        // checkpoint, between the rescalings at steps 52 and 104: whatever the checkpoint does
+        // not carry would show from here on (restoring an object into itself hides it).
+        StateArchive saved;
+        sparse->checkpoint(saved);
+        Pop::Columns other = columns;
+        for (auto& column : other)
+          for (double& x : column) x = 0.5 * x + 1.0;
+        auto resumed = std::make_unique<Pop>("cells", 0, p, 0.1, other);
+        StateArchive restore(saved.take_fields(), "test");
+        resumed->checkpoint(restore);
+        restore.expect_all_consumed();
+        sparse = std::move(resumed);  // its next Step event is the one in q_sparse
+      }
       const std::vector<EmittedSpike> a = step_once(*sparse, q_sparse, c_sparse);
       const std::vector<EmittedSpike> b = step_once(*reference, q_reference, c_reference);
       INFO("step " << step);
