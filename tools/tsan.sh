@@ -22,10 +22,9 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FL
 cmake --build "$build" --target ionspike_parallel_tests
 # One process per test case, as many at a time as there are cores (the cases use 2-4 threads
 # each, but ThreadSanitizer's bookkeeping keeps the cores busy: on 2 cores ~150 s instead of
-# 266 s one after the other). A
-# name's ',' is escaped for Catch's test spec.
+# 266 s one after the other). Names are escaped for Catch's test spec (',', '[', ']', '\');
+# Catch2 v2's listing exits with the number of names listed.
 export TSAN_OPTIONS="halt_on_error=1 exitcode=96"
-# (Catch2 v2's listing exits with the number of names listed.)
 names=$("$build/tests/ionspike_parallel_tests" --list-test-names-only "[parallel]" | sed -e '/^$/d' -e 's/[],[\\]/\\&/g') || true
 count=$(grep -c . <<< "$names" || true)
 if ((count < 10)); then echo "tsan: only $count [parallel] test cases listed" >&2; exit 1; fi
